@@ -1,0 +1,9 @@
+# A FROM-scratch image around the static connectd binary: no base image is pulled.
+# Build the binary first: CGO_ENABLED=0 go build -o build/connectd ./cmd/connectd
+FROM scratch
+COPY build/connectd /connectd
+COPY scripts/docker/passwd /etc/passwd
+ENV TMPDIR=/data
+VOLUME /data
+EXPOSE 8083 8300 8301 9092
+ENTRYPOINT ["/connectd"]

@@ -1,0 +1,413 @@
+// Package agent wires one connectd node together: the replicated state machine on Raft, gossip
+// membership, the leader's coordinator, the worker runtime and the REST server.
+package agent
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/raft"
+
+	"github.com/connectd/connectd/api"
+	"github.com/connectd/connectd/config"
+	"github.com/connectd/connectd/coordinator"
+	"github.com/connectd/connectd/fsm"
+	"github.com/connectd/connectd/logging"
+	"github.com/connectd/connectd/membership"
+	"github.com/connectd/connectd/plugins"
+	"github.com/connectd/connectd/runtime"
+)
+
+// Agent is one running connectd node.
+type Agent struct {
+	cfg     *config.Config
+	logger  *slog.Logger
+	session string
+	health  *health
+
+	fsm       *fsm.FSM
+	stores    *raftStores
+	transport *raft.NetworkTransport
+	raft      *raft.Raft
+	members   *membership.Membership
+	registry  *plugins.Registry
+	levels    *logging.Levels
+	coord     *coordinator.Coordinator
+	worker    *runtime.Worker
+
+	restListener net.Listener
+	restURL      string
+	http         *http.Server
+	client       *http.Client
+	clusterID    atomic.Value
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	// done closes once the node has stopped, for instance after a decommission.
+	done chan struct{}
+	wg   sync.WaitGroup
+	once sync.Once
+}
+
+// Start brings a node up: REST first (so /health can say "starting"), then gossip and Raft.
+// It returns once the node is serving; joining and bootstrapping continue in the background.
+func Start(cfg *config.Config, logger *slog.Logger, levels *logging.Levels) (*Agent, error) {
+	a := &Agent{cfg: cfg, logger: logger.With("node", cfg.NodeID), levels: levels, session: newSessionID(), health: newHealth(),
+		fsm: fsm.New(), registry: plugins.New(), client: &http.Client{Timeout: cfg.RESTRequestTimeout}}
+	a.ctx, a.cancel = context.WithCancel(context.Background())
+	a.done = make(chan struct{})
+	if err := a.start(); err != nil {
+		a.Shutdown()
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *Agent) start() error {
+	ln, err := net.Listen("tcp", a.cfg.ListenAddr())
+	if err != nil {
+		return fmt.Errorf("listeners: %w", err)
+	}
+	a.restListener = ln
+	a.restURL = a.cfg.AdvertisedURL(ln.Addr().(*net.TCPAddr).Port)
+	a.http = &http.Server{Handler: api.NewServer(a, a.logger), ReadHeaderTimeout: 10 * time.Second}
+	a.goFunc(func() {
+		if err := a.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			a.logger.Error("REST server stopped", "err", err)
+		}
+	})
+
+	a.health.enter("opening the Raft log")
+	raftLog := hclogAdapter(a.logger, "raft")
+	if a.stores, err = openRaftStores(a.cfg.DataDir, raftLog); err != nil {
+		return err
+	}
+	if a.transport, err = newTransport(a.cfg.RaftListener, a.cfg.RaftAdvertisedAddress, raftLog); err != nil {
+		return fmt.Errorf("raft.listener: %w", err)
+	}
+	hasState, err := a.stores.hasState()
+	if err != nil {
+		return err
+	}
+	if a.raft, err = raft.NewRaft(a.raftConfig(), a.fsm, a.stores.bolt, a.stores.bolt, a.stores.snaps, a.transport); err != nil {
+		return fmt.Errorf("start raft: %w", err)
+	}
+
+	a.health.enter("joining the cluster")
+	if a.members, err = membership.New(a.membershipConfig(hasState)); err != nil {
+		return fmt.Errorf("cluster.listener: %w", err)
+	}
+	a.coord = coordinator.New(coordinator.Deps{
+		Raft: a.raft, FSM: a.fsm, Members: a.members, Apply: a.applyOnLeader, Logger: a.logger,
+		SessionTimeout: a.cfg.SessionTimeout, RebalanceDelay: a.cfg.ScheduledRebalanceDelay,
+		Eager: a.cfg.ConnectProtocol == "eager",
+	})
+	a.goFunc(func() { a.coord.Run(a.ctx) })
+	a.worker = runtime.New(runtime.Config{
+		WorkerID: workerID(a.restURL), BootstrapServers: a.cfg.BootstrapServers,
+		OffsetFlushInterval: a.cfg.OffsetFlushInterval, OffsetFlushTimeout: a.cfg.OffsetFlushTimeout,
+		TaskShutdownTimeout: a.cfg.TaskShutdownTimeout, SessionTimeout: a.cfg.SessionTimeout,
+		HeartbeatInterval: a.cfg.HeartbeatInterval, TopicTracking: a.cfg.TopicTrackingEnable,
+		TopicCreation: a.cfg.TopicCreationEnable, WorkerProps: a.cfg.Raw,
+	}, runtime.Deps{
+		Node: a.cfg.NodeID, Session: a.session, FSM: a.fsm, Registry: a.registry,
+		Apply: a.Apply, Heartbeat: a.heartbeat, Logger: a.logger,
+	})
+	a.goFunc(func() { a.worker.Run(a.ctx) })
+	a.goFunc(a.applyClusterLogLevels)
+	a.goFunc(func() { a.form(hasState) })
+	a.goFunc(a.fetchKafkaClusterID)
+	return nil
+}
+
+func (a *Agent) goFunc(f func()) {
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		f()
+	}()
+}
+
+func (a *Agent) raftConfig() *raft.Config {
+	rc := raft.DefaultConfig()
+	rc.LocalID = raft.ServerID(a.cfg.NodeID)
+	rc.HeartbeatTimeout = a.cfg.RaftHeartbeatTimeout
+	rc.ElectionTimeout = a.cfg.RaftElectionTimeout
+	rc.LeaderLeaseTimeout = a.cfg.RaftLeaderLeaseTimeout
+	rc.CommitTimeout = a.cfg.RaftCommitTimeout
+	rc.SnapshotThreshold = a.cfg.RaftSnapshotThreshold
+	rc.SnapshotInterval = a.cfg.RaftSnapshotInterval
+	rc.TrailingLogs = a.cfg.RaftTrailingLogs
+	rc.Logger = hclogAdapter(a.logger, "raft")
+	return rc
+}
+
+// form joins the gossip cluster and, when this is a brand-new cluster, bootstraps Raft together
+// with the other cluster.bootstrap.expect nodes. It retries until it succeeds or the node stops.
+func (a *Agent) form(hasState bool) {
+	joined := len(a.cfg.ClusterJoin) == 0
+	for a.ctx.Err() == nil {
+		if !joined {
+			if _, err := a.members.Join(a.cfg.ClusterJoin); err != nil {
+				a.logger.Warn("join failed; retrying", "err", err)
+			} else {
+				joined = true
+			}
+		}
+		if joined && (hasState || a.tryBootstrap()) {
+			break
+		}
+		select {
+		case <-a.ctx.Done():
+			return
+		case <-a.members.Changed():
+		case <-time.After(time.Second):
+		}
+	}
+	a.health.enter("waiting for a Raft leader")
+	a.waitForLeaderAndState()
+}
+
+// tryBootstrap bootstraps Raft once exactly the expected number of fresh servers are alive;
+// each of them computes the same configuration, so they agree without talking first. It
+// reports whether this node needs to do nothing more (bootstrapped, or another cluster exists).
+func (a *Agent) tryBootstrap() bool {
+	var servers []raft.Server
+	for _, m := range a.members.Members() {
+		if m.Status != membership.StatusAlive {
+			continue
+		}
+		if m.Bootstrapped {
+			// An existing cluster will add this node through its leader.
+			return true
+		}
+		servers = append(servers, raft.Server{ID: raft.ServerID(m.NodeID), Address: raft.ServerAddress(m.RaftAddr), Suffrage: raft.Voter})
+	}
+	if len(servers) < a.cfg.ClusterBootstrapExpect {
+		return false
+	}
+	err := a.raft.BootstrapCluster(raft.Configuration{Servers: servers}).Error()
+	if err != nil && !errors.Is(err, raft.ErrCantBootstrap) {
+		a.logger.Warn("bootstrap failed", "err", err)
+		return false
+	}
+	a.logger.Info("bootstrapped raft", "servers", len(servers))
+	return true
+}
+
+func (a *Agent) waitForLeaderAndState() {
+	for a.ctx.Err() == nil {
+		if _, id := a.raft.LeaderWithID(); id != "" {
+			a.health.enter("applying the replicated state")
+			// The node is ready once it has applied what the leader told it is committed. Raft's
+			// own applied index counts configuration and no-op entries, which the FSM never sees.
+			if commit := a.raft.CommitIndex(); commit > 0 && a.raft.AppliedIndex() >= commit {
+				a.health.ready()
+				a.markBootstrapped()
+				return
+			}
+		}
+		select {
+		case <-a.ctx.Done():
+			return
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// markBootstrapped advertises that this node belongs to a formed cluster, so that fresh nodes join
+// it instead of bootstrapping a new one.
+func (a *Agent) markBootstrapped() {
+	meta := a.members.Local().Meta
+	if meta.Bootstrapped {
+		return
+	}
+	meta.Bootstrapped = true
+	if err := a.members.UpdateMeta(meta); err != nil {
+		a.logger.Warn("update gossip metadata", "err", err)
+	}
+}
+
+func (a *Agent) membershipConfig(bootstrapped bool) membership.Config {
+	host, port := splitHostPort(a.cfg.ClusterListener)
+	mc := membership.Config{
+		BindAddr: host, BindPort: port,
+		GossipKey: a.cfg.ClusterGossipKey,
+		Meta: membership.Meta{NodeID: a.cfg.NodeID, RESTURL: a.restURL, RaftAddr: string(a.transport.LocalAddr()),
+			Session: a.session, GroupID: a.cfg.GroupID, Version: api.Version, Bootstrapped: bootstrapped},
+		ProbeInterval: a.cfg.GossipProbeInterval, ProbeTimeout: a.cfg.GossipProbeTimeout,
+		GossipInterval: a.cfg.GossipInterval, SuspicionMult: a.cfg.GossipSuspicionMult,
+		RetransmitMult: a.cfg.GossipRetransmitMult, Logger: a.logger.With("component", "memberlist"),
+	}
+	if a.cfg.ClusterAdvertisedAddress != "" {
+		mc.AdvertiseAddr, mc.AdvertisePort = splitHostPort(a.cfg.ClusterAdvertisedAddress)
+	}
+	return mc
+}
+
+// Shutdown stops the node without leaving the cluster: its work is held for
+// scheduled.rebalance.max.delay.ms, as for a crash, so that a restart gets it back. A leader
+// hands its leadership over first.
+func (a *Agent) Shutdown() { a.stop(true) }
+
+// Halt stops the node as a crash would look to the others: no leadership hand-over. Tests use it.
+func (a *Agent) Halt() { a.stop(false) }
+
+func (a *Agent) stop(graceful bool) {
+	a.once.Do(func() {
+		a.cancel()
+		if a.http != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			_ = a.http.Shutdown(ctx)
+			cancel()
+		}
+		if graceful && a.raft != nil && a.raft.State() == raft.Leader {
+			// Hand leadership over so the survivors need not wait for an election timeout.
+			_ = a.raft.LeadershipTransfer().Error()
+		}
+		if a.members != nil {
+			_ = a.members.Shutdown()
+		}
+		if a.raft != nil {
+			_ = a.raft.Shutdown().Error()
+		}
+		if a.transport != nil {
+			_ = a.transport.Close()
+		}
+		if a.stores != nil {
+			_ = a.stores.bolt.Close()
+		}
+		a.wg.Wait()
+		close(a.done)
+	})
+}
+
+// Done closes when the node has stopped.
+func (a *Agent) Done() <-chan struct{} { return a.done }
+
+// Leave decommissions the node: it stops taking work, stops everything it runs so that the
+// leader hands the work to others at once, leaves gossip (the leader then removes it from the
+// Raft configuration) and shuts down.
+func (a *Agent) Leave(ctx context.Context) error {
+	meta := a.members.Local().Meta
+	meta.Leaving = true
+	if err := a.members.UpdateMeta(meta); err != nil {
+		return fmt.Errorf("announce leave: %w", err)
+	}
+	if err := a.worker.Drain(ctx); err != nil {
+		return fmt.Errorf("hand off work: %w", err)
+	}
+	if a.IsLeader() {
+		if err := a.raft.LeadershipTransfer().Error(); err != nil {
+			a.logger.Warn("leadership transfer before leaving failed", "err", err)
+		}
+	}
+	if err := a.members.Leave(5 * time.Second); err != nil {
+		a.logger.Warn("gossip leave", "err", err)
+	}
+	waitCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	a.waitRemovedFromRaft(waitCtx)
+	cancel()
+	go a.Shutdown()
+	return nil
+}
+
+// waitRemovedFromRaft waits, bounded by ctx, until the leader has removed this node from the
+// Raft configuration, so that the remaining voters keep their quorum arithmetic right.
+func (a *Agent) waitRemovedFromRaft(ctx context.Context) {
+	for ctx.Err() == nil {
+		leaderURL := a.leaderURL()
+		if leaderURL != "" && !a.IsLeader() {
+			future := a.raft.GetConfiguration()
+			if future.Error() == nil {
+				present := false
+				for _, s := range future.Configuration().Servers {
+					present = present || string(s.ID) == a.cfg.NodeID
+				}
+				if !present {
+					return
+				}
+			}
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// RESTURL is the node's advertised REST base URL.
+func (a *Agent) RESTURL() string { return a.restURL }
+
+// NodeID is the node's id.
+func (a *Agent) NodeID() string { return a.cfg.NodeID }
+
+// Raft exposes the node's Raft instance to tests and benchmarks.
+func (a *Agent) Raft() *raft.Raft { return a.raft }
+
+// FSM exposes the node's state machine to tests.
+func (a *Agent) FSM() *fsm.FSM { return a.fsm }
+
+func newSessionID() string {
+	b := make([]byte, 8)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return hex.EncodeToString(b)
+}
+
+func splitHostPort(addr string) (string, int) {
+	host, portStr, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr, 0
+	}
+	var port int
+	fmt.Sscanf(portStr, "%d", &port)
+	return host, port
+}
+
+// IsLeader reports whether this node is the Raft leader.
+func (a *Agent) IsLeader() bool { return a.raft != nil && a.raft.State() == raft.Leader }
+
+// Running lists what this node's worker runs now (tests check that no item runs twice).
+func (a *Agent) Running() []string {
+	if a.worker == nil {
+		return nil
+	}
+	return a.worker.Running()
+}
+
+// Loggers implements api.Backend.
+func (a *Agent) Loggers() *logging.Levels { return a.levels }
+
+// applyClusterLogLevels applies cluster-scoped log levels from the replicated state as they
+// change, including those set before this node started.
+func (a *Agent) applyClusterLogLevels() {
+	applied := map[string]int64{}
+	for {
+		state := a.fsm.State()
+		for _, l := range state.LoggerLevels() {
+			if applied[l.Logger] == l.SetAt {
+				continue
+			}
+			if level, ok := logging.ParseLevel(l.Level); ok {
+				a.levels.Set(l.Logger, level, l.SetAt)
+			}
+			applied[l.Logger] = l.SetAt
+		}
+		select {
+		case <-a.ctx.Done():
+			return
+		case <-state.WatchCh():
+		}
+	}
+}

@@ -1,0 +1,184 @@
+package agent
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/hashicorp/raft"
+
+	"github.com/connectd/connectd/api"
+	"github.com/connectd/connectd/fsm"
+)
+
+// leaderWait bounds how long a write waits for an election before answering 409.
+const leaderWait = 3 * time.Second
+
+// State implements api.Backend: the node's applied state.
+func (a *Agent) State() *fsm.State { return a.fsm.State() }
+
+// Apply implements api.Backend: it commits cmd through the Raft leader, forwarding it when this
+// node is a follower, and returns once this node has applied it too, so a read that follows a
+// write on the same node sees it.
+func (a *Agent) Apply(ctx context.Context, cmd fsm.Command) (fsm.Result, error) {
+	data, err := fsm.Encode(cmd)
+	if err != nil {
+		return fsm.Result{}, err
+	}
+	deadline := time.Now().Add(leaderWait)
+	for {
+		res, index, err := a.applyEncoded(ctx, data)
+		if errors.Is(err, errNotLeader) && time.Now().Before(deadline) {
+			select {
+			case <-ctx.Done():
+				return fsm.Result{}, timedOut("waiting for a Raft leader")
+			case <-time.After(25 * time.Millisecond):
+				continue
+			}
+		}
+		if errors.Is(err, errNotLeader) {
+			return fsm.Result{}, api.ErrNoLeader
+		}
+		if err != nil {
+			return fsm.Result{}, err
+		}
+		a.waitApplied(ctx, index)
+		return res, nil
+	}
+}
+
+// errNotLeader means no node known to this one can commit right now; callers may retry.
+var errNotLeader = errors.New("not the leader")
+
+func (a *Agent) applyEncoded(ctx context.Context, data []byte) (fsm.Result, uint64, error) {
+	if a.raft.State() == raft.Leader {
+		return a.ApplyLocal(ctx, data)
+	}
+	leaderURL := a.leaderURL()
+	if leaderURL == "" {
+		return fsm.Result{}, 0, errNotLeader
+	}
+	return a.forward(ctx, leaderURL, data)
+}
+
+// applyOnLeader commits a command from the coordinator, which only runs on the leader.
+func (a *Agent) applyOnLeader(ctx context.Context, cmd fsm.Command) (fsm.Result, error) {
+	data, err := fsm.Encode(cmd)
+	if err != nil {
+		return fsm.Result{}, err
+	}
+	res, _, err := a.ApplyLocal(ctx, data)
+	return res, err
+}
+
+// ApplyLocal implements api.Backend: it commits an encoded command on this node, which must be
+// the leader, and waits for the commit or for ctx to end.
+func (a *Agent) ApplyLocal(ctx context.Context, data []byte) (fsm.Result, uint64, error) {
+	future := a.raft.Apply(data, 0)
+	done := make(chan struct{})
+	go func() {
+		_ = future.Error()
+		close(done)
+	}()
+	select {
+	case <-ctx.Done():
+		return fsm.Result{}, 0, timedOut("waiting for a quorum of Raft voters to commit the write")
+	case <-done:
+	}
+	if err := future.Error(); err != nil {
+		if errors.Is(err, raft.ErrNotLeader) || errors.Is(err, raft.ErrLeadershipLost) || errors.Is(err, raft.ErrLeadershipTransferInProgress) {
+			return fsm.Result{}, 0, errNotLeader
+		}
+		return fsm.Result{}, 0, fmt.Errorf("raft apply: %w", err)
+	}
+	res, _ := future.Response().(fsm.Result)
+	return res, future.Index(), nil
+}
+
+// waitApplied waits, briefly, until this node's state machine has applied index.
+func (a *Agent) waitApplied(ctx context.Context, index uint64) {
+	for a.fsm.AppliedIndex() < index {
+		watch := a.fsm.State().WatchCh()
+		if a.fsm.AppliedIndex() >= index {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-watch:
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+// leaderURL is the advertised REST URL of the current Raft leader, from gossip metadata or,
+// failing that, the worker registry.
+func (a *Agent) leaderURL() string {
+	_, id := a.raft.LeaderWithID()
+	if id == "" {
+		return ""
+	}
+	if a.members != nil {
+		for _, m := range a.members.Members() {
+			if m.NodeID == string(id) {
+				return m.RESTURL
+			}
+		}
+	}
+	if w := a.fsm.State().Worker(string(id)); w != nil {
+		return w.RESTURL
+	}
+	return ""
+}
+
+// forward sends an encoded command to the leader's internal apply endpoint, signed with the
+// cluster's session key.
+func (a *Agent) forward(ctx context.Context, leaderURL string, data []byte) (fsm.Result, uint64, error) {
+	key := a.fsm.State().SessionKey()
+	if key == nil {
+		return fsm.Result{}, 0, errNotLeader
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, leaderURL+api.InternalApplyPath, bytes.NewReader(data))
+	if err != nil {
+		return fsm.Result{}, 0, err
+	}
+	api.Sign(req, key, data)
+	resp, err := a.client.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return fsm.Result{}, 0, timedOut("waiting for the Raft leader to answer")
+		}
+		// The leader may have just died; the caller retries once a new one is known.
+		a.logger.Debug("forward to leader failed", "leader", leaderURL, "err", err)
+		return fsm.Result{}, 0, errNotLeader
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return fsm.Result{}, 0, errNotLeader
+	}
+	if resp.StatusCode == http.StatusOK {
+		var out api.ApplyResponse
+		if err := json.Unmarshal(body, &out); err != nil {
+			return fsm.Result{}, 0, fmt.Errorf("decode leader answer: %w", err)
+		}
+		return out.Result, out.Index, nil
+	}
+	var remote api.Error
+	if json.Unmarshal(body, &remote) != nil || remote.Code == 0 {
+		remote = api.Error{Code: resp.StatusCode, Message: string(body)}
+	}
+	if remote.Code == http.StatusConflict && remote.Message == api.ErrNoLeader.Message {
+		return fsm.Result{}, 0, errNotLeader
+	}
+	return fsm.Result{}, 0, &remote
+}
+
+func timedOut(stage string) error {
+	return &api.Error{Code: http.StatusInternalServerError, Message: "Request timed out. The worker is currently " + stage + "."}
+}

@@ -1,0 +1,171 @@
+package agent_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/connectd/connectd/fsm"
+	"github.com/connectd/connectd/internal/testcluster"
+)
+
+func put(t *testing.T, c *testcluster.Cluster, node int, name string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	res, err := c.Node(node).Apply(ctx, &fsm.ConnectorPut{Name: name, Config: map[string]string{"name": name}})
+	if err != nil || res.Err != nil {
+		t.Fatalf("put %s on node %d: %v %v", name, node, err, res.Err)
+	}
+}
+
+func waitConnector(t *testing.T, c *testcluster.Cluster, node int, name string, target fsm.TargetState) {
+	t.Helper()
+	testcluster.Eventually(t, 10*time.Second, func() error {
+		conn := c.Node(node).FSM().State().Connector(name)
+		if conn == nil || conn.Target != target {
+			return fmt.Errorf("node %d: connector %s is %+v", node, name, conn)
+		}
+		return nil
+	})
+}
+
+func TestLeaderFailover(t *testing.T) {
+	c := testcluster.New(t, 3)
+	leader := c.WaitLeader()
+	put(t, c, (leader+1)%3, "before")
+	c.Kill(leader)
+	start := time.Now()
+	survivor := (leader + 1) % 3
+	put(t, c, survivor, "after")
+	t.Logf("write accepted %s after the leader was killed", time.Since(start))
+	for i := 0; i < 3; i++ {
+		if i != leader {
+			waitConnector(t, c, i, "after", fsm.TargetStarted)
+		}
+	}
+}
+
+func TestRestartedNodeCatchesUp(t *testing.T) {
+	c := testcluster.New(t, 3)
+	follower := (c.WaitLeader() + 1) % 3
+	c.Kill(follower)
+	other := (follower + 1) % 3
+	for i := 0; i < 20; i++ {
+		put(t, c, other, fmt.Sprintf("c%d", i))
+	}
+	c.Start(follower)
+	waitConnector(t, c, follower, "c19", fsm.TargetStarted)
+}
+
+func TestFullClusterRestartKeepsState(t *testing.T) {
+	c := testcluster.New(t, 3)
+	put(t, c, 0, "running")
+	put(t, c, 1, "paused")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := c.Node(2).Apply(ctx, &fsm.TargetStateChange{Name: "paused", Target: fsm.TargetPaused}); err != nil {
+		t.Fatal(err)
+	}
+	c.Stop()
+	for i := 0; i < 3; i++ {
+		c.Start(i)
+	}
+	c.WaitHealthy()
+	for i := 0; i < 3; i++ {
+		waitConnector(t, c, i, "running", fsm.TargetStarted)
+		waitConnector(t, c, i, "paused", fsm.TargetPaused)
+	}
+	put(t, c, 0, "writable-again")
+}
+
+func TestFourthNodeJoinsAsNonVoter(t *testing.T) {
+	c := testcluster.New(t, 3)
+	i := c.AddNode()
+	waitConnectorSeen := func() {
+		put(t, c, 0, "seen-by-new-node")
+		waitConnector(t, c, i, "seen-by-new-node", fsm.TargetStarted)
+	}
+	waitConnectorSeen()
+	testcluster.Eventually(t, 10*time.Second, func() error {
+		leader := c.Leader()
+		if leader < 0 {
+			return fmt.Errorf("no leader")
+		}
+		future := c.Node(leader).Raft().GetConfiguration()
+		if err := future.Error(); err != nil {
+			return err
+		}
+		voters, nonVoters := 0, 0
+		for _, s := range future.Configuration().Servers {
+			if s.Suffrage == 0 {
+				voters++
+			} else {
+				nonVoters++
+			}
+		}
+		if voters != 3 || nonVoters != 1 {
+			return fmt.Errorf("%d voters, %d non-voters", voters, nonVoters)
+		}
+		return nil
+	})
+}
+
+// TestQuorumLossRefusesWritesCleanly (scenarios S59 adapted): with two of three nodes down, a
+// write to the survivor answers 409 (no leader) or 500 (timed out) within the request timeout,
+// never hangs, and writes work again once a quorum is back.
+func TestQuorumLossRefusesWritesCleanly(t *testing.T) {
+	c := testcluster.New(t, 3, testcluster.With("rest.request.timeout.ms", "3000"))
+	put(t, c, 0, "before")
+	survivor := c.WaitLeader()
+	for i := 0; i < 3; i++ {
+		if i != survivor {
+			c.Kill(i)
+		}
+	}
+	for attempt := 0; attempt < 2; attempt++ {
+		start := time.Now()
+		req, _ := http.NewRequest(http.MethodPut, c.URL(survivor)+"/connectors/x/config",
+			strings.NewReader(`{"connector.class":"FileStreamSource","topic":"t"}`))
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		took := time.Since(start)
+		ok409 := resp.StatusCode == 409 && strings.Contains(string(body), "no known leader URL")
+		ok500 := resp.StatusCode == 500 && strings.Contains(string(body), "Request timed out")
+		if !ok409 && !ok500 {
+			t.Fatalf("write without quorum: %d %s", resp.StatusCode, body)
+		}
+		if took > 4*time.Second {
+			t.Fatalf("write without quorum took %s, more than the request timeout", took)
+		}
+	}
+	if code := getStatus(t, c.URL(survivor)+"/connectors/before"); code != 200 {
+		t.Fatalf("reads must still be served from the applied state: %d", code)
+	}
+	for i := 0; i < 3; i++ {
+		if i != survivor {
+			c.Start(i)
+		}
+	}
+	c.WaitLeader()
+	put(t, c, survivor, "after")
+}
+
+func getStatus(t *testing.T, url string) int {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}

@@ -1,0 +1,63 @@
+package agent
+
+import (
+	"sync"
+	"time"
+
+	"github.com/connectd/connectd/api"
+	"github.com/connectd/connectd/plugins"
+)
+
+// health tracks start-up stages so that GET /health can say what the node is waiting for.
+type health struct {
+	mu      sync.Mutex
+	stage   string
+	since   time.Time
+	isReady bool
+}
+
+func newHealth() *health { return &health{stage: "starting", since: time.Now()} }
+
+func (h *health) enter(stage string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.stage, h.since = stage, time.Now()
+}
+
+func (h *health) ready() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.isReady = true
+}
+
+// Health implements api.Backend.
+func (a *Agent) Health() api.HealthStatus {
+	a.health.mu.Lock()
+	ready, stage, since := a.health.isReady, a.health.stage, a.health.since
+	a.health.mu.Unlock()
+	if !ready {
+		return api.HealthStatus{Ready: false, Stage: stage, Since: since}
+	}
+	if _, id := a.raft.LeaderWithID(); id == "" {
+		return api.HealthStatus{Ready: true, Healthy: false, Stage: "waiting for a Raft leader", Since: time.Now()}
+	}
+	return api.HealthStatus{Ready: true, Healthy: true}
+}
+
+// Registry implements api.Backend.
+func (a *Agent) Registry() *plugins.Registry { return a.registry }
+
+// Settings implements api.Backend.
+func (a *Agent) Settings() api.Settings {
+	return api.Settings{
+		GroupID:                 a.cfg.GroupID,
+		RequestTimeout:          a.cfg.RESTRequestTimeout,
+		MaxBodyBytes:            a.cfg.RESTMaxBodyBytes,
+		TopicTrackingEnable:     a.cfg.TopicTrackingEnable,
+		TopicTrackingAllowReset: a.cfg.TopicTrackingAllowReset,
+		TopicCreationEnable:     a.cfg.TopicCreationEnable,
+		OverridePolicy:          a.cfg.ConnectorClientConfigOverridePolicy,
+		Commit:                  Commit,
+		KafkaClusterID:          a.kafkaClusterID,
+	}
+}

@@ -1,0 +1,58 @@
+package agent
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+
+	"github.com/connectd/connectd/api"
+)
+
+// heartbeat renews this node's worker lease with the current Raft leader.
+func (a *Agent) heartbeat(ctx context.Context) error {
+	if a.IsLeader() {
+		if !a.coord.Heartbeat(a.cfg.NodeID, a.session) {
+			return errors.New("lost leadership")
+		}
+		return nil
+	}
+	leaderURL := a.leaderURL()
+	if leaderURL == "" {
+		return errors.New("no known leader")
+	}
+	key := a.fsm.State().SessionKey()
+	if key == nil {
+		return errors.New("no session key yet")
+	}
+	body, _ := json.Marshal(api.HeartbeatRequest{Node: a.cfg.NodeID, Session: a.session})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, leaderURL+api.InternalHeartbeatPath, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	api.Sign(req, key, body)
+	resp, err := a.client.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent {
+		return fmt.Errorf("leader refused heartbeat: %s", resp.Status)
+	}
+	return nil
+}
+
+// Heartbeat implements api.Backend: the leader renews a worker's lease.
+func (a *Agent) Heartbeat(node, session string) bool { return a.coord.Heartbeat(node, session) }
+
+// workerID is Kafka Connect's worker id: the host:port of the advertised REST URL.
+func workerID(restURL string) string {
+	u, err := url.Parse(restURL)
+	if err != nil || u.Host == "" {
+		return restURL
+	}
+	return u.Host
+}

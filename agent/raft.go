@@ -1,0 +1,100 @@
+package agent
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/raft"
+	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
+)
+
+// raftStores are the durable parts of a node's Raft state under data.dir.
+type raftStores struct {
+	bolt  *raftboltdb.BoltStore
+	snaps *raft.FileSnapshotStore
+}
+
+func openRaftStores(dataDir string, logger hclog.Logger) (*raftStores, error) {
+	dir := filepath.Join(dataDir, "raft")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create %s: %w", dir, err)
+	}
+	bolt, err := raftboltdb.NewBoltStore(filepath.Join(dir, "raft.db"))
+	if err != nil {
+		return nil, fmt.Errorf("open raft log store: %w", err)
+	}
+	snaps, err := raft.NewFileSnapshotStoreWithLogger(dir, 2, logger)
+	if err != nil {
+		bolt.Close()
+		return nil, fmt.Errorf("open snapshot store: %w", err)
+	}
+	return &raftStores{bolt: bolt, snaps: snaps}, nil
+}
+
+func (s *raftStores) hasState() (bool, error) {
+	return raft.HasExistingState(s.bolt, s.bolt, s.snaps)
+}
+
+// newTransport listens on bind and advertises advertise (defaulting to bind when it names a host).
+func newTransport(bind, advertise string, logger hclog.Logger) (*raft.NetworkTransport, error) {
+	if advertise == "" {
+		advertise = bind
+	}
+	addr, err := net.ResolveTCPAddr("tcp", advertise)
+	if err != nil {
+		return nil, fmt.Errorf("raft advertise address %q: %w", advertise, err)
+	}
+	if addr.IP == nil || addr.IP.IsUnspecified() {
+		return nil, fmt.Errorf("raft advertise address %q must name a reachable host (set raft.advertised.address)", advertise)
+	}
+	return raft.NewTCPTransportWithLogger(bind, addr, 3, 10*time.Second, logger)
+}
+
+// hclogAdapter routes hashicorp/raft's hclog output into slog, keeping one log stream per node.
+func hclogAdapter(logger *slog.Logger, name string) hclog.Logger {
+	return hclog.New(&hclog.LoggerOptions{
+		Name:       name,
+		Level:      hclog.Debug,
+		JSONFormat: true,
+		Output:     &slogWriter{logger: logger.With("component", name)},
+	})
+}
+
+// slogWriter decodes hclog's JSON lines and re-emits them through slog.
+type slogWriter struct{ logger *slog.Logger }
+
+func (w *slogWriter) Write(p []byte) (int, error) {
+	var line map[string]any
+	if err := json.Unmarshal(p, &line); err != nil {
+		w.logger.Info(string(p))
+		return len(p), nil
+	}
+	level := slog.LevelInfo
+	switch line["@level"] {
+	case "trace", "debug":
+		level = slog.LevelDebug
+	case "warn":
+		level = slog.LevelWarn
+	case "error":
+		level = slog.LevelError
+	}
+	msg, _ := line["@message"].(string)
+	var attrs []any
+	for k, v := range line {
+		if k != "@level" && k != "@message" && k != "@timestamp" && k != "@module" {
+			attrs = append(attrs, k, v)
+		}
+	}
+	w.logger.Log(context.Background(), level, msg, attrs...)
+	return len(p), nil
+}
+
+var _ io.Writer = (*slogWriter)(nil)

@@ -1,0 +1,61 @@
+package agent_test
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/connectd/connectd/internal/testcluster"
+)
+
+// BenchmarkScale creates SCALE_CONNECTORS connectors (default 100) with 10 tasks each on a
+// 3-node in-process cluster and reports the time until every task runs and the heap per task.
+// Run: SCALE_CONNECTORS=1000 go test ./agent -run '^$' -bench Scale -benchtime 1x -timeout 30m
+func BenchmarkScale(b *testing.B) {
+	n := 100
+	if v, err := strconv.Atoi(os.Getenv("SCALE_CONNECTORS")); err == nil {
+		n = v
+	}
+	for i := 0; i < b.N; i++ {
+		c := testcluster.New(b, 3, testcluster.With("bootstrap.servers", testcluster.StartBroker(b)))
+		var before runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		start := time.Now()
+		for k := 0; k < n; k++ {
+			body := fmt.Sprintf(`{"connector.class":"io.connectd.test.FailingSourceConnector","tasks.max":"10","topic":"t%d"}`, k)
+			req, _ := http.NewRequest(http.MethodPut, fmt.Sprintf("%s/connectors/c%04d/config", c.URL(k%3), k), strings.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				b.Fatal(err)
+			}
+			resp.Body.Close()
+		}
+		created := time.Since(start)
+		want := n * 11
+		testcluster.Eventually(b, 20*time.Minute, func() error {
+			running := 0
+			for j := 0; j < 3; j++ {
+				running += len(c.Node(j).Running())
+			}
+			if running != want {
+				return fmt.Errorf("%d of %d running", running, want)
+			}
+			return nil
+		})
+		converged := time.Since(start)
+		var after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		b.ReportMetric(created.Seconds(), "s-to-create")
+		b.ReportMetric(converged.Seconds(), "s-to-converge")
+		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/float64(n*10)/1024, "KiB/task")
+		b.ReportMetric(float64(runtime.NumGoroutine())/float64(n*10), "goroutines/task")
+	}
+}

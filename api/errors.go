@@ -1,0 +1,67 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/connectd/connectd/fsm"
+)
+
+// Error is Kafka Connect's error body; Code is also the HTTP status.
+type Error struct {
+	Code    int    `json:"error_code"`
+	Message string `json:"message"`
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("%d %s", e.Code, e.Message) }
+
+func errorf(code int, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Kafka Connect's retryable conditions; clients retry on 409.
+var (
+	ErrNoLeader = &Error{Code: http.StatusConflict, Message: "Cannot complete request momentarily due to no known leader URL, likely because a rebalance was underway."}
+	ErrStale    = &Error{Code: http.StatusConflict, Message: fsm.StaleConfigMessage}
+)
+
+// asError maps any error that reaches REST to Kafka Connect's error body, in one place.
+func asError(err error) *Error {
+	var apiErr *Error
+	if errors.As(err, &apiErr) {
+		return apiErr
+	}
+	var fsmErr *fsm.Error
+	if errors.As(err, &fsmErr) {
+		return &Error{Code: fsmErr.Status, Message: fsmErr.Message}
+	}
+	var coded interface{ HTTPStatus() int }
+	if errors.As(err, &coded) {
+		return &Error{Code: coded.HTTPStatus(), Message: err.Error()}
+	}
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return errorf(http.StatusRequestEntityTooLarge, "Request body is larger than the limit of %d bytes (rest.max.body.bytes)", tooLarge.Limit)
+	}
+	return &Error{Code: http.StatusInternalServerError, Message: err.Error()}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	if v != nil {
+		_ = json.NewEncoder(w).Encode(v)
+	}
+}
+
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	e := asError(err)
+	if e.Code >= 500 {
+		s.logger.Warn("request failed", "method", r.Method, "path", r.URL.Path, "status", e.Code, "err", e.Message)
+	} else {
+		s.logger.Debug("request refused", "method", r.Method, "path", r.URL.Path, "status", e.Code, "err", e.Message)
+	}
+	writeJSON(w, e.Code, e)
+}

@@ -1,0 +1,103 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/connectd/connectd/fsm"
+)
+
+// noOwner is the 409 for an instance that has no owner right now (held during a delay, revoked
+// and not yet placed, or not yet assigned): the restart can succeed once a rebalance settles.
+var noOwner = ErrNoLeader
+
+func (s *Server) restartConnector(w http.ResponseWriter, r *http.Request) error {
+	name := connectorName(r)
+	q := r.URL.Query()
+	includeTasks, err := boolParam(q.Get("includeTasks"), "includeTasks")
+	if err != nil {
+		return err
+	}
+	onlyFailed, err := boolParam(q.Get("onlyFailed"), "onlyFailed")
+	if err != nil {
+		return err
+	}
+	state := s.backend.State()
+	c := state.Connector(name)
+	if c == nil {
+		return errorf(http.StatusNotFound, "Unknown connector: %s", name)
+	}
+	if !includeTasks && !onlyFailed {
+		if _, owned := state.Assignment().ConnectorOwner(name); !owned {
+			return noOwner
+		}
+		res, err := s.backend.Apply(r.Context(), &fsm.RestartRequest{Name: name, Restart: fsm.Restart{Connector: true}})
+		if err = resultError(res, err); err != nil {
+			return err
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+	info, err := s.stateInfo(state, c)
+	if err != nil {
+		return errorf(http.StatusNotFound, "Status for connector %s not found", name)
+	}
+	var plan fsm.Restart
+	if !onlyFailed || info.Connector.State == fsm.StateFailed {
+		plan.Connector = true
+		info.Connector.State = fsm.StateRestarting
+		info.Connector.Trace = ""
+	}
+	if includeTasks {
+		for i := range info.Tasks {
+			if !onlyFailed || info.Tasks[i].State == fsm.StateFailed {
+				plan.Tasks = append(plan.Tasks, info.Tasks[i].ID)
+				info.Tasks[i].State = fsm.StateRestarting
+				info.Tasks[i].Trace = ""
+			}
+		}
+	}
+	res, err := s.backend.Apply(r.Context(), &fsm.RestartRequest{Name: name, Restart: plan})
+	if err = resultError(res, err); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusAccepted, info)
+	return nil
+}
+
+func (s *Server) restartTask(w http.ResponseWriter, r *http.Request) error {
+	name := connectorName(r)
+	t, err := taskIndex(r)
+	if err != nil {
+		return err
+	}
+	state := s.backend.State()
+	c := state.Connector(name)
+	if c == nil {
+		return errorf(http.StatusNotFound, "Unknown connector: %s", name)
+	}
+	if t >= len(c.Tasks) {
+		return errorf(http.StatusNotFound, "Unknown task: %s-%d", name, t)
+	}
+	if _, owned := state.Assignment().TaskOwner(fsm.TaskID{Connector: name, Task: t}); !owned {
+		return noOwner
+	}
+	res, err := s.backend.Apply(r.Context(), &fsm.RestartRequest{Name: name, Restart: fsm.Restart{Tasks: []int{t}}})
+	if err = resultError(res, err); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// boolParam parses a boolean query parameter as JAX-RS does: absent is false.
+func boolParam(v, name string) (bool, error) {
+	if v == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, errorf(http.StatusBadRequest, "Invalid value %q for query parameter %s: expected true or false", v, name)
+	}
+	return b, nil
+}

@@ -1,0 +1,126 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/connectd/connectd/agent"
+	"github.com/connectd/connectd/broker"
+	"github.com/connectd/connectd/config"
+	"github.com/connectd/connectd/logging"
+)
+
+// setFlags collects repeated --set key=value flags.
+type setFlags map[string]string
+
+func (s setFlags) String() string { return "" }
+
+func (s setFlags) Set(v string) error {
+	k, val, ok := strings.Cut(v, "=")
+	if !ok || k == "" {
+		return fmt.Errorf("--set %q: want key=value", v)
+	}
+	s[k] = val
+	return nil
+}
+
+func runDev(args []string) error {
+	fs := flag.NewFlagSet("dev", flag.ContinueOnError)
+	nodes := fs.Int("nodes", 3, "number of `nodes`")
+	dataDir := fs.String("data-dir", "", "state `dir` (default: a directory under the user cache dir); reuse it to keep state")
+	brokerAddr := fs.String("broker", "127.0.0.1:9092", "`host:port` of the embedded Kafka-protocol broker; \"none\" to use bootstrap.servers from --set")
+	restPort := fs.Int("rest-port", 8083, "REST `port` of the first node; node i listens on port+i")
+	sets := setFlags{}
+	fs.Var(sets, "set", "worker config `key=value` applied to every node (repeatable)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *nodes < 1 {
+		return errors.New("dev: --nodes must be at least 1")
+	}
+	dir, err := devDataDir(*dataDir)
+	if err != nil {
+		return err
+	}
+	bootstrap := sets["bootstrap.servers"]
+	if *brokerAddr != "none" {
+		b, err := broker.Start(broker.Options{Listen: *brokerAddr, DataDir: filepath.Join(dir, "broker")})
+		if err != nil {
+			return err
+		}
+		defer b.Close()
+		bootstrap = b.Addr()
+		fmt.Printf("embedded Kafka-protocol broker (development only): %s\n", bootstrap)
+	}
+	var joins []string
+	for i := 0; i < *nodes; i++ {
+		joins = append(joins, "127.0.0.1:"+strconv.Itoa(18400+i))
+	}
+	var levels *logging.Levels
+	var logger *slog.Logger
+	var agents []*agent.Agent
+	defer func() {
+		for _, a := range agents {
+			a.Shutdown()
+		}
+	}()
+	for i := 0; i < *nodes; i++ {
+		props := map[string]string{
+			"node.id":                  fmt.Sprintf("node-%d", i+1),
+			"data.dir":                 filepath.Join(dir, fmt.Sprintf("node-%d", i+1)),
+			"listeners":                fmt.Sprintf("http://127.0.0.1:%d", *restPort+i),
+			"raft.listener":            fmt.Sprintf("127.0.0.1:%d", 18300+i),
+			"cluster.listener":         fmt.Sprintf("127.0.0.1:%d", 18400+i),
+			"cluster.join":             strings.Join(joins, ","),
+			"cluster.bootstrap.expect": strconv.Itoa(*nodes),
+			"offset.flush.interval.ms": "1000",
+		}
+		if bootstrap != "" {
+			props["bootstrap.servers"] = bootstrap
+		}
+		for k, v := range sets {
+			props[k] = v
+		}
+		cfg, err := config.Parse(props, nil)
+		if err != nil {
+			return err
+		}
+		if i == 0 {
+			// The nodes share one process and so one set of log levels.
+			levels = logging.New(cfg.LogLevel)
+			logger = newLogger(levels)
+		}
+		a, err := agent.Start(cfg, logger, levels)
+		if err != nil {
+			return err
+		}
+		agents = append(agents, a)
+	}
+	fmt.Printf("state: %s\n", dir)
+	for _, a := range agents {
+		fmt.Printf("%s: %s\n", a.NodeID(), a.RESTURL())
+	}
+	fmt.Println("press Ctrl-C to stop")
+	waitForSignal()
+	return nil
+}
+
+func devDataDir(dir string) (string, error) {
+	if dir == "" {
+		base, err := os.UserCacheDir()
+		if err != nil {
+			base = os.TempDir()
+		}
+		dir = filepath.Join(base, "connectd", "dev")
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("dev: data dir: %w", err)
+	}
+	return dir, nil
+}

@@ -1,0 +1,49 @@
+// Command connectd runs a node of a connectd cluster: Kafka Connect's REST API and runtime on
+// nodes that coordinate through Raft.
+package main
+
+import (
+	"fmt"
+	"os"
+)
+
+const usage = `connectd: Kafka Connect that coordinates itself with Raft.
+
+Usage:
+  connectd agent --config FILE     run one node from a properties file
+  connectd dev [flags]             run a local N-node cluster (and a Kafka broker) in one process
+  connectd broker [--listen ADDR]  run the embedded in-memory Kafka-protocol broker alone
+  connectd leave [--url URL]       decommission a node: hand its work off and remove it
+  connectd version                 print the version
+
+Run 'connectd <command> --help' for the flags of a command.
+`
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprint(os.Stderr, usage)
+		os.Exit(2)
+	}
+	var err error
+	switch cmd, args := os.Args[1], os.Args[2:]; cmd {
+	case "agent":
+		err = runAgent(args)
+	case "dev":
+		err = runDev(args)
+	case "broker":
+		err = runBroker(args)
+	case "leave":
+		err = runLeave(args)
+	case "version":
+		err = runVersion()
+	case "-h", "--help", "help":
+		fmt.Print(usage)
+	default:
+		fmt.Fprintf(os.Stderr, "connectd: unknown command %q\n\n%s", cmd, usage)
+		os.Exit(2)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "connectd: %v\n", err)
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,418 @@
+// Package config reads a node's worker configuration: a Kafka-style properties file whose keys can
+// be overridden from the environment (CONNECT_FOO_BAR sets foo.bar), checked strictly so that a
+// typo stops start-up with the key named.
+package config
+
+import (
+	"encoding/base64"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/magiconair/properties"
+)
+
+// DefaultLogLevel is the log level before a configuration is read.
+const DefaultLogLevel = slog.LevelInfo
+
+// Config is a node's resolved worker configuration.
+type Config struct {
+	NodeID                   string
+	DataDir                  string
+	GroupID                  string
+	Listeners                string
+	RESTAdvertisedHostName   string
+	RESTAdvertisedPort       int
+	RaftListener             string
+	RaftAdvertisedAddress    string
+	ClusterListener          string
+	ClusterAdvertisedAddress string
+	ClusterJoin              []string
+	ClusterBootstrapExpect   int
+	ClusterGossipKey         []byte
+	BootstrapServers         []string
+
+	OffsetFlushInterval     time.Duration
+	OffsetFlushTimeout      time.Duration
+	TaskShutdownTimeout     time.Duration
+	ScheduledRebalanceDelay time.Duration
+	SessionTimeout          time.Duration
+	HeartbeatInterval       time.Duration
+	ConnectProtocol         string
+	TopicTrackingEnable     bool
+	TopicTrackingAllowReset bool
+	TopicCreationEnable     bool
+	// ConnectorClientConfigOverridePolicy is All, None or Principal.
+	ConnectorClientConfigOverridePolicy string
+	RESTRequestTimeout                  time.Duration
+	RESTMaxBodyBytes                    int64
+
+	RaftHeartbeatTimeout   time.Duration
+	RaftElectionTimeout    time.Duration
+	RaftLeaderLeaseTimeout time.Duration
+	RaftCommitTimeout      time.Duration
+	RaftSnapshotThreshold  uint64
+	RaftSnapshotInterval   time.Duration
+	RaftTrailingLogs       uint64
+
+	GossipProbeInterval  time.Duration
+	GossipProbeTimeout   time.Duration
+	GossipSuspicionMult  int
+	GossipInterval       time.Duration
+	GossipRetransmitMult int
+
+	LogLevel slog.Level
+
+	// Raw holds every key as finally resolved, defaults included; converters and Kafka clients
+	// read their prefixed settings from it.
+	Raw map[string]string
+}
+
+// KeyDoc documents one configuration key.
+type KeyDoc struct {
+	Name, Type, Default, Doc string
+}
+
+type keyType int
+
+const (
+	tString keyType = iota
+	tInt
+	tLong
+	tBool
+	tMillis
+	tList
+	tHostPort
+	tBase64
+	tLevel
+)
+
+var typeNames = map[keyType]string{tString: "string", tInt: "int", tLong: "long", tBool: "boolean",
+	tMillis: "ms", tList: "list", tHostPort: "host:port", tBase64: "base64", tLevel: "level"}
+
+type key struct {
+	name string
+	typ  keyType
+	def  string
+	doc  string
+	// set stores the parsed value into the config.
+	set func(c *Config, v any)
+	// check validates a parsed value; it returns the reason it is invalid.
+	check func(v any) string
+}
+
+func atLeast(n int64) func(v any) string {
+	return func(v any) string {
+		var x int64
+		switch t := v.(type) {
+		case int:
+			x = int64(t)
+		case int64:
+			x = t
+		case time.Duration:
+			x = t.Milliseconds()
+		}
+		if x < n {
+			return fmt.Sprintf("must be at least %d", n)
+		}
+		return ""
+	}
+}
+
+func oneOf(values ...string) func(v any) string {
+	return func(v any) string {
+		for _, x := range values {
+			if v.(string) == x {
+				return ""
+			}
+		}
+		return "must be one of " + strings.Join(values, ", ")
+	}
+}
+
+var keys = []key{
+	{name: "node.id", typ: tString, doc: "Unique node name; defaults to the host name.", set: func(c *Config, v any) { c.NodeID = v.(string) }},
+	{name: "data.dir", typ: tString, doc: "Directory for the Raft log and snapshots (required).", set: func(c *Config, v any) { c.DataDir = v.(string) }},
+	{name: "group.id", typ: tString, def: "connect-cluster", doc: "Cluster name; a node with another group.id is refused at join.", set: func(c *Config, v any) { c.GroupID = v.(string) }},
+	{name: "listeners", typ: tString, def: "http://:8083", doc: "REST listener, http://host:port.", set: func(c *Config, v any) { c.Listeners = v.(string) }},
+	{name: "rest.advertised.host.name", typ: tString, doc: "Host other nodes and clients use to reach this node's REST API; also the worker_id host.", set: func(c *Config, v any) { c.RESTAdvertisedHostName = v.(string) }},
+	{name: "rest.advertised.port", typ: tInt, def: "0", doc: "Advertised REST port (default: the listener's).", set: func(c *Config, v any) { c.RESTAdvertisedPort = v.(int) }},
+	{name: "raft.listener", typ: tHostPort, def: ":8300", doc: "Raft TCP bind address.", set: func(c *Config, v any) { c.RaftListener = v.(string) }},
+	{name: "raft.advertised.address", typ: tHostPort, doc: "Raft address other nodes dial (default: raft.listener, with rest.advertised.host.name as host when the bind host is empty).", set: func(c *Config, v any) { c.RaftAdvertisedAddress = v.(string) }},
+	{name: "cluster.listener", typ: tHostPort, def: ":8301", doc: "Gossip (memberlist) bind address, TCP and UDP.", set: func(c *Config, v any) { c.ClusterListener = v.(string) }},
+	{name: "cluster.advertised.address", typ: tHostPort, doc: "Gossip address other nodes dial (default: derived from cluster.listener).", set: func(c *Config, v any) { c.ClusterAdvertisedAddress = v.(string) }},
+	{name: "cluster.join", typ: tList, doc: "Comma list of gossip addresses of existing nodes to join.", set: func(c *Config, v any) { c.ClusterJoin = v.([]string) }},
+	{name: "cluster.bootstrap.expect", typ: tInt, def: "3", doc: "Number of fresh nodes that bootstrap Raft together.", set: func(c *Config, v any) { c.ClusterBootstrapExpect = v.(int) }, check: atLeast(1)},
+	{name: "cluster.gossip.key", typ: tBase64, doc: "Optional base64 key (16, 24 or 32 bytes) that encrypts gossip.", set: func(c *Config, v any) { c.ClusterGossipKey = v.([]byte) }},
+	{name: "bootstrap.servers", typ: tList, def: "localhost:9092", doc: "Kafka brokers for connector data.", set: func(c *Config, v any) { c.BootstrapServers = v.([]string) }},
+	{name: "key.converter", typ: tString, def: "org.apache.kafka.connect.json.JsonConverter", doc: "Default key converter."},
+	{name: "value.converter", typ: tString, def: "org.apache.kafka.connect.json.JsonConverter", doc: "Default value converter."},
+	{name: "header.converter", typ: tString, def: "org.apache.kafka.connect.storage.SimpleHeaderConverter", doc: "Default header converter."},
+	{name: "offset.flush.interval.ms", typ: tMillis, def: "60000", doc: "How often source offsets are committed.", set: func(c *Config, v any) { c.OffsetFlushInterval = v.(time.Duration) }, check: atLeast(1)},
+	{name: "offset.flush.timeout.ms", typ: tMillis, def: "5000", doc: "Longest wait for a flush.", set: func(c *Config, v any) { c.OffsetFlushTimeout = v.(time.Duration) }, check: atLeast(1)},
+	{name: "task.shutdown.graceful.timeout.ms", typ: tMillis, def: "5000", doc: "Longest wait for a task to stop before it is abandoned.", set: func(c *Config, v any) { c.TaskShutdownTimeout = v.(time.Duration) }, check: atLeast(0)},
+	{name: "scheduled.rebalance.max.delay.ms", typ: tMillis, def: "300000", doc: "How long a departed worker's work stays UNASSIGNED waiting for it to return.", set: func(c *Config, v any) { c.ScheduledRebalanceDelay = v.(time.Duration) }, check: atLeast(0)},
+	{name: "session.timeout.ms", typ: tMillis, def: "10000", doc: "Worker lease: a worker that cannot reach the leader this long stops its work.", set: func(c *Config, v any) { c.SessionTimeout = v.(time.Duration) }, check: atLeast(1)},
+	{name: "heartbeat.interval.ms", typ: tMillis, def: "3000", doc: "How often a worker renews its lease.", set: func(c *Config, v any) { c.HeartbeatInterval = v.(time.Duration) }, check: atLeast(1)},
+	{name: "connect.protocol", typ: tString, def: "sessioned", doc: "eager, compatible or sessioned (the last two: incremental cooperative).", set: func(c *Config, v any) { c.ConnectProtocol = v.(string) }, check: oneOf("eager", "compatible", "sessioned")},
+	{name: "topic.tracking.enable", typ: tBool, def: "true", doc: "Record the topics connectors use (GET /connectors/{n}/topics).", set: func(c *Config, v any) { c.TopicTrackingEnable = v.(bool) }},
+	{name: "topic.tracking.allow.reset", typ: tBool, def: "true", doc: "Allow PUT /connectors/{n}/topics/reset.", set: func(c *Config, v any) { c.TopicTrackingAllowReset = v.(bool) }},
+	{name: "topic.creation.enable", typ: tBool, def: "true", doc: "Let source connectors' topic.creation.* settings create topics.", set: func(c *Config, v any) { c.TopicCreationEnable = v.(bool) }},
+	{name: "connector.client.config.override.policy", typ: tString, def: "All", doc: "All, None or Principal.", set: func(c *Config, v any) { c.ConnectorClientConfigOverridePolicy = v.(string) }, check: oneOf("All", "None", "Principal")},
+	{name: "rest.request.timeout.ms", typ: tMillis, def: "90000", doc: "Longest a REST request waits (then 500 Request timed out).", set: func(c *Config, v any) { c.RESTRequestTimeout = v.(time.Duration) }, check: atLeast(1)},
+	{name: "rest.max.body.bytes", typ: tLong, def: "1048576", doc: "Largest accepted request body (413 beyond).", set: func(c *Config, v any) { c.RESTMaxBodyBytes = v.(int64) }, check: atLeast(1)},
+	{name: "raft.heartbeat.timeout.ms", typ: tMillis, def: "1000", doc: "Raft follower heartbeat timeout.", set: func(c *Config, v any) { c.RaftHeartbeatTimeout = v.(time.Duration) }, check: atLeast(5)},
+	{name: "raft.election.timeout.ms", typ: tMillis, def: "1000", doc: "Raft election timeout.", set: func(c *Config, v any) { c.RaftElectionTimeout = v.(time.Duration) }, check: atLeast(5)},
+	{name: "raft.leader.lease.timeout.ms", typ: tMillis, def: "500", doc: "Raft leader lease; at most the heartbeat timeout.", set: func(c *Config, v any) { c.RaftLeaderLeaseTimeout = v.(time.Duration) }, check: atLeast(5)},
+	{name: "raft.commit.timeout.ms", typ: tMillis, def: "50", doc: "Raft commit timeout.", set: func(c *Config, v any) { c.RaftCommitTimeout = v.(time.Duration) }, check: atLeast(1)},
+	{name: "raft.snapshot.threshold", typ: tLong, def: "8192", doc: "Log entries between snapshots.", set: func(c *Config, v any) { c.RaftSnapshotThreshold = uint64(v.(int64)) }, check: atLeast(1)},
+	{name: "raft.snapshot.interval.ms", typ: tMillis, def: "120000", doc: "How often Raft checks whether to snapshot.", set: func(c *Config, v any) { c.RaftSnapshotInterval = v.(time.Duration) }, check: atLeast(5)},
+	{name: "raft.trailing.logs", typ: tLong, def: "10240", doc: "Log entries kept after a snapshot.", set: func(c *Config, v any) { c.RaftTrailingLogs = uint64(v.(int64)) }, check: atLeast(0)},
+	{name: "gossip.probe.interval.ms", typ: tMillis, def: "1000", doc: "memberlist failure-detector probe interval.", set: func(c *Config, v any) { c.GossipProbeInterval = v.(time.Duration) }, check: atLeast(1)},
+	{name: "gossip.probe.timeout.ms", typ: tMillis, def: "500", doc: "memberlist probe timeout; less than the interval.", set: func(c *Config, v any) { c.GossipProbeTimeout = v.(time.Duration) }, check: atLeast(1)},
+	{name: "gossip.suspicion.mult", typ: tInt, def: "4", doc: "memberlist suspicion multiplier.", set: func(c *Config, v any) { c.GossipSuspicionMult = v.(int) }, check: atLeast(1)},
+	{name: "gossip.interval.ms", typ: tMillis, def: "200", doc: "memberlist gossip interval.", set: func(c *Config, v any) { c.GossipInterval = v.(time.Duration) }, check: atLeast(1)},
+	{name: "gossip.retransmit.mult", typ: tInt, def: "4", doc: "memberlist retransmit multiplier.", set: func(c *Config, v any) { c.GossipRetransmitMult = v.(int) }, check: atLeast(1)},
+	{name: "log.level", typ: tLevel, def: "INFO", doc: "DEBUG, INFO, WARN or ERROR.", set: func(c *Config, v any) { c.LogLevel = v.(slog.Level) }},
+}
+
+// prefixes are key families passed through to converters and Kafka clients as they are.
+var prefixes = []string{"key.converter.", "value.converter.", "header.converter.", "producer.", "consumer.", "admin."}
+
+// ignored are connect-distributed.properties keys that have no meaning in connectd; a migrated
+// file that carries them still starts.
+var ignored = map[string]bool{
+	"offset.storage.topic": true, "config.storage.topic": true, "status.storage.topic": true,
+	"offset.storage.replication.factor": true, "config.storage.replication.factor": true, "status.storage.replication.factor": true,
+	"offset.storage.partitions": true, "status.storage.partitions": true, "plugin.path": true, "plugin.discovery": true,
+	"rest.advertised.listener": true, "inter.worker.key.ttl.ms": true, "inter.worker.signature.algorithm": true,
+	"inter.worker.key.generation.algorithm": true, "inter.worker.key.size": true, "inter.worker.verification.algorithms": true,
+	"worker.sync.timeout.ms": true, "worker.unsync.backoff.ms": true, "rebalance.timeout.ms": true,
+	"access.control.allow.origin": true, "access.control.allow.methods": true, "client.id": true,
+}
+
+// Keys documents every key connectd reads.
+func Keys() []KeyDoc {
+	out := make([]KeyDoc, 0, len(keys))
+	for _, k := range keys {
+		out = append(out, KeyDoc{Name: k.name, Type: typeNames[k.typ], Default: k.def, Doc: k.doc})
+	}
+	return out
+}
+
+// Load reads a properties file (empty path: none) and applies environment overrides.
+func Load(path string, environ []string) (*Config, error) {
+	props := map[string]string{}
+	if path != "" {
+		p, err := properties.LoadFile(path, properties.UTF8)
+		if err != nil {
+			return nil, fmt.Errorf("config: %w", err)
+		}
+		p.DisableExpansion = true
+		props = p.Map()
+	}
+	return Parse(props, environ)
+}
+
+// Parse resolves a configuration from properties and environment overrides (env wins).
+func Parse(props map[string]string, environ []string) (*Config, error) {
+	raw := map[string]string{}
+	for k, v := range props {
+		raw[k] = strings.TrimSpace(v)
+	}
+	for _, kv := range environ {
+		name, value, ok := strings.Cut(kv, "=")
+		if rest, isConnect := strings.CutPrefix(name, "CONNECT_"); ok && isConnect && rest != "" {
+			raw[strings.ReplaceAll(strings.ToLower(rest), "_", ".")] = value
+		}
+	}
+	known := map[string]*key{}
+	for i := range keys {
+		known[keys[i].name] = &keys[i]
+	}
+	names := make([]string, 0, len(raw))
+	for k := range raw {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		if known[k] == nil && !ignored[k] && !hasPrefix(k) {
+			return nil, fmt.Errorf("config: unknown key %q", k)
+		}
+	}
+	c := &Config{Raw: map[string]string{}}
+	for k, v := range raw {
+		c.Raw[k] = v
+	}
+	for i := range keys {
+		k := &keys[i]
+		value, set := raw[k.name]
+		if !set || value == "" {
+			value = k.def
+		}
+		if value == "" {
+			continue
+		}
+		c.Raw[k.name] = value
+		parsed, err := parse(k.typ, value)
+		if err != nil {
+			return nil, fmt.Errorf("config: invalid value %q for %q: %v", value, k.name, err)
+		}
+		if k.check != nil {
+			if reason := k.check(parsed); reason != "" {
+				return nil, fmt.Errorf("config: invalid value %q for %q: %s", value, k.name, reason)
+			}
+		}
+		if k.set != nil {
+			k.set(c, parsed)
+		}
+	}
+	return c, c.finish()
+}
+
+func hasPrefix(k string) bool {
+	for _, p := range prefixes {
+		if strings.HasPrefix(k, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func parse(t keyType, v string) (any, error) {
+	switch t {
+	case tInt:
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return nil, fmt.Errorf("not a number")
+		}
+		return n, nil
+	case tLong:
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("not a number")
+		}
+		return n, nil
+	case tMillis:
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("not a number of milliseconds")
+		}
+		return time.Duration(n) * time.Millisecond, nil
+	case tBool:
+		switch strings.ToLower(v) {
+		case "true":
+			return true, nil
+		case "false":
+			return false, nil
+		}
+		return nil, fmt.Errorf("expected true or false")
+	case tList:
+		var out []string
+		for _, s := range strings.Split(v, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				out = append(out, s)
+			}
+		}
+		return out, nil
+	case tHostPort:
+		if _, port, err := net.SplitHostPort(v); err != nil {
+			return nil, fmt.Errorf("expected host:port")
+		} else if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+			return nil, fmt.Errorf("expected a port number")
+		}
+		return v, nil
+	case tBase64:
+		b, err := base64.StdEncoding.DecodeString(v)
+		if err != nil {
+			return nil, fmt.Errorf("not base64")
+		}
+		if n := len(b); n != 16 && n != 24 && n != 32 {
+			return nil, fmt.Errorf("key must be 16, 24 or 32 bytes, not %d", n)
+		}
+		return b, nil
+	case tLevel:
+		var l slog.Level
+		if err := l.UnmarshalText([]byte(v)); err != nil {
+			return nil, fmt.Errorf("expected DEBUG, INFO, WARN or ERROR")
+		}
+		return l, nil
+	}
+	return v, nil
+}
+
+// finish fills derived defaults and checks keys that depend on each other.
+func (c *Config) finish() error {
+	if c.DataDir == "" {
+		return fmt.Errorf("config: missing required key %q", "data.dir")
+	}
+	if c.NodeID == "" {
+		host, err := os.Hostname()
+		if err != nil {
+			return fmt.Errorf("config: missing required key %q (no host name to default to)", "node.id")
+		}
+		c.NodeID = host
+	}
+	u, err := url.Parse(c.Listeners)
+	if err != nil || u.Scheme != "http" || u.Host == "" || strings.Contains(c.Listeners, ",") {
+		return fmt.Errorf("config: invalid value %q for %q: expected one http://host:port listener", c.Listeners, "listeners")
+	}
+	if _, _, err := net.SplitHostPort(u.Host); err != nil {
+		return fmt.Errorf("config: invalid value %q for %q: expected http://host:port", c.Listeners, "listeners")
+	}
+	if c.GossipProbeTimeout >= c.GossipProbeInterval {
+		return fmt.Errorf("config: invalid value %q for %q: must be less than gossip.probe.interval.ms", c.Raw["gossip.probe.timeout.ms"], "gossip.probe.timeout.ms")
+	}
+	if c.RaftLeaderLeaseTimeout > c.RaftHeartbeatTimeout {
+		return fmt.Errorf("config: invalid value %q for %q: must not exceed raft.heartbeat.timeout.ms", c.Raw["raft.leader.lease.timeout.ms"], "raft.leader.lease.timeout.ms")
+	}
+	if c.HeartbeatInterval >= c.SessionTimeout {
+		return fmt.Errorf("config: invalid value %q for %q: must be less than session.timeout.ms", c.Raw["heartbeat.interval.ms"], "heartbeat.interval.ms")
+	}
+	if c.RaftAdvertisedAddress == "" {
+		host, port, _ := net.SplitHostPort(c.RaftListener)
+		if host == "" || net.ParseIP(host).IsUnspecified() {
+			host = c.advertisedHost()
+		}
+		c.RaftAdvertisedAddress = net.JoinHostPort(host, port)
+	}
+	return nil
+}
+
+// ListenAddr is the host:port the REST server binds.
+func (c *Config) ListenAddr() string {
+	u, _ := url.Parse(c.Listeners)
+	return u.Host
+}
+
+// advertisedHost is the host others use to reach this node: rest.advertised.host.name, else the
+// listener's bind host, else the host name.
+func (c *Config) advertisedHost() string {
+	if c.RESTAdvertisedHostName != "" {
+		return c.RESTAdvertisedHostName
+	}
+	host, _, _ := net.SplitHostPort(c.ListenAddr())
+	if host != "" && !net.ParseIP(host).IsUnspecified() {
+		return host
+	}
+	if h, err := os.Hostname(); err == nil {
+		return h
+	}
+	return "localhost"
+}
+
+// AdvertisedURL is the REST base URL other nodes and clients use. boundPort is the port the
+// listener actually bound, used when neither rest.advertised.port nor the listener names one.
+func (c *Config) AdvertisedURL(boundPort int) string {
+	port := c.RESTAdvertisedPort
+	if port == 0 {
+		port = boundPort
+	}
+	return "http://" + net.JoinHostPort(c.advertisedHost(), strconv.Itoa(port))
+}

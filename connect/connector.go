@@ -1,0 +1,91 @@
+// Package connect is the plugin API a connector author imports: connectors, tasks, records,
+// converters, a minimal schema data model and Kafka Connect's ConfigDef. It imports nothing of
+// connectd's.
+package connect
+
+import "context"
+
+// Connector is a connector instance: it reads its config and splits the work into task configs.
+type Connector interface {
+	// Version is the plugin version reported by the REST API.
+	Version() string
+	// Start starts the connector with its config.
+	Start(ctx ConnectorContext, config map[string]string) error
+	// TaskConfigs returns at most maxTasks task configs.
+	TaskConfigs(maxTasks int) ([]map[string]string, error)
+	// Stop stops the connector.
+	Stop() error
+	// Config describes the connector's own keys.
+	Config() *ConfigDef
+}
+
+// Validator is implemented by connectors that check their config beyond their ConfigDef; the
+// returned values replace or add to the ConfigDef's results by name.
+type Validator interface {
+	Validate(config map[string]string) []ConfigValue
+}
+
+// OffsetAlterer is implemented by source connectors that accept external offset changes (the
+// offsets REST API). It returns false when the connector manages offsets outside Connect too.
+type OffsetAlterer interface {
+	AlterOffsets(config map[string]string, offsets []PartitionOffset) (bool, error)
+}
+
+// PartitionOffset is one source partition and its offset; a nil Offset resets the partition.
+type PartitionOffset struct {
+	Partition map[string]any
+	Offset    map[string]any
+}
+
+// ConnectorContext lets a connector talk to the runtime.
+type ConnectorContext interface {
+	// RequestTaskReconfiguration asks the runtime to call TaskConfigs again.
+	RequestTaskReconfiguration()
+	// RaiseError fails the connector.
+	RaiseError(err error)
+}
+
+// SourceTask reads records from an external system.
+type SourceTask interface {
+	Start(ctx SourceTaskContext, config map[string]string) error
+	// Poll returns the next records; it may return none, and must return when ctx ends.
+	Poll(ctx context.Context) ([]*SourceRecord, error)
+	// Commit is called after the offsets of acknowledged records were committed.
+	Commit() error
+	Stop() error
+}
+
+// SourceTaskContext gives a source task its stored offsets and identity.
+type SourceTaskContext interface {
+	// Offset returns the committed offset of a source partition, or nil.
+	Offset(partition map[string]any) (map[string]any, error)
+	// WorkerID is the worker running the task (host:port).
+	WorkerID() string
+	// TaskID is the task's index within its connector.
+	TaskID() int
+	// ConnectorName names the task's connector.
+	ConnectorName() string
+}
+
+// SinkTask writes records to an external system.
+type SinkTask interface {
+	Start(ctx SinkTaskContext, config map[string]string) error
+	// Put delivers records; an error fails the task.
+	Put(records []*SinkRecord) error
+	// Flush makes everything delivered so far durable; the runtime commits offsets after it.
+	Flush(offsets map[TopicPartition]int64) error
+	Stop() error
+}
+
+// SinkTaskContext gives a sink task its identity.
+type SinkTaskContext interface {
+	WorkerID() string
+	TaskID() int
+	ConnectorName() string
+}
+
+// TopicPartition names a Kafka partition.
+type TopicPartition struct {
+	Topic     string
+	Partition int32
+}

@@ -1,0 +1,184 @@
+// Package coordinator runs on the Raft leader: it reconciles gossip membership into the Raft
+// configuration and the worker registry, and assigns connectors and tasks to workers.
+package coordinator
+
+import (
+	"context"
+	"crypto/rand"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/raft"
+
+	"github.com/connectd/connectd/fsm"
+	"github.com/connectd/connectd/membership"
+)
+
+// MaxVoters is the largest Raft voter set the leader builds; further members become non-voters.
+const MaxVoters = 5
+
+// Deps is what the leader loop needs from its node.
+type Deps struct {
+	Raft    *raft.Raft
+	FSM     *fsm.FSM
+	Members *membership.Membership
+	// Apply commits a command through Raft on this (leader) node.
+	Apply  func(ctx context.Context, cmd fsm.Command) (fsm.Result, error)
+	Logger *slog.Logger
+	// Now is the wall clock whose readings the leader stamps into commands.
+	Now func() time.Time
+	// Interval bounds the time between reconciles when nothing signals a change.
+	Interval time.Duration
+	// SessionTimeout is session.timeout.ms: the lease a heartbeat grants a worker.
+	SessionTimeout time.Duration
+	// RebalanceDelay is scheduled.rebalance.max.delay.ms.
+	RebalanceDelay time.Duration
+	// Eager selects the eager assignment protocol (connect.protocol=eager).
+	Eager bool
+}
+
+// Coordinator watches Raft leadership and runs the leader loop while this node leads.
+type Coordinator struct {
+	deps   Deps
+	wg     sync.WaitGroup
+	leases leases
+	pokeCh chan struct{}
+	// lastInputs fingerprints the inputs of the last round that changed nothing (leader loop only).
+	lastInputs string
+}
+
+// New returns a coordinator; Run starts it.
+func New(deps Deps) *Coordinator {
+	if deps.Now == nil {
+		deps.Now = time.Now
+	}
+	if deps.Interval == 0 {
+		deps.Interval = time.Second
+	}
+	return &Coordinator{deps: deps, pokeCh: make(chan struct{}, 1)}
+}
+
+// poke asks the leader loop for another round without blocking.
+func (c *Coordinator) poke() {
+	select {
+	case c.pokeCh <- struct{}{}:
+	default:
+	}
+}
+
+// Heartbeat renews the lease of a worker session. It reports false when this node is not the
+// leader, in which case the worker must not count the lease as renewed.
+func (c *Coordinator) Heartbeat(node, session string) bool {
+	if c.deps.Raft.State() != raft.Leader {
+		return false
+	}
+	c.leases.renew(node, session, time.Now())
+	return true
+}
+
+// Run follows leadership changes until ctx ends: on gaining leadership it starts the leader loop,
+// on losing it it stops the loop and waits for it to end.
+func (c *Coordinator) Run(ctx context.Context) {
+	var loop *leaderRun
+	stopLoop := func() {
+		if loop != nil {
+			loop.cancel()
+			c.wg.Wait()
+			loop = nil
+		}
+	}
+	defer stopLoop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case isLeader := <-c.deps.Raft.LeaderCh():
+			stopLoop()
+			if isLeader {
+				loop = &leaderRun{}
+				var loopCtx context.Context
+				loopCtx, loop.cancel = context.WithCancel(ctx)
+				c.wg.Add(1)
+				go func() {
+					defer c.wg.Done()
+					c.leaderLoop(loopCtx)
+				}()
+			}
+		}
+	}
+}
+
+// leaderRun is one term's leader loop.
+type leaderRun struct {
+	cancel context.CancelFunc
+}
+
+func (c *Coordinator) leaderLoop(ctx context.Context) {
+	log := c.deps.Logger.With("role", "leader")
+	// A barrier makes the state machine reflect every entry committed by earlier leaders, so
+	// reconciliation acts on the whole log.
+	if err := c.deps.Raft.Barrier(time.Minute).Error(); err != nil {
+		log.Warn("barrier failed; giving up leadership duties until the next term", "err", err)
+		return
+	}
+	c.leases.reset(time.Now())
+	c.lastInputs = ""
+	log.Info("leadership established")
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		// Watch before reading, so a change made while reconciling triggers another pass.
+		changed := c.deps.FSM.State().WatchCh()
+		wake, err := c.reconcile(ctx)
+		if err != nil && ctx.Err() == nil {
+			log.Warn("reconcile failed", "err", err)
+		}
+		timer.Reset(untilWake(wake, c.deps.Interval))
+		select {
+		case <-ctx.Done():
+			return
+		case <-c.deps.Members.Changed():
+		case <-changed:
+		case <-c.pokeCh:
+		case <-timer.C:
+		}
+	}
+}
+
+func untilWake(wake time.Time, max time.Duration) time.Duration {
+	if wake.IsZero() {
+		return max
+	}
+	d := time.Until(wake)
+	if d < time.Millisecond {
+		d = time.Millisecond
+	}
+	return min(d, max)
+}
+
+// reconcile brings the replicated state in line with the cluster: session key, Raft
+// configuration, worker registry, then the assignment. It returns when to look again.
+func (c *Coordinator) reconcile(ctx context.Context) (time.Time, error) {
+	if err := c.ensureSessionKey(ctx); err != nil {
+		return time.Time{}, err
+	}
+	if err := c.reconcileMembers(ctx); err != nil {
+		return time.Time{}, err
+	}
+	return c.rebalance(ctx)
+}
+
+// ensureSessionKey makes the key that signs internal requests, once per cluster. The randomness
+// is drawn here, on the leader, never inside Apply.
+func (c *Coordinator) ensureSessionKey(ctx context.Context) error {
+	if c.deps.FSM.State().SessionKey() != nil {
+		return nil
+	}
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return err
+	}
+	_, err := c.deps.Apply(ctx, &fsm.SessionKeyChange{Key: key})
+	return err
+}

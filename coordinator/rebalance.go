@@ -1,0 +1,272 @@
+package coordinator
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/connectd/connectd/fsm"
+	"github.com/connectd/connectd/membership"
+)
+
+// leaseSkew is added to a lease before the leader treats its holder as gone, to absorb clock
+// rate differences between nodes (rebalance.md: skew margin 2000 ms).
+const leaseSkew = 2 * time.Second
+
+// roundPlan is what the leader decided the cluster's workers are, for one round.
+type roundPlan struct {
+	alive    []string
+	sessions map[string]string
+	// followUp is set when a node came back with a new session: it is left out of this round so
+	// that its old session's work counts as lost, and joins in the next one.
+	followUp bool
+	// wakeAt is the earliest time a lease of a silent worker runs out (zero if none).
+	wakeAt time.Time
+}
+
+// workers decides which workers take part in a round. A worker counts as present while gossip
+// says it is alive, or while the lease its session holds has not run out (rebalance.md §4.6).
+func (c *Coordinator) workers(prev *fsm.Assignment, now time.Time) roundPlan {
+	plan := roundPlan{sessions: map[string]string{}}
+	ttl := c.deps.SessionTimeout + leaseSkew
+	for _, m := range c.deps.Members.Members() {
+		node := m.NodeID
+		owned := prev.Sessions[node]
+		switch {
+		case m.Leaving && owned == "":
+			// A decommissioned node that has handed back its work takes no new work.
+		case m.Status == membership.StatusAlive && (owned == "" || owned == m.Session):
+			plan.alive = append(plan.alive, node)
+			plan.sessions[node] = m.Session
+		case owned != "" && !c.leftClean(prev, m):
+			// The session that owns work is silent (crashed, frozen, or replaced by a restart):
+			// it keeps its work until its lease is certainly over.
+			expiry := c.leases.expiresAt(node, owned, ttl)
+			if now.Before(expiry) {
+				plan.alive = append(plan.alive, node)
+				plan.sessions[node] = owned
+				if plan.wakeAt.IsZero() || expiry.Before(plan.wakeAt) {
+					plan.wakeAt = expiry
+				}
+			} else if m.Status == membership.StatusAlive {
+				plan.followUp = true
+			}
+		}
+	}
+	sort.Strings(plan.alive)
+	return plan
+}
+
+// leftClean reports whether a member left on purpose after handing back everything it ran.
+func (c *Coordinator) leftClean(prev *fsm.Assignment, m membership.Member) bool {
+	if m.Status != membership.StatusLeft {
+		return false
+	}
+	_, pending := prev.PendingStops[m.NodeID]
+	return !pending && prev.Owned[m.NodeID].Empty()
+}
+
+// rebalance runs one assignment round if one is due and returns when the leader should look
+// again even if nothing else happens (zero: no timer needed).
+func (c *Coordinator) rebalance(ctx context.Context) (time.Time, error) {
+	state := c.deps.FSM.State()
+	prev := state.Assignment().Clone()
+	now := c.deps.Now()
+	plan := c.workers(&prev, now)
+	c.deps.Logger.Debug("rebalance check", "alive", plan.alive, "pending_stops", len(prev.PendingStops), "wake", plan.wakeAt)
+
+	present := map[string]bool{}
+	for _, n := range plan.alive {
+		present[n] = true
+	}
+	// Rounds are serialized: wait for live holders to acknowledge their stops. A holder that is
+	// gone has stopped by definition, since its lease is over.
+	for node := range prev.PendingStops {
+		if !present[node] || plan.sessions[node] != prev.Sessions[node] {
+			delete(prev.PendingStops, node)
+		}
+	}
+	if len(prev.PendingStops) > 0 {
+		return plan.wakeAt, nil
+	}
+
+	cfg := map[string]int{}
+	for _, conn := range state.Connectors() {
+		cfg[conn.Name] = len(conn.Tasks)
+	}
+	// Status and offset writes change the state far more often than the inputs of a round do;
+	// skip the round when its inputs are those of the last one that changed nothing.
+	inputs := roundInputs(&prev, plan, cfg)
+	if inputs == c.lastInputs && (prev.ScheduledAt == 0 || now.UnixMilli() < prev.ScheduledAt) {
+		return earliest(plan.wakeAt, msTime(prev.ScheduledAt)), nil
+	}
+	next := c.assign(prev, plan.alive, cfg, now)
+	next.Sessions = plan.sessions
+	for node := range next.PendingStops {
+		if !present[node] {
+			delete(next.PendingStops, node)
+		}
+	}
+	wake := earliest(plan.wakeAt, msTime(next.ScheduledAt))
+	if sameAssignment(&next, state.Assignment()) {
+		c.lastInputs = inputs
+		return wake, nil
+	}
+	c.lastInputs = ""
+	res, err := c.deps.Apply(ctx, &fsm.AssignmentCommit{Assignment: next, ExpectGeneration: state.Assignment().Generation})
+	if err != nil {
+		return wake, err
+	}
+	if res.Err != nil {
+		return wake, fmt.Errorf("commit assignment: %w", res.Err)
+	}
+	c.deps.Logger.Info("committed assignment", "generation", next.Generation, "workers", len(plan.alive),
+		"pending_stops", len(next.PendingStops), "lost_connectors", len(next.Lost.Connectors), "lost_tasks", len(next.Lost.Tasks))
+	if plan.followUp {
+		c.poke()
+	}
+	return wake, nil
+}
+
+func (c *Coordinator) assign(prev fsm.Assignment, alive []string, cfg map[string]int, now time.Time) fsm.Assignment {
+	if c.deps.Eager {
+		return assignEagerRound(prev, alive, cfg)
+	}
+	round := Assign(prev, alive, cfg, now.UnixMilli(), Options{Delay: c.deps.RebalanceDelay.Milliseconds()})
+	if round.FollowUp {
+		c.poke()
+	}
+	return round.Next
+}
+
+// assignEagerRound is the eager protocol in two committed phases (rebalance.md §4.10): when the
+// full assignment must change, everyone first stops everything; once all have acknowledged, the
+// complete assignment is handed out.
+func assignEagerRound(prev fsm.Assignment, alive []string, cfg map[string]int) fsm.Assignment {
+	target := AssignEager(alive, cfg)
+	next := prev.Clone()
+	next.Generation = prev.Generation + 1
+	next.PendingStops = map[string]fsm.Items{}
+	if sameOwners(prev.Owned, target) {
+		return next
+	}
+	stopping := false
+	for node, items := range prev.Owned {
+		if !items.Empty() {
+			next.PendingStops[node] = items
+			stopping = true
+		}
+	}
+	if stopping {
+		next.Owned = map[string]fsm.Items{}
+		return next
+	}
+	next.Owned = target
+	return next
+}
+
+func sameOwners(a, b map[string]fsm.Items) bool {
+	nonEmpty := func(m map[string]fsm.Items) map[string]fsm.Items {
+		out := map[string]fsm.Items{}
+		for k, v := range m {
+			if !v.Empty() {
+				out[k] = v
+			}
+		}
+		return out
+	}
+	x, _ := json.Marshal(nonEmpty(a))
+	y, _ := json.Marshal(nonEmpty(b))
+	return string(x) == string(y)
+}
+
+// sameAssignment reports whether next changes nothing but the generation number compared with
+// the committed assignment, so the leader need not commit it. Both sides are compared in their
+// stored (JSON) form so that nil and empty collections compare equal.
+func sameAssignment(next, committed *fsm.Assignment) bool {
+	a := next.Clone()
+	a.Generation = committed.Generation
+	x, _ := json.Marshal(canonical(&a))
+	y, _ := json.Marshal(canonical(committed))
+	return string(x) == string(y)
+}
+
+func canonical(a *fsm.Assignment) any {
+	raw, _ := json.Marshal(a)
+	var out any
+	_ = json.Unmarshal(raw, &out)
+	return pruneEmpty(out)
+}
+
+// pruneEmpty drops empty objects and arrays, so that absent and empty collections are equal.
+func pruneEmpty(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			e = pruneEmpty(e)
+			if isEmpty(e) {
+				delete(x, k)
+			} else {
+				x[k] = e
+			}
+		}
+		return x
+	case []any:
+		for i := range x {
+			x[i] = pruneEmpty(x[i])
+		}
+		return x
+	}
+	return v
+}
+
+func isEmpty(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return true
+	case map[string]any:
+		return len(x) == 0
+	case []any:
+		return len(x) == 0
+	}
+	return false
+}
+
+func msTime(ms int64) time.Time {
+	if ms == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms)
+}
+
+func earliest(a, b time.Time) time.Time {
+	switch {
+	case a.IsZero():
+		return b
+	case b.IsZero() || a.Before(b):
+		return a
+	}
+	return b
+}
+
+// roundInputs fingerprints what a round depends on: the committed assignment's generation, the
+// present workers and their sessions, and each connector's task count.
+func roundInputs(prev *fsm.Assignment, plan roundPlan, cfg map[string]int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d|%v|", prev.Generation, plan.followUp)
+	for _, n := range plan.alive {
+		fmt.Fprintf(&b, "%s=%s,", n, plan.sessions[n])
+	}
+	names := make([]string, 0, len(cfg))
+	for name := range cfg {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		fmt.Fprintf(&b, "|%s:%d", name, cfg[name])
+	}
+	return b.String()
+}

@@ -1,0 +1,115 @@
+package fsm
+
+import (
+	"maps"
+	"slices"
+	"strconv"
+)
+
+// TaskID identifies task Task of connector Connector.
+type TaskID struct {
+	Connector string `json:"connector"`
+	Task      int    `json:"task"`
+}
+
+// String renders the id as Kafka Connect does: "<connector>-<task>".
+func (t TaskID) String() string { return t.Connector + "-" + strconv.Itoa(t.Task) }
+
+// Less orders tasks by connector name, then by index as a number.
+func (t TaskID) Less(o TaskID) bool {
+	if t.Connector != o.Connector {
+		return t.Connector < o.Connector
+	}
+	return t.Task < o.Task
+}
+
+// Items is a set of connector instances and tasks; both slices are kept sorted.
+type Items struct {
+	Connectors []string `json:"connectors,omitempty"`
+	Tasks      []TaskID `json:"tasks,omitempty"`
+}
+
+// Empty reports whether the set holds nothing.
+func (i Items) Empty() bool { return len(i.Connectors) == 0 && len(i.Tasks) == 0 }
+
+// Clone returns a deep copy.
+func (i Items) Clone() Items {
+	return Items{Connectors: slices.Clone(i.Connectors), Tasks: slices.Clone(i.Tasks)}
+}
+
+// Assignment is the leader's committed view of who runs what (rebalance.md §4.3), with the
+// bookkeeping of the incremental cooperative protocol, so that a new leader continues it.
+type Assignment struct {
+	Generation uint64 `json:"generation"`
+	// Owned maps a node id to the items it runs.
+	Owned map[string]Items `json:"owned,omitempty"`
+	// Sessions maps a node id to the session (process start) its slice belongs to.
+	Sessions map[string]string `json:"sessions,omitempty"`
+	// Lost holds the items of departed workers during the scheduled rebalance delay.
+	Lost Items `json:"lost"`
+	// LostConnectorOwner and LostTaskOwner name the last owner of each held item (sticky return).
+	LostConnectorOwner map[string]string `json:"lost_connector_owner,omitempty"`
+	LostTaskOwner      map[string]string `json:"lost_task_owner,omitempty"`
+	// ScheduledAt is the leader's wall clock (ms) of the next scheduled round, 0 for none.
+	ScheduledAt int64 `json:"scheduled_at,omitempty"`
+	// Delay is what Kafka would have told workers to wait (informational).
+	Delay int64 `json:"delay,omitempty"`
+	// Candidates are nodes seen empty during the current delay, in order of first sighting.
+	Candidates     []string `json:"candidates,omitempty"`
+	RevokedInPrev  bool     `json:"revoked_in_prev,omitempty"`
+	SuccessiveRevs int      `json:"successive_revs,omitempty"`
+	// PendingStops lists, per node, items revoked in this generation and not yet acknowledged.
+	PendingStops map[string]Items `json:"pending_stops,omitempty"`
+}
+
+// ConnectorOwner returns the node that owns a connector instance.
+func (a *Assignment) ConnectorOwner(name string) (string, bool) {
+	for node, items := range a.Owned {
+		if _, ok := slices.BinarySearch(items.Connectors, name); ok {
+			return node, true
+		}
+	}
+	return "", false
+}
+
+// TaskOwner returns the node that owns a task.
+func (a *Assignment) TaskOwner(id TaskID) (string, bool) {
+	for node, items := range a.Owned {
+		if _, ok := slices.BinarySearchFunc(items.Tasks, id, func(x, y TaskID) int {
+			switch {
+			case x.Less(y):
+				return -1
+			case y.Less(x):
+				return 1
+			}
+			return 0
+		}); ok {
+			return node, true
+		}
+	}
+	return "", false
+}
+
+// Clone returns a deep copy.
+func (a *Assignment) Clone() Assignment {
+	out := *a
+	out.Owned = cloneItems(a.Owned)
+	out.PendingStops = cloneItems(a.PendingStops)
+	out.Sessions = maps.Clone(a.Sessions)
+	out.Lost = a.Lost.Clone()
+	out.LostConnectorOwner = maps.Clone(a.LostConnectorOwner)
+	out.LostTaskOwner = maps.Clone(a.LostTaskOwner)
+	out.Candidates = slices.Clone(a.Candidates)
+	return out
+}
+
+func cloneItems(m map[string]Items) map[string]Items {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]Items, len(m))
+	for k, v := range m {
+		out[k] = v.Clone()
+	}
+	return out
+}

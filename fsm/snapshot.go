@@ -1,0 +1,158 @@
+package fsm
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
+	memdb "github.com/hashicorp/go-memdb"
+	"github.com/hashicorp/raft"
+)
+
+// snapshotVersion is written in the header so that the format can grow.
+const snapshotVersion = 1
+
+// Record kinds of a snapshot: one per stored type.
+const (
+	recConnector  = "connector"
+	recStatus     = "status"
+	recWorker     = "worker"
+	recOffset     = "offset"
+	recTopic      = "topic"
+	recLogger     = "logger"
+	recAssignment = "assignment"
+	recSessionKey = "session-key"
+)
+
+type snapshotHeader struct {
+	Version int `json:"version"`
+}
+
+type snapshotRecord struct {
+	Kind  string          `json:"kind"`
+	Value json.RawMessage `json:"value"`
+}
+
+type snapshot struct {
+	state *State
+}
+
+// Persist writes a header and then one typed JSON record per stored object.
+func (s *snapshot) Persist(sink raft.SnapshotSink) error {
+	w := bufio.NewWriter(sink)
+	enc := json.NewEncoder(w)
+	err := s.write(enc)
+	if err == nil {
+		err = w.Flush()
+	}
+	if err != nil {
+		_ = sink.Cancel()
+		return fmt.Errorf("persist snapshot: %w", err)
+	}
+	return sink.Close()
+}
+
+func (s *snapshot) write(enc *json.Encoder) error {
+	if err := enc.Encode(snapshotHeader{Version: snapshotVersion}); err != nil {
+		return err
+	}
+	put := func(kind string, v any) error {
+		raw, err := json.Marshal(v)
+		if err != nil {
+			return err
+		}
+		return enc.Encode(snapshotRecord{Kind: kind, Value: raw})
+	}
+	tables := []struct{ table, kind string }{
+		{tableConnectors, recConnector}, {tableStatus, recStatus}, {tableWorkers, recWorker},
+		{tableOffsets, recOffset}, {tableTopics, recTopic}, {tableLoggers, recLogger},
+	}
+	for _, t := range tables {
+		for _, obj := range s.state.all(t.table, "id") {
+			if err := put(t.kind, obj); err != nil {
+				return err
+			}
+		}
+	}
+	if err := put(recAssignment, s.state.Assignment()); err != nil {
+		return err
+	}
+	if key := s.state.SessionKey(); key != nil {
+		return put(recSessionKey, key)
+	}
+	return nil
+}
+
+// Release implements raft.FSMSnapshot.
+func (s *snapshot) Release() {}
+
+// readSnapshot loads a snapshot written by Persist into an empty database.
+func readSnapshot(r io.Reader, db *memdb.MemDB) error {
+	dec := json.NewDecoder(bufio.NewReader(r))
+	dec.UseNumber()
+	var header snapshotHeader
+	if err := dec.Decode(&header); err != nil {
+		return fmt.Errorf("header: %w", err)
+	}
+	if header.Version != snapshotVersion {
+		return fmt.Errorf("unsupported snapshot version %d", header.Version)
+	}
+	txn := db.Txn(true)
+	defer txn.Abort()
+	for {
+		var rec snapshotRecord
+		if err := dec.Decode(&rec); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			return err
+		}
+		table, obj, err := decodeRecord(rec)
+		if err != nil {
+			return fmt.Errorf("%s record: %w", rec.Kind, err)
+		}
+		if err := txn.Insert(table, obj); err != nil {
+			return err
+		}
+	}
+	txn.Commit()
+	return nil
+}
+
+func decodeRecord(rec snapshotRecord) (string, any, error) {
+	var table string
+	var obj any
+	switch rec.Kind {
+	case recConnector:
+		table, obj = tableConnectors, &Connector{}
+	case recStatus:
+		table, obj = tableStatus, &Status{}
+	case recWorker:
+		table, obj = tableWorkers, &Worker{}
+	case recOffset:
+		table, obj = tableOffsets, &SourceOffset{}
+	case recTopic:
+		table, obj = tableTopics, &ActiveTopic{}
+	case recLogger:
+		table, obj = tableLoggers, &LoggerLevel{}
+	case recAssignment:
+		var a Assignment
+		err := unmarshalNumbers(rec.Value, &a)
+		return tableMeta, &metaRow{Key: metaAssignment, Value: &a}, err
+	case recSessionKey:
+		var key []byte
+		err := json.Unmarshal(rec.Value, &key)
+		return tableMeta, &metaRow{Key: metaSessionKey, Value: key}, err
+	default:
+		return "", nil, fmt.Errorf("unknown record kind %q", rec.Kind)
+	}
+	return table, obj, unmarshalNumbers(rec.Value, obj)
+}
+
+func unmarshalNumbers(raw []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	return dec.Decode(v)
+}

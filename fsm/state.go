@@ -1,0 +1,150 @@
+package fsm
+
+import (
+	"fmt"
+	"sort"
+
+	memdb "github.com/hashicorp/go-memdb"
+)
+
+// State is a consistent read-only view of the replicated state at one point in the log.
+type State struct {
+	txn   *memdb.Txn
+	watch chan struct{}
+}
+
+// WatchCh closes when the state changes after this view was taken.
+func (s *State) WatchCh() <-chan struct{} { return s.watch }
+
+func (s *State) first(table string, args ...any) any {
+	obj, err := s.txn.First(table, "id", args...)
+	if err != nil {
+		panic(fmt.Sprintf("fsm: read %s: %v", table, err))
+	}
+	return obj
+}
+
+func (s *State) all(table, index string, args ...any) []any {
+	it, err := s.txn.Get(table, index, args...)
+	if err != nil {
+		panic(fmt.Sprintf("fsm: list %s: %v", table, err))
+	}
+	var out []any
+	for obj := it.Next(); obj != nil; obj = it.Next() {
+		out = append(out, obj)
+	}
+	return out
+}
+
+// Connector returns the named connector, or nil. The value must not be modified.
+func (s *State) Connector(name string) *Connector {
+	if obj := s.first(tableConnectors, name); obj != nil {
+		return obj.(*Connector)
+	}
+	return nil
+}
+
+// Connectors returns every connector, sorted by name.
+func (s *State) Connectors() []*Connector {
+	var out []*Connector
+	for _, obj := range s.all(tableConnectors, "id") {
+		out = append(out, obj.(*Connector))
+	}
+	return out
+}
+
+// ConnectorStatus returns the status record of a connector instance, or nil.
+func (s *State) ConnectorStatus(name string) *Status { return s.TaskStatus(name, ConnectorTask) }
+
+// TaskStatus returns the status record of a task, or nil.
+func (s *State) TaskStatus(connector string, task int) *Status {
+	if obj := s.first(tableStatus, connector, task); obj != nil {
+		return obj.(*Status)
+	}
+	return nil
+}
+
+// Statuses returns the status records of a connector and its tasks, connector first then tasks by id.
+func (s *State) Statuses(connector string) []*Status {
+	var out []*Status
+	for _, obj := range s.all(tableStatus, "connector", connector) {
+		out = append(out, obj.(*Status))
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Task < out[j].Task })
+	return out
+}
+
+// Worker returns a registered node, or nil.
+func (s *State) Worker(node string) *Worker {
+	if obj := s.first(tableWorkers, node); obj != nil {
+		return obj.(*Worker)
+	}
+	return nil
+}
+
+// Workers returns the worker registry sorted by node id.
+func (s *State) Workers() []*Worker {
+	var out []*Worker
+	for _, obj := range s.all(tableWorkers, "id") {
+		out = append(out, obj.(*Worker))
+	}
+	return out
+}
+
+// SourceOffsets returns a connector's committed source offsets, sorted by partition.
+func (s *State) SourceOffsets(connector string) []*SourceOffset {
+	var out []*SourceOffset
+	for _, obj := range s.all(tableOffsets, "connector", connector) {
+		out = append(out, obj.(*SourceOffset))
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out
+}
+
+// SourceOffset returns the committed offset of one source partition, or nil.
+func (s *State) SourceOffset(connector string, partition map[string]any) map[string]any {
+	if obj := s.first(tableOffsets, connector, PartitionKey(partition)); obj != nil {
+		return obj.(*SourceOffset).Offset
+	}
+	return nil
+}
+
+// ActiveTopics returns the topics a connector has used, sorted.
+func (s *State) ActiveTopics(connector string) []string {
+	out := []string{}
+	for _, obj := range s.all(tableTopics, "connector", connector) {
+		out = append(out, obj.(*ActiveTopic).Topic)
+	}
+	return out
+}
+
+// LoggerLevels returns the cluster-scoped log levels, sorted by logger.
+func (s *State) LoggerLevels() []*LoggerLevel {
+	var out []*LoggerLevel
+	for _, obj := range s.all(tableLoggers, "id") {
+		out = append(out, obj.(*LoggerLevel))
+	}
+	return out
+}
+
+func (s *State) meta(key string) any {
+	if obj := s.first(tableMeta, key); obj != nil {
+		return obj.(*metaRow).Value
+	}
+	return nil
+}
+
+// Assignment returns the committed assignment (the zero Assignment before the first round).
+// The value must not be modified.
+func (s *State) Assignment() *Assignment {
+	if a, ok := s.meta(metaAssignment).(*Assignment); ok {
+		return a
+	}
+	return &Assignment{}
+}
+
+// SessionKey returns the key that signs internal requests, or nil before the leader made one.
+func (s *State) SessionKey() []byte {
+	key, _ := s.meta(metaSessionKey).([]byte)
+	return key
+}

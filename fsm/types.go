@@ -1,0 +1,113 @@
+package fsm
+
+import (
+	"fmt"
+	"net/http"
+)
+
+// TargetState is the state a user asked a connector to be in (Kafka's config-topic target state).
+type TargetState string
+
+// Target states, as Kafka Connect stores them.
+const (
+	TargetStarted TargetState = "STARTED"
+	TargetPaused  TargetState = "PAUSED"
+	TargetStopped TargetState = "STOPPED"
+)
+
+// Valid reports whether t is one of the three target states.
+func (t TargetState) Valid() bool {
+	return t == TargetStarted || t == TargetPaused || t == TargetStopped
+}
+
+// Runtime states reported in the status log.
+const (
+	StateUnassigned = "UNASSIGNED"
+	StateRunning    = "RUNNING"
+	StatePaused     = "PAUSED"
+	StateStopped    = "STOPPED"
+	StateFailed     = "FAILED"
+	StateRestarting = "RESTARTING"
+)
+
+// ConnectorTask is the Task value of a status record that describes the connector instance itself.
+const ConnectorTask = -1
+
+// Connector is one connector's replicated configuration: raw config, target state and task configs.
+// Stored values are never mutated; appliers replace them.
+type Connector struct {
+	Name   string            `json:"name"`
+	Config map[string]string `json:"config"`
+	Target TargetState       `json:"target"`
+	// Tasks holds the task configs last committed for the connector, indexed by task id.
+	Tasks       []map[string]string `json:"tasks,omitempty"`
+	CreateIndex uint64              `json:"create_index"`
+	ModifyIndex uint64              `json:"modify_index"`
+	// RestartIndex is the log index of the latest restart request, so owners can tell a new one.
+	RestartIndex uint64   `json:"restart_index,omitempty"`
+	Restart      *Restart `json:"restart,omitempty"`
+}
+
+// Restart records which instances of a connector the latest restart request covers.
+type Restart struct {
+	Connector bool  `json:"connector"`
+	Tasks     []int `json:"tasks,omitempty"`
+}
+
+// Status is one record of the status log: the runtime state of a connector (Task == ConnectorTask)
+// or of one of its tasks, as last reported by the worker that runs it.
+type Status struct {
+	Connector  string `json:"connector"`
+	Task       int    `json:"task"`
+	State      string `json:"state"`
+	WorkerID   string `json:"worker_id"`
+	Trace      string `json:"trace,omitempty"`
+	Generation uint64 `json:"generation"`
+}
+
+// ID names the item the record describes: "<connector>" or "<connector>-<task>".
+func (s *Status) ID() string {
+	if s.Task == ConnectorTask {
+		return s.Connector
+	}
+	return TaskID{Connector: s.Connector, Task: s.Task}.String()
+}
+
+// Worker is a node in the worker registry, registered by the leader when it sees the node alive.
+type Worker struct {
+	Node     string `json:"node"`
+	Session  string `json:"session"`
+	RESTURL  string `json:"rest_url"`
+	RaftAddr string `json:"raft_addr"`
+	WorkerID string `json:"worker_id"`
+	// SeenAt is the leader's wall clock (ms) when it registered this session.
+	SeenAt int64 `json:"seen_at"`
+}
+
+// Fence identifies the writer of a command made on behalf of a connector or task. The FSM applies
+// such a write only if this node and session own the item in the current assignment.
+type Fence struct {
+	Node       string `json:"node"`
+	Session    string `json:"session"`
+	Generation uint64 `json:"generation"`
+}
+
+// Error is the answer of a command that was committed but refused by the state machine (for
+// example "already exists"). Status is the HTTP status Kafka Connect gives that condition.
+type Error struct {
+	Status  int    `json:"error_code"`
+	Message string `json:"message"`
+}
+
+func (e *Error) Error() string { return e.Message }
+
+func errorf(status int, format string, args ...any) *Error {
+	return &Error{Status: status, Message: fmt.Sprintf(format, args...)}
+}
+
+func connectorNotFound(name string) *Error {
+	return errorf(http.StatusNotFound, "Connector %s not found", name)
+}
+
+// StaleConfigMessage is Kafka Connect's text for a write that raced with another config change.
+const StaleConfigMessage = "Cannot complete request momentarily due to stale configuration (typically caused by a concurrent config change)"

@@ -1,0 +1,347 @@
+package plugins
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/connectd/connectd/connect"
+)
+
+func stringConverterDef() *connect.ConfigDef {
+	return connect.NewConfigDef().
+		Define(connect.ConfigKey{Name: "converter.encoding", Type: connect.TypeString, Default: "UTF8", Importance: connect.High, Documentation: "The name of the Java character set to use for encoding strings as byte arrays."})
+}
+
+func jsonConverterDef() *connect.ConfigDef {
+	return connect.NewConfigDef().
+		Define(connect.ConfigKey{Name: "schemas.enable", Type: connect.TypeBoolean, Default: "true", Importance: connect.High, DisplayName: "Enable Schemas", Documentation: "Include schemas within each of the serialized values and keys."}).
+		Define(connect.ConfigKey{Name: "schemas.cache.size", Type: connect.TypeInt, Default: "1000", Importance: connect.High, DisplayName: "Schema Cache Size", Documentation: "The maximum number of schemas that can be cached in this converter instance."}).
+		Define(connect.ConfigKey{Name: "decimal.format", Type: connect.TypeString, Default: "BASE64", Validator: connect.OneOfIgnoreCase("BASE64", "NUMERIC"), Importance: connect.Low, DisplayName: "Decimal Format", Documentation: "Controls which format this converter will serialize decimals in."})
+}
+
+// StringConverter is Kafka's StringConverter: values as UTF-8 strings.
+type StringConverter struct{}
+
+// Configure implements connect.Converter.
+func (StringConverter) Configure(map[string]string, bool) error { return nil }
+
+// FromConnectData implements connect.Converter.
+func (StringConverter) FromConnectData(_ string, _ *connect.Schema, value any) ([]byte, error) {
+	if value == nil {
+		return nil, nil
+	}
+	return []byte(valueString(value)), nil
+}
+
+// ToConnectData implements connect.Converter.
+func (StringConverter) ToConnectData(_ string, data []byte) (*connect.Schema, any, error) {
+	if data == nil {
+		return connect.OptionalStringSchema, nil, nil
+	}
+	return connect.OptionalStringSchema, string(data), nil
+}
+
+// ByteArrayConverter is Kafka's pass-through converter.
+type ByteArrayConverter struct{}
+
+// Configure implements connect.Converter.
+func (ByteArrayConverter) Configure(map[string]string, bool) error { return nil }
+
+// FromConnectData implements connect.Converter.
+func (ByteArrayConverter) FromConnectData(_ string, schema *connect.Schema, value any) ([]byte, error) {
+	if schema != nil && schema.Type != connect.Bytes {
+		return nil, fmt.Errorf("Invalid schema type for ByteArrayConverter: %s", schema.Type)
+	}
+	switch v := value.(type) {
+	case nil:
+		return nil, nil
+	case []byte:
+		return v, nil
+	}
+	return nil, fmt.Errorf("ByteArrayConverter is not compatible with objects of type %T", value)
+}
+
+// ToConnectData implements connect.Converter.
+func (ByteArrayConverter) ToConnectData(_ string, data []byte) (*connect.Schema, any, error) {
+	if data == nil {
+		return connect.OptionalBytesSchema, nil, nil
+	}
+	return connect.OptionalBytesSchema, data, nil
+}
+
+// JSONConverter is Kafka's JsonConverter: with schemas.enable (the default) each value is the
+// envelope {"schema":...,"payload":...}; without, plain JSON.
+type JSONConverter struct {
+	schemas bool
+}
+
+// Configure implements connect.Converter.
+func (c *JSONConverter) Configure(config map[string]string, _ bool) error {
+	c.schemas = true
+	if v, ok := config["schemas.enable"]; ok {
+		switch strings.ToLower(strings.TrimSpace(v)) {
+		case "true":
+		case "false":
+			c.schemas = false
+		default:
+			return fmt.Errorf("Invalid value %s for configuration schemas.enable: Expected value to be either true or false", v)
+		}
+	}
+	return nil
+}
+
+// FromConnectData implements connect.Converter.
+func (c *JSONConverter) FromConnectData(_ string, schema *connect.Schema, value any) ([]byte, error) {
+	if !c.schemas && value == nil {
+		return nil, nil
+	}
+	var buf bytes.Buffer
+	if c.schemas {
+		buf.WriteString(`{"schema":`)
+		writeSchema(&buf, schema)
+		buf.WriteString(`,"payload":`)
+	}
+	if err := writeValue(&buf, schema, value); err != nil {
+		return nil, err
+	}
+	if c.schemas {
+		buf.WriteByte('}')
+	}
+	return buf.Bytes(), nil
+}
+
+// writeSchema writes a schema as Kafka's JsonConverter.asJsonSchema does, keeping its key order.
+func writeSchema(buf *bytes.Buffer, s *connect.Schema) {
+	if s == nil {
+		buf.WriteString("null")
+		return
+	}
+	fmt.Fprintf(buf, `{"type":%q`, string(s.Type))
+	switch s.Type {
+	case connect.Struct:
+		buf.WriteString(`,"fields":[`)
+		for i, f := range s.Fields {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			var field bytes.Buffer
+			writeSchema(&field, f.Schema)
+			b := field.Bytes()
+			buf.Write(b[:len(b)-1])
+			fmt.Fprintf(buf, `,"field":%q}`, f.Name)
+		}
+		buf.WriteByte(']')
+	case connect.Array:
+		buf.WriteString(`,"items":`)
+		writeSchema(buf, s.ValueSchema)
+	case connect.Map:
+		buf.WriteString(`,"keys":`)
+		writeSchema(buf, s.KeySchema)
+		buf.WriteString(`,"values":`)
+		writeSchema(buf, s.ValueSchema)
+	}
+	fmt.Fprintf(buf, `,"optional":%t`, s.Optional)
+	if s.Name != "" {
+		fmt.Fprintf(buf, `,"name":%q`, s.Name)
+	}
+	if s.Version != 0 {
+		fmt.Fprintf(buf, `,"version":%d`, s.Version)
+	}
+	if s.Doc != "" {
+		fmt.Fprintf(buf, `,"doc":%q`, s.Doc)
+	}
+	buf.WriteByte('}')
+}
+
+func writeValue(buf *bytes.Buffer, schema *connect.Schema, value any) error {
+	switch v := value.(type) {
+	case *connect.StructValue:
+		buf.WriteByte('{')
+		for i, f := range v.Schema.Fields {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			name, _ := json.Marshal(f.Name)
+			buf.Write(name)
+			buf.WriteByte(':')
+			if err := writeValue(buf, f.Schema, v.Get(f.Name)); err != nil {
+				return err
+			}
+		}
+		buf.WriteByte('}')
+		return nil
+	case []byte:
+		// Kafka encodes BYTES as base64 text.
+		b, _ := json.Marshal(base64.StdEncoding.EncodeToString(v))
+		buf.Write(b)
+		return nil
+	}
+	b, err := json.Marshal(value)
+	if err != nil {
+		return fmt.Errorf("Converting Kafka Connect data to byte[] failed due to serialization error: %w", err)
+	}
+	buf.Write(b)
+	return nil
+}
+
+var errEnvelope = errors.New(`JsonConverter with schemas.enable requires "schema" and "payload" fields and may not contain additional fields. If you are trying to deserialize plain JSON data, set schemas.enable=false in your converter configuration.`)
+
+// ToConnectData implements connect.Converter.
+func (c *JSONConverter) ToConnectData(_ string, data []byte) (*connect.Schema, any, error) {
+	if data == nil {
+		return nil, nil, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var raw any
+	if err := dec.Decode(&raw); err != nil {
+		return nil, nil, fmt.Errorf("Converting byte[] to Kafka Connect data failed due to serialization error: %w", err)
+	}
+	if !c.schemas {
+		return nil, plain(raw), nil
+	}
+	env, ok := raw.(map[string]any)
+	_, hasSchema := env["schema"]
+	_, hasPayload := env["payload"]
+	if !ok || len(env) != 2 || !hasSchema || !hasPayload {
+		return nil, nil, errEnvelope
+	}
+	schema, err := readSchema(env["schema"])
+	if err != nil {
+		return nil, nil, err
+	}
+	value, err := readValue(schema, env["payload"])
+	return schema, value, err
+}
+
+// plain turns decoded JSON into Connect's schemaless values: integral numbers become int64.
+func plain(v any) any {
+	switch x := v.(type) {
+	case json.Number:
+		if i, err := x.Int64(); err == nil {
+			return i
+		}
+		f, _ := x.Float64()
+		return f
+	case map[string]any:
+		for k, e := range x {
+			x[k] = plain(e)
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = plain(e)
+		}
+	}
+	return v
+}
+
+func readSchema(v any) (*connect.Schema, error) {
+	if v == nil {
+		return nil, nil
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, errors.New("Schema must be a JSON object")
+	}
+	t, _ := m["type"].(string)
+	s := &connect.Schema{Type: connect.Type(t)}
+	s.Optional, _ = m["optional"].(bool)
+	s.Name, _ = m["name"].(string)
+	s.Doc, _ = m["doc"].(string)
+	if n, ok := m["version"].(json.Number); ok {
+		i, _ := n.Int64()
+		s.Version = int(i)
+	}
+	switch s.Type {
+	case connect.Struct:
+		fields, _ := m["fields"].([]any)
+		for i, f := range fields {
+			fs, err := readSchema(f)
+			if err != nil {
+				return nil, err
+			}
+			name, _ := f.(map[string]any)["field"].(string)
+			s.Fields = append(s.Fields, connect.Field{Name: name, Index: i, Schema: fs})
+		}
+	case connect.Array:
+		items, err := readSchema(m["items"])
+		if err != nil {
+			return nil, err
+		}
+		s.ValueSchema = items
+	case connect.Map:
+		var err error
+		if s.KeySchema, err = readSchema(m["keys"]); err != nil {
+			return nil, err
+		}
+		if s.ValueSchema, err = readSchema(m["values"]); err != nil {
+			return nil, err
+		}
+	case connect.Int8, connect.Int16, connect.Int32, connect.Int64, connect.Float32, connect.Float64,
+		connect.Boolean, connect.String, connect.Bytes:
+	default:
+		return nil, fmt.Errorf("Unknown schema type: %s", t)
+	}
+	return s, nil
+}
+
+func readValue(s *connect.Schema, v any) (any, error) {
+	if v == nil || s == nil {
+		return plain(v), nil
+	}
+	switch s.Type {
+	case connect.Struct:
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil, errors.New("Structs must be JSON objects")
+		}
+		out := connect.NewStruct(s)
+		for _, f := range s.Fields {
+			fv, err := readValue(f.Schema, m[f.Name])
+			if err != nil {
+				return nil, err
+			}
+			if _, err := out.Put(f.Name, fv); err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
+	case connect.Int8, connect.Int16, connect.Int32, connect.Int64:
+		n, ok := v.(json.Number)
+		if !ok {
+			return nil, fmt.Errorf("Expected %s but got %T", s.Type, v)
+		}
+		i, err := n.Int64()
+		return i, err
+	case connect.Float32, connect.Float64:
+		n, ok := v.(json.Number)
+		if !ok {
+			return nil, fmt.Errorf("Expected %s but got %T", s.Type, v)
+		}
+		return n.Float64()
+	case connect.Bytes:
+		str, ok := v.(string)
+		if !ok {
+			return nil, errors.New("Invalid bytes field")
+		}
+		return base64.StdEncoding.DecodeString(str)
+	case connect.Array:
+		items, ok := v.([]any)
+		if !ok {
+			return nil, errors.New("Arrays must be JSON arrays")
+		}
+		out := make([]any, len(items))
+		for i, item := range items {
+			var err error
+			if out[i], err = readValue(s.ValueSchema, item); err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
+	}
+	return plain(v), nil
+}

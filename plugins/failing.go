@@ -1,0 +1,141 @@
+package plugins
+
+import (
+	"context"
+	"errors"
+	"maps"
+	"strconv"
+	"time"
+
+	"github.com/connectd/connectd/connect"
+)
+
+// FailingConnector injects failures and hangs so that FAILED states, traces and stuck plugins
+// can be exercised: the connector or its tasks fail at start or after a delay, or block in a
+// chosen method. It is registered as a source and as a sink.
+type FailingConnector struct {
+	config map[string]string
+}
+
+const defaultFailMessage = "Injected failure"
+
+// Version implements connect.Connector.
+func (c *FailingConnector) Version() string { return KafkaVersion }
+
+// Config implements connect.Connector.
+func (c *FailingConnector) Config() *connect.ConfigDef {
+	return connect.NewConfigDef().
+		Define(connect.ConfigKey{Name: "connector.fail.on.start", Type: connect.TypeBoolean, Default: "false", Documentation: "Fail the connector when it starts"}).
+		Define(connect.ConfigKey{Name: "task.fail.on.start", Type: connect.TypeBoolean, Default: "false", Documentation: "Fail every task when it starts"}).
+		Define(connect.ConfigKey{Name: "fail.after.ms", Type: connect.TypeLong, Default: "0", Validator: connect.AtLeast(0), Documentation: "Fail every task this long after it starts; 0 never"}).
+		Define(connect.ConfigKey{Name: "fail.message", Type: connect.TypeString, Default: defaultFailMessage, Documentation: "Message of the injected failure"}).
+		Define(connect.ConfigKey{Name: "block.in", Type: connect.TypeString, Default: "none", Validator: connect.OneOf("none", "connector.start", "start", "poll", "put", "stop"), Documentation: "Method to block in (connector.start, or a task's start, poll, put or stop)"}).
+		Define(connect.ConfigKey{Name: "block.ms", Type: connect.TypeLong, Default: "600000", Validator: connect.AtLeast(0), Documentation: "How long a blocked method blocks"})
+}
+
+func (c *FailingConnector) failure() error {
+	msg := c.config["fail.message"]
+	if msg == "" {
+		msg = defaultFailMessage
+	}
+	return errors.New(msg)
+}
+
+// Start implements connect.Connector.
+func (c *FailingConnector) Start(_ connect.ConnectorContext, config map[string]string) error {
+	c.config = config
+	block(config, "connector.start")
+	if config["connector.fail.on.start"] == "true" {
+		return c.failure()
+	}
+	return nil
+}
+
+// TaskConfigs implements connect.Connector.
+func (c *FailingConnector) TaskConfigs(maxTasks int) ([]map[string]string, error) {
+	out := make([]map[string]string, maxTasks)
+	for i := range out {
+		out[i] = maps.Clone(c.config)
+	}
+	return out, nil
+}
+
+// Stop implements connect.Connector.
+func (c *FailingConnector) Stop() error { return nil }
+
+// block blocks, ignoring cancellation on purpose, when the config asks for it in method.
+func block(config map[string]string, method string) {
+	if config["block.in"] != method {
+		return
+	}
+	ms, _ := strconv.ParseInt(config["block.ms"], 10, 64)
+	if config["block.ms"] == "" {
+		ms = 600000
+	}
+	time.Sleep(time.Duration(ms) * time.Millisecond)
+}
+
+// failingTask holds the behaviour common to the failing source and sink tasks.
+type failingTask struct {
+	config  map[string]string
+	failAt  time.Time
+	message string
+}
+
+func (t *failingTask) start(config map[string]string) error {
+	t.config = config
+	t.message = config["fail.message"]
+	if t.message == "" {
+		t.message = defaultFailMessage
+	}
+	block(config, "start")
+	if config["task.fail.on.start"] == "true" {
+		return errors.New(t.message)
+	}
+	if ms, _ := strconv.ParseInt(config["fail.after.ms"], 10, 64); ms > 0 {
+		t.failAt = time.Now().Add(time.Duration(ms) * time.Millisecond)
+	}
+	return nil
+}
+
+func (t *failingTask) due() error {
+	if !t.failAt.IsZero() && time.Now().After(t.failAt) {
+		return errors.New(t.message)
+	}
+	return nil
+}
+
+func (t *failingTask) Stop() error {
+	block(t.config, "stop")
+	return nil
+}
+
+type failingSourceTask struct{ failingTask }
+
+func (t *failingSourceTask) Start(_ connect.SourceTaskContext, config map[string]string) error {
+	return t.start(config)
+}
+
+func (t *failingSourceTask) Poll(ctx context.Context) ([]*connect.SourceRecord, error) {
+	block(t.config, "poll")
+	if err := t.due(); err != nil {
+		return nil, err
+	}
+	sleep(ctx, 100*time.Millisecond)
+	return nil, nil
+}
+
+func (t *failingSourceTask) Commit() error { return nil }
+
+type failingSinkTask struct{ failingTask }
+
+func (t *failingSinkTask) Start(_ connect.SinkTaskContext, config map[string]string) error {
+	return t.start(config)
+}
+
+func (t *failingSinkTask) Put([]*connect.SinkRecord) error {
+	block(t.config, "put")
+	return t.due()
+}
+
+func (t *failingSinkTask) Flush(map[connect.TopicPartition]int64) error { return nil }

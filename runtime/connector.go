@@ -1,0 +1,202 @@
+package runtime
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"maps"
+	"reflect"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/connectd/connectd/connect"
+	"github.com/connectd/connectd/fsm"
+)
+
+// connectorInstance runs one connector on this worker: it starts the plugin, keeps its target
+// state, and submits the task configs it generates. All plugin calls happen on its own
+// goroutine, so a stuck plugin blocks only itself.
+type connectorInstance struct {
+	w      *Worker
+	name   string
+	logger *slog.Logger
+
+	updates chan *fsm.Connector
+	reconf  chan struct{}
+	ctx     context.Context
+	cancel  context.CancelFunc
+	done    chan struct{}
+	once    sync.Once
+}
+
+func startConnector(w *Worker, c *fsm.Connector, logger *slog.Logger) instance {
+	ctx, cancel := context.WithCancel(context.Background())
+	ci := &connectorInstance{w: w, name: c.Name, logger: logger, updates: make(chan *fsm.Connector, 1),
+		reconf: make(chan struct{}, 1), ctx: ctx, cancel: cancel, done: make(chan struct{})}
+	ci.updates <- c
+	go ci.run()
+	return ci
+}
+
+func (ci *connectorInstance) update(c *fsm.Connector) {
+	// Only the newest spec matters: replace whatever is queued.
+	select {
+	case <-ci.updates:
+	default:
+	}
+	ci.updates <- c
+}
+
+func (ci *connectorInstance) stop(timeout time.Duration) {
+	ci.once.Do(ci.cancel)
+	select {
+	case <-ci.done:
+	case <-time.After(timeout):
+		ci.logger.Warn("connector did not stop in time; abandoning it", "timeout", timeout)
+	}
+}
+
+// RequestTaskReconfiguration implements connect.ConnectorContext.
+func (ci *connectorInstance) RequestTaskReconfiguration() {
+	select {
+	case ci.reconf <- struct{}{}:
+	default:
+	}
+}
+
+// RaiseError implements connect.ConnectorContext: the connector fails.
+func (ci *connectorInstance) RaiseError(err error) {
+	ci.w.status.report(ci.name, fsm.ConnectorTask, fsm.StateFailed, trace(err))
+	ci.once.Do(ci.cancel)
+}
+
+// running is the plugin instance and what it was started with.
+type running struct {
+	plugin       connect.Connector
+	config       map[string]string
+	restartIndex uint64
+	failed       bool
+}
+
+func (ci *connectorInstance) run() {
+	defer close(ci.done)
+	var cur *running
+	defer func() { ci.shutdown(cur, true) }()
+	var spec *fsm.Connector
+	for {
+		select {
+		case <-ci.ctx.Done():
+			return
+		case spec = <-ci.updates:
+		case <-ci.reconf:
+			if cur != nil && !cur.failed && spec.Target != fsm.TargetStopped {
+				ci.generateTasks(cur, spec)
+			}
+			continue
+		}
+		restart := spec.RestartIndex > 0 && cur != nil && spec.RestartIndex != cur.restartIndex && spec.Restart != nil && spec.Restart.Connector
+		if cur != nil && (restart || !maps.Equal(cur.config, spec.Config) || spec.Target == fsm.TargetStopped) {
+			ci.shutdown(cur, false)
+			cur = nil
+		}
+		if spec.Target == fsm.TargetStopped {
+			ci.w.status.report(ci.name, fsm.ConnectorTask, fsm.StateStopped, "")
+			continue
+		}
+		if cur == nil {
+			cur = ci.startPlugin(spec)
+		}
+		if cur.failed {
+			continue
+		}
+		if spec.Target == fsm.TargetPaused {
+			ci.w.status.report(ci.name, fsm.ConnectorTask, fsm.StatePaused, "")
+		} else {
+			ci.w.status.report(ci.name, fsm.ConnectorTask, fsm.StateRunning, "")
+		}
+		ci.generateTasks(cur, spec)
+	}
+}
+
+func (ci *connectorInstance) startPlugin(spec *fsm.Connector) *running {
+	r := &running{config: spec.Config, restartIndex: spec.RestartIndex}
+	plugin, err := ci.w.deps.Registry.NewConnector(spec.Config["connector.class"])
+	if err == nil {
+		r.plugin = plugin
+		err = plugin.Start(ci, spec.Config)
+	}
+	if err != nil {
+		ci.logger.Warn("connector failed to start", "err", err)
+		ci.w.status.report(ci.name, fsm.ConnectorTask, fsm.StateFailed, trace(err))
+		r.failed = true
+	}
+	return r
+}
+
+func (ci *connectorInstance) shutdown(r *running, final bool) {
+	if r == nil || r.plugin == nil {
+		return
+	}
+	if err := r.plugin.Stop(); err != nil {
+		ci.logger.Warn("connector stop failed", "err", err)
+	}
+	r.plugin = nil
+	if final && ci.w.deps.FSM.State().Connector(ci.name) != nil {
+		ci.w.status.report(ci.name, fsm.ConnectorTask, fsm.StateUnassigned, "")
+	}
+}
+
+// generateTasks asks the connector for task configs and submits them when they differ from the
+// committed ones, enforcing tasks.max as Kafka Connect 3.8+ does.
+func (ci *connectorInstance) generateTasks(r *running, spec *fsm.Connector) {
+	maxTasks, _ := strconv.Atoi(spec.Config["tasks.max"])
+	if maxTasks < 1 {
+		maxTasks = 1
+	}
+	configs, err := r.plugin.TaskConfigs(maxTasks)
+	if err != nil {
+		ci.fail(r, err)
+		return
+	}
+	if len(configs) > maxTasks && spec.Config["tasks.max.enforce"] != "false" {
+		ci.fail(r, fmt.Errorf("The connector %s has generated %d tasks, which is greater than %d, the maximum number of tasks it is configured to create. This behaviour should be considered a bug and is disallowed. If necessary, it can be permitted by reconfiguring the connector with 'tasks.max.enforce' set to false; however, this option will be removed in a future release of Kafka Connect.", ci.name, len(configs), maxTasks))
+		return
+	}
+	tasks := make([]map[string]string, len(configs))
+	for i, tc := range configs {
+		tasks[i] = ci.w.deps.Registry.TaskConfig(spec.Config, tc)
+	}
+	if reflect.DeepEqual(normalize(tasks), normalize(spec.Tasks)) {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ci.ctx, 30*time.Second)
+	defer cancel()
+	res, err := ci.w.deps.Apply(ctx, &fsm.TaskConfigs{Name: ci.name, Tasks: tasks, Fence: ci.w.fence()})
+	if err == nil && res.Err != nil {
+		err = res.Err
+	}
+	if err != nil && ci.ctx.Err() == nil {
+		ci.logger.Warn("submitting task configs failed; retrying", "err", err)
+		time.AfterFunc(time.Second, ci.RequestTaskReconfiguration)
+	}
+}
+
+func (ci *connectorInstance) fail(r *running, err error) {
+	ci.logger.Warn("connector failed", "err", err)
+	ci.w.status.report(ci.name, fsm.ConnectorTask, fsm.StateFailed, trace(err))
+	r.failed = true
+}
+
+func normalize(tasks []map[string]string) []map[string]string {
+	if len(tasks) == 0 {
+		return nil
+	}
+	return tasks
+}
+
+// trace renders an error as the status log's trace: Kafka Connect stores a Java stack trace, whose
+// first line is "ExceptionClass: message"; connectd stores the error chain.
+func trace(err error) string {
+	return fmt.Sprintf("org.apache.kafka.connect.errors.ConnectException: %v", err)
+}

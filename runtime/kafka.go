@@ -1,0 +1,97 @@
+package runtime
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/IBM/sarama"
+)
+
+// kafkaVersion is the protocol version sarama speaks; 2.1 covers idempotent produce, consumer
+// groups with static offsets and the admin calls the offsets API needs.
+var kafkaVersion = sarama.V2_1_0_0
+
+func baseConfig(clientID string) *sarama.Config {
+	conf := sarama.NewConfig()
+	conf.ClientID = clientID
+	conf.Version = kafkaVersion
+	conf.Net.DialTimeout = 5 * time.Second
+	conf.Metadata.Retry.Backoff = 100 * time.Millisecond
+	return conf
+}
+
+// producerConfig is an idempotent, acks=all producer that reports every ack and error, so that
+// only acknowledged records advance source offsets.
+func producerConfig(clientID string) *sarama.Config {
+	conf := baseConfig(clientID)
+	conf.Producer.Idempotent = true
+	conf.Producer.RequiredAcks = sarama.WaitForAll
+	conf.Producer.Return.Successes = true
+	conf.Producer.Return.Errors = true
+	conf.Producer.Retry.Max = 10
+	conf.Producer.Retry.Backoff = 100 * time.Millisecond
+	// Idempotence allows one request in flight per broker, so each request should carry much.
+	conf.Producer.Flush.Frequency = 5 * time.Millisecond
+	conf.Producer.Flush.Bytes = 1 << 20
+	conf.Producer.Partitioner = newExplicitOrHash
+	conf.Net.MaxOpenRequests = 1
+	return conf
+}
+
+// consumerConfig is a consumer-group member that commits only what the task has flushed.
+func consumerConfig(clientID string) *sarama.Config {
+	conf := baseConfig(clientID)
+	conf.Consumer.Offsets.AutoCommit.Enable = false
+	conf.Consumer.Offsets.Initial = sarama.OffsetOldest
+	conf.Consumer.Return.Errors = true
+	conf.Consumer.Group.Rebalance.GroupStrategies = []sarama.BalanceStrategy{sarama.NewBalanceStrategyRange()}
+	conf.Consumer.Group.Session.Timeout = 10 * time.Second
+	conf.Consumer.Group.Heartbeat.Interval = 3 * time.Second
+	conf.Consumer.MaxWaitTime = 100 * time.Millisecond
+	return conf
+}
+
+// sinkGroupID is the consumer group of a sink connector: Kafka Connect's connect-<name>, unless
+// consumer.override.group.id names another.
+func sinkGroupID(name string, config map[string]string) string {
+	if g := config["consumer.override.group.id"]; g != "" {
+		return g
+	}
+	return "connect-" + name
+}
+
+// ensureTopic creates topic when it is missing, with the connector's topic.creation.default.*
+// settings (Kafka Connect's topic creation for source connectors).
+func ensureTopic(admin sarama.ClusterAdmin, topic string, config map[string]string) error {
+	topics, err := admin.ListTopics()
+	if err != nil {
+		return fmt.Errorf("list topics: %w", err)
+	}
+	if _, ok := topics[topic]; ok {
+		return nil
+	}
+	detail := &sarama.TopicDetail{NumPartitions: -1, ReplicationFactor: -1, ConfigEntries: map[string]*string{}}
+	if v := config["topic.creation.default.partitions"]; v != "" {
+		var n int32
+		if _, err := fmt.Sscan(v, &n); err == nil {
+			detail.NumPartitions = n
+		}
+	}
+	if v := config["topic.creation.default.replication.factor"]; v != "" {
+		var n int16
+		if _, err := fmt.Sscan(v, &n); err == nil {
+			detail.ReplicationFactor = n
+		}
+	}
+	for k, v := range config {
+		if rest, ok := strings.CutPrefix(k, "topic.creation.default."); ok && rest != "partitions" && rest != "replication.factor" {
+			detail.ConfigEntries[rest] = &v
+		}
+	}
+	err = admin.CreateTopic(topic, detail, false)
+	if err != nil && !strings.Contains(err.Error(), "already exists") {
+		return fmt.Errorf("create topic %s: %w", topic, err)
+	}
+	return nil
+}

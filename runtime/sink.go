@@ -1,0 +1,286 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/IBM/sarama"
+
+	"github.com/connectd/connectd/connect"
+)
+
+// sinkRun moves records from Kafka to a sink task: a consumer group connect-<name> on the
+// connector's topics, put to the task, and offsets committed to Kafka only after the task has
+// flushed them.
+type sinkRun struct {
+	ti     *taskInstance
+	task   connect.SinkTask
+	config map[string]string
+	conv   converters
+	group  sarama.ConsumerGroup
+	client sarama.Client
+
+	mu      sync.Mutex // serialises Put and Flush, which sarama may call from several claims
+	pending map[connect.TopicPartition]int64
+	session sarama.ConsumerGroupSession
+
+	pausedMu sync.Mutex
+	paused   bool
+	resumed  chan struct{}
+
+	failed    chan error
+	closeOnce sync.Once
+}
+
+func newSinkRun(ti *taskInstance, task connect.SinkTask, config map[string]string, conv converters) (taskRun, error) {
+	conf := consumerConfig(fmt.Sprintf("connector-consumer-%s", ti.id))
+	client, err := sarama.NewClient(ti.w.cfg.BootstrapServers, conf)
+	if err != nil {
+		return nil, fmt.Errorf("create consumer: %w", err)
+	}
+	group, err := sarama.NewConsumerGroupFromClient(sinkGroupID(ti.id.Connector, config), client)
+	if err != nil {
+		client.Close()
+		return nil, fmt.Errorf("create consumer group: %w", err)
+	}
+	return &sinkRun{ti: ti, task: task, config: config, conv: conv, group: group, client: client,
+		pending: map[connect.TopicPartition]int64{}, resumed: make(chan struct{}), failed: make(chan error, 1)}, nil
+}
+
+func (r *sinkRun) setPaused(paused bool) {
+	r.pausedMu.Lock()
+	defer r.pausedMu.Unlock()
+	if r.paused == paused {
+		return
+	}
+	r.paused = paused
+	if !paused {
+		close(r.resumed)
+		r.resumed = make(chan struct{})
+	}
+}
+
+// waitResumed blocks while the task is paused, until resumed or ctx ends.
+func (r *sinkRun) waitResumed(ctx context.Context) {
+	for {
+		r.pausedMu.Lock()
+		paused, resumed := r.paused, r.resumed
+		r.pausedMu.Unlock()
+		if !paused {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-resumed:
+		}
+	}
+}
+
+func (r *sinkRun) run(ctx context.Context) error {
+	if err := r.task.Start(taskContext{r.ti}, r.config); err != nil {
+		return err
+	}
+	flushDone := make(chan struct{})
+	go func() {
+		defer close(flushDone)
+		r.flushLoop(ctx)
+	}()
+	defer func() { <-flushDone }()
+	for ctx.Err() == nil {
+		topics, err := r.topics()
+		if err != nil {
+			return err
+		}
+		if len(topics) == 0 {
+			sleepCtx(ctx, time.Second)
+			continue
+		}
+		if err := r.group.Consume(ctx, topics, r); err != nil && ctx.Err() == nil {
+			if errors.Is(err, sarama.ErrClosedConsumerGroup) {
+				return nil
+			}
+			r.ti.logger.Warn("consumer group session ended", "err", err)
+			sleepCtx(ctx, 500*time.Millisecond)
+		}
+		select {
+		case err := <-r.failed:
+			return err
+		default:
+		}
+	}
+	return nil
+}
+
+// topics resolves topics or topics.regex against the cluster's topics.
+func (r *sinkRun) topics() ([]string, error) {
+	if t := r.config["topics"]; t != "" {
+		return connect.SplitList(t), nil
+	}
+	re, err := regexp.Compile("^(?:" + r.config["topics.regex"] + ")$")
+	if err != nil {
+		return nil, err
+	}
+	if err := r.client.RefreshMetadata(); err != nil {
+		return nil, err
+	}
+	all, err := r.client.Topics()
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, t := range all {
+		if re.MatchString(t) {
+			out = append(out, t)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// Setup implements sarama.ConsumerGroupHandler.
+func (r *sinkRun) Setup(s sarama.ConsumerGroupSession) error {
+	r.mu.Lock()
+	r.session = s
+	r.mu.Unlock()
+	for topic := range s.Claims() {
+		r.ti.w.recordTopic(s.Context(), r.ti.id.Connector, topic)
+	}
+	return nil
+}
+
+// Cleanup implements sarama.ConsumerGroupHandler: partitions are about to be revoked, so what
+// was delivered is flushed and committed first, as Kafka Connect does.
+func (r *sinkRun) Cleanup(s sarama.ConsumerGroupSession) error {
+	r.flush()
+	r.mu.Lock()
+	r.session = nil
+	r.mu.Unlock()
+	return nil
+}
+
+// ConsumeClaim implements sarama.ConsumerGroupHandler: it delivers the claim's records to the
+// task in small batches.
+func (r *sinkRun) ConsumeClaim(s sarama.ConsumerGroupSession, claim sarama.ConsumerGroupClaim) error {
+	const maxBatch = 500
+	batch := make([]*sarama.ConsumerMessage, 0, maxBatch)
+	for {
+		r.waitResumed(s.Context())
+		select {
+		case <-s.Context().Done():
+			return nil
+		case msg, ok := <-claim.Messages():
+			if !ok {
+				return nil
+			}
+			batch = append(batch[:0], msg)
+		drain:
+			for len(batch) < maxBatch {
+				select {
+				case m, ok := <-claim.Messages():
+					if !ok {
+						break drain
+					}
+					batch = append(batch, m)
+				default:
+					break drain
+				}
+			}
+			if err := r.put(batch); err != nil {
+				select {
+				case r.failed <- err:
+				default:
+				}
+				return err
+			}
+		}
+	}
+}
+
+func (r *sinkRun) put(msgs []*sarama.ConsumerMessage) error {
+	records := make([]*connect.SinkRecord, 0, len(msgs))
+	for _, m := range msgs {
+		keySchema, key, err := r.conv.key.ToConnectData(m.Topic, m.Key)
+		if err != nil {
+			return fmt.Errorf("Failed to convert key of record %s-%d@%d: %w", m.Topic, m.Partition, m.Offset, err)
+		}
+		valueSchema, value, err := r.conv.value.ToConnectData(m.Topic, m.Value)
+		if err != nil {
+			return fmt.Errorf("Failed to convert value of record %s-%d@%d: %w", m.Topic, m.Partition, m.Offset, err)
+		}
+		rec := &connect.SinkRecord{Topic: m.Topic, Partition: m.Partition, Offset: m.Offset, KeySchema: keySchema, Key: key,
+			ValueSchema: valueSchema, Value: value, Timestamp: m.Timestamp}
+		for _, h := range m.Headers {
+			rec.Headers = append(rec.Headers, connect.Header{Key: string(h.Key), Value: string(h.Value)})
+		}
+		records = append(records, rec)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.task.Put(records); err != nil {
+		return err
+	}
+	for _, m := range msgs {
+		r.pending[connect.TopicPartition{Topic: m.Topic, Partition: m.Partition}] = m.Offset + 1
+	}
+	return nil
+}
+
+func (r *sinkRun) flushLoop(ctx context.Context) {
+	ticker := time.NewTicker(r.ti.w.cfg.OffsetFlushInterval)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+			r.flush()
+		}
+	}
+}
+
+// flush asks the task to make delivered records durable and then commits their offsets.
+func (r *sinkRun) flush() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.pending) == 0 || r.session == nil {
+		return
+	}
+	if err := r.task.Flush(r.pending); err != nil {
+		r.ti.logger.Warn("sink flush failed; offsets not committed", "err", err)
+		return
+	}
+	for tp, offset := range r.pending {
+		r.session.MarkOffset(tp.Topic, tp.Partition, offset, "")
+	}
+	r.session.Commit()
+	r.pending = map[connect.TopicPartition]int64{}
+}
+
+// close stops the plugin and leaves the consumer group; after it returns the task can commit
+// nothing more.
+func (r *sinkRun) close() {
+	r.closeOnce.Do(func() {
+		// A put stuck in the plugin keeps the group from closing; closing the client then cuts
+		// its connections, so the abandoned task can commit nothing.
+		r.ti.bounded("consumer group close", r.group.Close)
+		_ = r.client.Close()
+		r.ti.bounded("task stop", func() error {
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			return r.task.Stop()
+		})
+	})
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) {
+	select {
+	case <-ctx.Done():
+	case <-time.After(d):
+	}
+}

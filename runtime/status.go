@@ -1,0 +1,87 @@
+package runtime
+
+import (
+	"context"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/connectd/connectd/fsm"
+)
+
+// statusReporter batches status transitions into few Raft entries: the latest state per item
+// wins, and a batch goes out as soon as the previous one has committed.
+type statusReporter struct {
+	w       *Worker
+	mu      sync.Mutex
+	pending map[itemKey]fsm.Status
+	wake    chan struct{}
+}
+
+func newStatusReporter(w *Worker) *statusReporter {
+	return &statusReporter{w: w, pending: map[itemKey]fsm.Status{}, wake: make(chan struct{}, 1)}
+}
+
+// report queues a status record for an instance of this worker.
+func (r *statusReporter) report(connector string, task int, state, trace string) {
+	st := fsm.Status{Connector: connector, Task: task, State: state, Trace: trace, WorkerID: r.w.cfg.WorkerID}
+	r.mu.Lock()
+	r.pending[itemKey{connector, task}] = st
+	r.mu.Unlock()
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (r *statusReporter) run(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			r.flush(context.Background())
+			return
+		case <-r.wake:
+		}
+		r.flush(ctx)
+	}
+}
+
+func (r *statusReporter) flush(ctx context.Context) {
+	r.mu.Lock()
+	batch := r.pending
+	r.pending = map[itemKey]fsm.Status{}
+	r.mu.Unlock()
+	if len(batch) == 0 {
+		return
+	}
+	fence := r.w.fence()
+	records := make([]fsm.Status, 0, len(batch))
+	for _, st := range batch {
+		st.Generation = fence.Generation
+		records = append(records, st)
+	}
+	sort.Slice(records, func(i, j int) bool {
+		if records[i].Connector != records[j].Connector {
+			return records[i].Connector < records[j].Connector
+		}
+		return records[i].Task < records[j].Task
+	})
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if _, err := r.w.deps.Apply(ctx, &fsm.StatusUpdate{Records: records, Fence: fence}); err != nil && ctx.Err() == nil {
+		r.w.logger.Warn("status update failed; retrying", "err", err)
+		r.mu.Lock()
+		for _, st := range records {
+			k := itemKey{st.Connector, st.Task}
+			if _, newer := r.pending[k]; !newer {
+				r.pending[k] = st
+			}
+		}
+		r.mu.Unlock()
+		time.Sleep(100 * time.Millisecond)
+		select {
+		case r.wake <- struct{}{}:
+		default:
+		}
+	}
+}

@@ -1,0 +1,263 @@
+package runtime
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"maps"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/connectd/connectd/connect"
+	"github.com/connectd/connectd/fsm"
+	"github.com/connectd/connectd/plugins"
+)
+
+// taskInstance runs one task on this worker. The task's plugin code runs on the instance's
+// goroutine; a stuck plugin is abandoned after task.shutdown.graceful.timeout.ms, with its Kafka
+// clients closed so that it can neither produce nor commit.
+type taskInstance struct {
+	w      *Worker
+	id     fsm.TaskID
+	logger *slog.Logger
+
+	updates chan *fsm.Connector
+	ctx     context.Context
+	cancel  context.CancelFunc
+	done    chan struct{}
+	once    sync.Once
+}
+
+// taskRun is one start of a task with one config; a restart makes a new one.
+type taskRun interface {
+	// run moves records until ctx ends or the task fails.
+	run(ctx context.Context) error
+	setPaused(paused bool)
+	// close stops the plugin and closes the Kafka clients.
+	close()
+}
+
+func startTask(w *Worker, task int, c *fsm.Connector, logger *slog.Logger) instance {
+	ctx, cancel := context.WithCancel(context.Background())
+	ti := &taskInstance{w: w, id: fsm.TaskID{Connector: c.Name, Task: task}, logger: logger,
+		updates: make(chan *fsm.Connector, 1), ctx: ctx, cancel: cancel, done: make(chan struct{})}
+	ti.updates <- c
+	go ti.loop()
+	return ti
+}
+
+func (ti *taskInstance) update(c *fsm.Connector) {
+	select {
+	case <-ti.updates:
+	default:
+	}
+	ti.updates <- c
+}
+
+func (ti *taskInstance) stop(timeout time.Duration) {
+	ti.once.Do(ti.cancel)
+	select {
+	case <-ti.done:
+	case <-time.After(timeout):
+		ti.logger.Warn("task did not stop in time; abandoning it", "timeout", timeout)
+	}
+}
+
+func (ti *taskInstance) report(state, trace string) {
+	ti.w.status.report(ti.id.Connector, ti.id.Task, state, trace)
+}
+
+// loop starts the task with its committed config and restarts it when that config changes or a
+// restart is requested; pause and resume reach the running task without a restart.
+func (ti *taskInstance) loop() {
+	defer close(ti.done)
+	var (
+		cur          *activeRun
+		config       map[string]string
+		restartIndex uint64
+		failed       bool
+	)
+	stopRun := func() {
+		if cur != nil {
+			cur.stop(ti.w.cfg.TaskShutdownTimeout, ti.logger)
+			cur = nil
+		}
+	}
+	defer func() {
+		stopRun()
+		if ti.w.deps.FSM.State().Connector(ti.id.Connector) != nil {
+			ti.report(fsm.StateUnassigned, "")
+		}
+	}()
+	for {
+		var spec *fsm.Connector
+		var runDone chan error
+		if cur != nil {
+			runDone = cur.done
+		}
+		select {
+		case <-ti.ctx.Done():
+			return
+		case spec = <-ti.updates:
+		case err := <-runDone:
+			if err != nil && ti.ctx.Err() == nil {
+				ti.logger.Warn("task failed", "err", err)
+				ti.report(fsm.StateFailed, trace(err))
+				failed = true
+			}
+			cur.run.close()
+			cur = nil
+			continue
+		}
+		if ti.id.Task >= len(spec.Tasks) {
+			continue
+		}
+		newConfig := spec.Tasks[ti.id.Task]
+		restart := spec.Restart != nil && spec.RestartIndex != restartIndex && slices.Contains(spec.Restart.Tasks, ti.id.Task)
+		if config != nil && (restart || !maps.Equal(config, newConfig)) {
+			stopRun()
+			failed = false
+		}
+		if restart || restartIndex == 0 {
+			restartIndex = spec.RestartIndex
+		}
+		if cur == nil && !failed {
+			config = newConfig
+			run, err := ti.newRun(newConfig)
+			if err != nil {
+				ti.logger.Warn("task failed to start", "err", err)
+				ti.report(fsm.StateFailed, trace(err))
+				failed = true
+				continue
+			}
+			cur = startRun(ti.ctx, run)
+		}
+		if cur != nil {
+			paused := spec.Target == fsm.TargetPaused
+			cur.run.setPaused(paused)
+			if paused {
+				ti.report(fsm.StatePaused, "")
+			} else {
+				ti.report(fsm.StateRunning, "")
+			}
+		}
+	}
+}
+
+// activeRun is a task run in progress on its own goroutine.
+type activeRun struct {
+	run    taskRun
+	cancel context.CancelFunc
+	done   chan error
+}
+
+func startRun(ctx context.Context, run taskRun) *activeRun {
+	a := &activeRun{run: run, done: make(chan error, 1)}
+	ctx, a.cancel = context.WithCancel(ctx)
+	go func() { a.done <- run.run(ctx) }()
+	return a
+}
+
+// stop cancels the run, waits for it at most timeout, and closes it either way: closing its
+// Kafka clients is what fences an abandoned plugin.
+func (a *activeRun) stop(timeout time.Duration, logger *slog.Logger) {
+	a.cancel()
+	select {
+	case <-a.done:
+	case <-time.After(timeout):
+		logger.Warn("task did not stop in time; abandoning it", "timeout", timeout)
+	}
+	a.run.close()
+}
+
+// newRun starts the task's plugin with its config and Kafka clients.
+func (ti *taskInstance) newRun(config map[string]string) (taskRun, error) {
+	p, ok := ti.w.deps.Registry.TaskPlugin(config["task.class"])
+	if !ok {
+		return nil, fmt.Errorf("Class %s could not be found.", config["task.class"])
+	}
+	conv, err := ti.converters(config)
+	if err != nil {
+		return nil, err
+	}
+	switch p.Kind {
+	case plugins.KindSource:
+		return newSourceRun(ti, p.NewSourceTask(), config, conv)
+	case plugins.KindSink:
+		return newSinkRun(ti, p.NewSinkTask(), config, conv)
+	}
+	return nil, fmt.Errorf("%s is not a task class", config["task.class"])
+}
+
+// converters are the task's key and value converters: the connector's own when it names one,
+// else the worker's, each configured with its prefixed settings.
+type converters struct {
+	key, value connect.Converter
+}
+
+func (ti *taskInstance) converters(config map[string]string) (converters, error) {
+	var out converters
+	for _, isKey := range []bool{true, false} {
+		prefix := "value.converter"
+		if isKey {
+			prefix = "key.converter"
+		}
+		source := ti.w.cfg.WorkerProps
+		if _, ok := config[prefix]; ok {
+			source = config
+		}
+		sub := map[string]string{}
+		for k, v := range source {
+			if rest, ok := cutPrefix(k, prefix+"."); ok {
+				sub[rest] = v
+			}
+		}
+		c, err := ti.w.deps.Registry.NewConverter(source[prefix], sub, isKey)
+		if err != nil {
+			return out, fmt.Errorf("%s: %w", prefix, err)
+		}
+		if isKey {
+			out.key = c
+		} else {
+			out.value = c
+		}
+	}
+	return out, nil
+}
+
+func cutPrefix(s, prefix string) (string, bool) {
+	if len(s) > len(prefix) && s[:len(prefix)] == prefix {
+		return s[len(prefix):], true
+	}
+	return "", false
+}
+
+// taskContext is what a task learns about where it runs.
+type taskContext struct {
+	ti *taskInstance
+}
+
+func (c taskContext) WorkerID() string      { return c.ti.w.cfg.WorkerID }
+func (c taskContext) TaskID() int           { return c.ti.id.Task }
+func (c taskContext) ConnectorName() string { return c.ti.id.Connector }
+
+// Offset implements connect.SourceTaskContext from the replicated state.
+func (c taskContext) Offset(partition map[string]any) (map[string]any, error) {
+	return c.ti.w.deps.FSM.State().SourceOffset(c.ti.id.Connector, partition), nil
+}
+
+// bounded runs f, waiting for it at most task.shutdown.graceful.timeout.ms; a plugin call that
+// takes longer is abandoned on its goroutine.
+func (ti *taskInstance) bounded(what string, f func() error) {
+	done := make(chan error, 1)
+	go func() { done <- f() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			ti.logger.Warn(what+" failed", "err", err)
+		}
+	case <-time.After(ti.w.cfg.TaskShutdownTimeout):
+		ti.logger.Warn(what+" did not finish in time; abandoning it", "timeout", ti.w.cfg.TaskShutdownTimeout)
+	}
+}

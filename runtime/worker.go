@@ -1,0 +1,302 @@
+// Package runtime is the worker: it runs the connectors and tasks the committed assignment gives
+// this node, moves their records through Kafka with sarama, and reports their status and source
+// offsets through the Raft leader.
+package runtime
+
+import (
+	"context"
+	"log/slog"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/IBM/sarama"
+
+	"github.com/connectd/connectd/fsm"
+	"github.com/connectd/connectd/plugins"
+)
+
+// Config holds the worker settings the runtime uses.
+type Config struct {
+	WorkerID            string
+	BootstrapServers    []string
+	OffsetFlushInterval time.Duration
+	OffsetFlushTimeout  time.Duration
+	TaskShutdownTimeout time.Duration
+	SessionTimeout      time.Duration
+	HeartbeatInterval   time.Duration
+	TopicTracking       bool
+	TopicCreation       bool
+	// WorkerProps are the worker's properties; converter defaults and client settings come from them.
+	WorkerProps map[string]string
+}
+
+// Deps is what the worker needs from its node.
+type Deps struct {
+	Node     string
+	Session  string
+	FSM      *fsm.FSM
+	Registry *plugins.Registry
+	// Apply commits a command through the Raft leader.
+	Apply func(ctx context.Context, cmd fsm.Command) (fsm.Result, error)
+	// Heartbeat asks the current leader to renew this session's lease.
+	Heartbeat func(ctx context.Context) error
+	Logger    *slog.Logger
+}
+
+// itemKey names a connector instance (task == fsm.ConnectorTask) or a task.
+type itemKey struct {
+	connector string
+	task      int
+}
+
+// instance is a running connector or task. Its methods never block on plugin code.
+type instance interface {
+	// update hands the instance the latest committed spec; it reacts asynchronously.
+	update(spec *fsm.Connector)
+	// stop stops the instance, waiting at most timeout for the plugin; when it returns, the
+	// instance's Kafka clients are closed, so it can no longer produce or commit.
+	stop(timeout time.Duration)
+}
+
+// Worker runs this node's share of the work.
+type Worker struct {
+	cfg    Config
+	deps   Deps
+	logger *slog.Logger
+	lease  *lease
+	status *statusReporter
+	// running is owned by the Run goroutine; runningMu guards it for Running.
+	running map[itemKey]instance
+	// pushed is the spec each instance last received; stored specs are immutable and replaced on
+	// change, so an unchanged pointer means nothing to tell the instance.
+	pushed    map[itemKey]*fsm.Connector
+	runningMu sync.Mutex
+	acked     uint64
+	// draining is set by Drain: the worker gives up all its work for good.
+	draining atomic.Bool
+	wake     chan struct{}
+
+	// clientMu guards client, the Kafka connections this worker's source tasks share; each task
+	// still has its own producer, which is what stopping a task closes.
+	clientMu sync.Mutex
+	client   sarama.Client
+
+	wg sync.WaitGroup
+}
+
+// New returns a worker; Run starts it.
+func New(cfg Config, deps Deps) *Worker {
+	w := &Worker{cfg: cfg, deps: deps, logger: deps.Logger.With("component", "worker"), lease: newLease(),
+		running: map[itemKey]instance{}, pushed: map[itemKey]*fsm.Connector{}, wake: make(chan struct{}, 1)}
+	w.status = newStatusReporter(w)
+	return w
+}
+
+// Run runs the worker until ctx ends, then stops everything it runs.
+func (w *Worker) Run(ctx context.Context) {
+	w.wg.Add(2)
+	go func() {
+		defer w.wg.Done()
+		w.renewLease(ctx)
+	}()
+	go func() {
+		defer w.wg.Done()
+		w.status.run(ctx)
+	}()
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		state := w.deps.FSM.State()
+		w.reconcile(ctx, state)
+		timer.Reset(untilLeaseCheck(w.lease.expiry()))
+		select {
+		case <-ctx.Done():
+			w.stopAll(nil)
+			w.wg.Wait()
+			w.clientMu.Lock()
+			if w.client != nil {
+				_ = w.client.Close()
+			}
+			w.clientMu.Unlock()
+			return
+		case <-state.WatchCh():
+		case <-w.lease.changed:
+		case <-w.wake:
+		case <-timer.C:
+		}
+	}
+}
+
+func untilLeaseCheck(expiry time.Time) time.Duration {
+	d := time.Until(expiry)
+	if d <= 0 {
+		return time.Second
+	}
+	return d + time.Millisecond
+}
+
+// reconcile makes the set of running instances match this node's slice of the assignment.
+func (w *Worker) reconcile(ctx context.Context, state *fsm.State) {
+	a := state.Assignment()
+	desired := map[itemKey]*fsm.Connector{}
+	ours := a.Sessions[w.deps.Node] == w.deps.Session
+	if ours && w.lease.valid(time.Now()) && !w.draining.Load() {
+		mine := a.Owned[w.deps.Node]
+		for _, name := range mine.Connectors {
+			if c := state.Connector(name); c != nil {
+				desired[itemKey{name, fsm.ConnectorTask}] = c
+			}
+		}
+		for _, t := range mine.Tasks {
+			if c := state.Connector(t.Connector); c != nil && t.Task < len(c.Tasks) {
+				desired[itemKey{t.Connector, t.Task}] = c
+			}
+		}
+	}
+	w.stopAll(desired)
+	if _, pending := a.PendingStops[w.deps.Node]; pending && ours && w.acked != a.Generation {
+		res, err := w.deps.Apply(ctx, &fsm.StopAck{Node: w.deps.Node, Session: w.deps.Session, Generation: a.Generation})
+		if err == nil && res.Err == nil {
+			w.acked = a.Generation
+		} else if ctx.Err() == nil {
+			w.logger.Warn("stop acknowledgement failed; will retry", "generation", a.Generation, "err", err)
+		}
+	}
+	keys := make([]itemKey, 0, len(desired))
+	for k := range desired {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].connector != keys[j].connector {
+			return keys[i].connector < keys[j].connector
+		}
+		return keys[i].task < keys[j].task
+	})
+	for _, k := range keys {
+		if inst, ok := w.running[k]; ok {
+			if w.pushed[k] != desired[k] {
+				inst.update(desired[k])
+				w.pushed[k] = desired[k]
+			}
+			continue
+		}
+		inst := w.start(k, desired[k])
+		w.pushed[k] = desired[k]
+		w.runningMu.Lock()
+		w.running[k] = inst
+		w.runningMu.Unlock()
+	}
+}
+
+// stopAll stops, in parallel, every running instance not in keep, and waits for them. Items
+// leave the running set only once stopped, so Running never hides an instance still stopping.
+func (w *Worker) stopAll(keep map[itemKey]*fsm.Connector) {
+	var wg sync.WaitGroup
+	var stopped []itemKey
+	for k, inst := range w.running {
+		if _, ok := keep[k]; ok {
+			continue
+		}
+		stopped = append(stopped, k)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			inst.stop(w.cfg.TaskShutdownTimeout)
+		}()
+	}
+	wg.Wait()
+	w.runningMu.Lock()
+	for _, k := range stopped {
+		delete(w.running, k)
+		delete(w.pushed, k)
+	}
+	w.runningMu.Unlock()
+}
+
+func (w *Worker) start(k itemKey, c *fsm.Connector) instance {
+	log := w.logger.With("connector", k.connector)
+	if k.task == fsm.ConnectorTask {
+		return startConnector(w, c, log)
+	}
+	return startTask(w, k.task, c, log.With("task", k.task))
+}
+
+// fence identifies this worker's writes for the current generation.
+func (w *Worker) fence() *fsm.Fence {
+	return &fsm.Fence{Node: w.deps.Node, Session: w.deps.Session, Generation: w.deps.FSM.State().Assignment().Generation}
+}
+
+// recordTopic records that a connector used a topic (KIP-558 active topics), once per topic
+// and worker, when topic tracking is on.
+func (w *Worker) recordTopic(ctx context.Context, connector, topic string) {
+	if !w.cfg.TopicTracking {
+		return
+	}
+	for _, t := range w.deps.FSM.State().ActiveTopics(connector) {
+		if t == topic {
+			return
+		}
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if _, err := w.deps.Apply(ctx, &fsm.ActiveTopicsAdd{Connector: connector, Topics: []string{topic}, Fence: w.fence()}); err != nil {
+			w.logger.Debug("recording active topic failed", "connector", connector, "topic", topic, "err", err)
+		}
+	}()
+}
+
+// Running lists the connectors and tasks ("name" or "name-N") this worker runs now, sorted.
+func (w *Worker) Running() []string {
+	w.runningMu.Lock()
+	defer w.runningMu.Unlock()
+	out := make([]string, 0, len(w.running))
+	for k := range w.running {
+		if k.task == fsm.ConnectorTask {
+			out = append(out, k.connector)
+		} else {
+			out = append(out, fsm.TaskID{Connector: k.connector, Task: k.task}.String())
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Drain stops everything this worker runs, for good, and then tells the leader, which hands the
+// work to other workers at once (a decommission, not a departure).
+func (w *Worker) Drain(ctx context.Context) error {
+	w.draining.Store(true)
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+	for len(w.Running()) > 0 {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	res, err := w.deps.Apply(ctx, &fsm.NodeDrained{Node: w.deps.Node, Session: w.deps.Session})
+	if err == nil && res.Err != nil {
+		err = res.Err
+	}
+	return err
+}
+
+// producerClient returns the worker's shared producer connections, connecting on first use.
+func (w *Worker) producerClient() (sarama.Client, error) {
+	w.clientMu.Lock()
+	defer w.clientMu.Unlock()
+	if w.client != nil && !w.client.Closed() {
+		return w.client, nil
+	}
+	client, err := sarama.NewClient(w.cfg.BootstrapServers, producerConfig("connectd-producer-"+w.deps.Node))
+	if err != nil {
+		return nil, err
+	}
+	w.client = client
+	return client, nil
+}
