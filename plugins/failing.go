@@ -5,6 +5,7 @@ import (
 	"errors"
 	"maps"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/connectd/connectd/connect"
@@ -76,29 +77,44 @@ func block(config map[string]string, method string) {
 }
 
 // failingTask holds the behaviour common to the failing source and sink tasks.
+// The runtime may call Stop from another goroutine while Start is still blocked, so the
+// settings are guarded.
 type failingTask struct {
+	mu      sync.Mutex
 	config  map[string]string
 	failAt  time.Time
 	message string
 }
 
 func (t *failingTask) start(config map[string]string) error {
-	t.config = config
-	t.message = config["fail.message"]
-	if t.message == "" {
-		t.message = defaultFailMessage
+	message := config["fail.message"]
+	if message == "" {
+		message = defaultFailMessage
 	}
+	t.mu.Lock()
+	t.config, t.message = config, message
+	t.mu.Unlock()
 	block(config, "start")
 	if config["task.fail.on.start"] == "true" {
-		return errors.New(t.message)
+		return errors.New(message)
 	}
 	if ms, _ := strconv.ParseInt(config["fail.after.ms"], 10, 64); ms > 0 {
+		t.mu.Lock()
 		t.failAt = time.Now().Add(time.Duration(ms) * time.Millisecond)
+		t.mu.Unlock()
 	}
 	return nil
 }
 
+func (t *failingTask) settings() map[string]string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.config
+}
+
 func (t *failingTask) due() error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	if !t.failAt.IsZero() && time.Now().After(t.failAt) {
 		return errors.New(t.message)
 	}
@@ -106,7 +122,7 @@ func (t *failingTask) due() error {
 }
 
 func (t *failingTask) Stop() error {
-	block(t.config, "stop")
+	block(t.settings(), "stop")
 	return nil
 }
 
@@ -117,7 +133,7 @@ func (t *failingSourceTask) Start(_ connect.SourceTaskContext, config map[string
 }
 
 func (t *failingSourceTask) Poll(ctx context.Context) ([]*connect.SourceRecord, error) {
-	block(t.config, "poll")
+	block(t.settings(), "poll")
 	if err := t.due(); err != nil {
 		return nil, err
 	}
@@ -134,7 +150,7 @@ func (t *failingSinkTask) Start(_ connect.SinkTaskContext, config map[string]str
 }
 
 func (t *failingSinkTask) Put([]*connect.SinkRecord) error {
-	block(t.config, "put")
+	block(t.settings(), "put")
 	return t.due()
 }
 
