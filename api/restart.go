@@ -11,6 +11,15 @@ import (
 // and not yet placed, or not yet assigned): the restart can succeed once a rebalance settles.
 var noOwner = ErrNoLeader
 
+// checkConfigFresh refuses, as Kafka Connect does, requests that depend on the assignment while a
+// connector has been added or removed or its tasks changed and no round has acted on it yet.
+func (s *Server) checkConfigFresh() error {
+	if s.backend.State().ConfigPending() {
+		return ErrStale
+	}
+	return nil
+}
+
 func (s *Server) restartConnector(w http.ResponseWriter, r *http.Request) error {
 	name := connectorName(r)
 	q := r.URL.Query()
@@ -26,6 +35,9 @@ func (s *Server) restartConnector(w http.ResponseWriter, r *http.Request) error 
 	c := state.Connector(name)
 	if c == nil {
 		return errorf(http.StatusNotFound, "Unknown connector: %s", name)
+	}
+	if err := s.checkConfigFresh(); err != nil {
+		return err
 	}
 	if !includeTasks && !onlyFailed {
 		if _, owned := state.Assignment().ConnectorOwner(name); !owned {
@@ -78,6 +90,9 @@ func (s *Server) restartTask(w http.ResponseWriter, r *http.Request) error {
 	}
 	if t >= len(c.Tasks) {
 		return errorf(http.StatusNotFound, "Unknown task: %s-%d", name, t)
+	}
+	if err := s.checkConfigFresh(); err != nil {
+		return err
 	}
 	if _, owned := state.Assignment().TaskOwner(fsm.TaskID{Connector: name, Task: t}); !owned {
 		return noOwner

@@ -105,6 +105,7 @@ func (c *Coordinator) rebalance(ctx context.Context) (time.Time, error) {
 	}
 	next := c.assign(prev, plan.alive, cfg, now)
 	next.Sessions = plan.sessions
+	next.Configured = cfg
 	for node := range next.PendingStops {
 		if !present[node] {
 			delete(next.PendingStops, node)

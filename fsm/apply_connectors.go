@@ -130,6 +130,9 @@ func applyRestart(tx *writeTxn, cmd *RestartRequest, index uint64) Result {
 	if old == nil {
 		return Result{Err: errorf(http.StatusNotFound, "Unknown connector: %s", cmd.Name)}
 	}
+	if tx.view().ConfigPending() {
+		return Result{Err: errorf(http.StatusConflict, "%s", StaleConfigMessage)}
+	}
 	next := *old
 	restart := cmd.Restart
 	next.Restart = &restart

@@ -60,6 +60,9 @@ type Assignment struct {
 	SuccessiveRevs int      `json:"successive_revs,omitempty"`
 	// PendingStops lists, per node, items revoked in this generation and not yet acknowledged.
 	PendingStops map[string]Items `json:"pending_stops,omitempty"`
+	// Configured is the task count of every connector the round that made this assignment saw;
+	// a config that differs from it has not been acted on yet (rebalance.md §2.9 case 1).
+	Configured map[string]int `json:"configured,omitempty"`
 }
 
 // ConnectorOwner returns the node that owns a connector instance.
@@ -100,6 +103,7 @@ func (a *Assignment) Clone() Assignment {
 	out.LostConnectorOwner = maps.Clone(a.LostConnectorOwner)
 	out.LostTaskOwner = maps.Clone(a.LostTaskOwner)
 	out.Candidates = slices.Clone(a.Candidates)
+	out.Configured = maps.Clone(a.Configured)
 	return out
 }
 

@@ -187,6 +187,9 @@ func TestRestartRequest(t *testing.T) {
 	wantErr(t, h.apply(&RestartRequest{Name: "a"}), http.StatusNotFound, "Unknown connector: a")
 	h.mustApply(&ConnectorPut{Name: "a", Config: cfg("name", "a")})
 	h.mustApply(&StatusUpdate{Records: []Status{{Connector: "a", Task: ConnectorTask, State: StateRunning}, {Connector: "a", Task: 0, State: StateFailed, Trace: "x"}}})
+	// No round has placed "a" yet: Kafka Connect's stale-configuration 409.
+	wantErr(t, h.apply(&RestartRequest{Name: "a", Restart: Restart{Tasks: []int{0}}}), http.StatusConflict, StaleConfigMessage)
+	h.mustApply(&AssignmentCommit{Assignment: Assignment{Generation: 1, Configured: map[string]int{"a": 0}}})
 	res := h.mustApply(&RestartRequest{Name: "a", Restart: Restart{Tasks: []int{0}}})
 	s := h.f.State()
 	if res.Connector.RestartIndex == 0 || s.ConnectorStatus("a").State != StateRunning || s.TaskStatus("a", 0).State != StateRestarting {
@@ -367,5 +370,34 @@ func TestSnapshotRejectsUnknownVersion(t *testing.T) {
 	err := New().Restore(io.NopCloser(bytes.NewBufferString(`{"version":99}`)))
 	if err == nil {
 		t.Fatal("restored a snapshot of an unknown version")
+	}
+}
+
+func TestConfigPending(t *testing.T) {
+	h := newHarness(t)
+	state := func() *State { return h.f.State() }
+	if state().ConfigPending() {
+		t.Fatal("an empty cluster has nothing pending")
+	}
+	h.mustApply(&ConnectorPut{Name: "a", Config: cfg("name", "a")})
+	if !state().ConfigPending() {
+		t.Fatal("a new connector is pending until a round places it")
+	}
+	h.mustApply(&AssignmentCommit{Assignment: Assignment{Generation: 1, Configured: map[string]int{"a": 0}}})
+	if state().ConfigPending() {
+		t.Fatal("the round acted on the config")
+	}
+	h.mustApply(&TaskConfigs{Name: "a", Tasks: []map[string]string{{}, {}}})
+	if !state().ConfigPending() {
+		t.Fatal("new task configs are pending until a round places them")
+	}
+	h.mustApply(&AssignmentCommit{Assignment: Assignment{Generation: 2, Configured: map[string]int{"a": 2}}, ExpectGeneration: 1})
+	h.mustApply(&TaskConfigs{Name: "a", Tasks: []map[string]string{{"x": "1"}, {"x": "2"}}})
+	if state().ConfigPending() {
+		t.Fatal("same task count: tasks restart in place, no round is needed")
+	}
+	h.mustApply(&ConnectorDelete{Name: "a"})
+	if !state().ConfigPending() {
+		t.Fatal("a deleted connector is pending until a round revokes it")
 	}
 }

@@ -148,3 +148,20 @@ func (s *State) SessionKey() []byte {
 	key, _ := s.meta(metaSessionKey).([]byte)
 	return key
 }
+
+// ConfigPending reports whether a connector was added or removed, or its task count changed,
+// since the last committed assignment: the window in which Kafka Connect answers restarts and
+// offset changes with 409 stale configuration.
+func (s *State) ConfigPending() bool {
+	configured := s.Assignment().Configured
+	connectors := s.Connectors()
+	if len(connectors) != len(configured) {
+		return true
+	}
+	for _, c := range connectors {
+		if n, ok := configured[c.Name]; !ok || n != len(c.Tasks) {
+			return true
+		}
+	}
+	return false
+}
