@@ -12,10 +12,12 @@ import (
 	"github.com/connectd/connectd/api"
 )
 
-// heartbeat renews this node's worker lease with the current Raft leader.
+// heartbeat renews this node's worker lease with the current Raft leader. The grant counts only
+// once this node has applied everything the leader had applied when it granted it, so that a node
+// thawed after a freeze sees the assignments made while it was frozen before it runs anything.
 func (a *Agent) heartbeat(ctx context.Context) error {
 	if a.IsLeader() {
-		if !a.coord.Heartbeat(a.cfg.NodeID, a.session) {
+		if _, ok := a.coord.Heartbeat(a.cfg.NodeID, a.session); !ok {
 			return errors.New("lost leadership")
 		}
 		return nil
@@ -38,15 +40,25 @@ func (a *Agent) heartbeat(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusNoContent {
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("leader refused heartbeat: %s", resp.Status)
+	}
+	var grant api.HeartbeatResponse
+	if err := json.NewDecoder(resp.Body).Decode(&grant); err != nil {
+		return fmt.Errorf("heartbeat response: %w", err)
+	}
+	a.waitApplied(ctx, grant.AppliedIndex)
+	if a.fsm.AppliedIndex() < grant.AppliedIndex {
+		return fmt.Errorf("state behind the leader's: applied %d of %d", a.fsm.AppliedIndex(), grant.AppliedIndex)
 	}
 	return nil
 }
 
 // Heartbeat implements api.Backend: the leader renews a worker's lease.
-func (a *Agent) Heartbeat(node, session string) bool { return a.coord.Heartbeat(node, session) }
+func (a *Agent) Heartbeat(node, session string) (uint64, bool) {
+	return a.coord.Heartbeat(node, session)
+}
 
 // workerID is Kafka Connect's worker id: the host:port of the advertised REST URL.
 func workerID(restURL string) string {

@@ -87,6 +87,11 @@ type HeartbeatRequest struct {
 	Session string `json:"session"`
 }
 
+// HeartbeatResponse grants the lease as of the leader's applied index.
+type HeartbeatResponse struct {
+	AppliedIndex uint64 `json:"applied_index"`
+}
+
 func (s *Server) internalHeartbeat(w http.ResponseWriter, r *http.Request) error {
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
@@ -99,10 +104,11 @@ func (s *Server) internalHeartbeat(w http.ResponseWriter, r *http.Request) error
 	if err := json.Unmarshal(body, &hb); err != nil {
 		return malformed(err)
 	}
-	if !s.backend.Heartbeat(hb.Node, hb.Session) {
+	index, ok := s.backend.Heartbeat(hb.Node, hb.Session)
+	if !ok {
 		return ErrNoLeader
 	}
-	w.WriteHeader(http.StatusNoContent)
+	writeJSON(w, http.StatusOK, HeartbeatResponse{AppliedIndex: index})
 	return nil
 }
 

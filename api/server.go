@@ -33,8 +33,9 @@ type Backend interface {
 	Health() HealthStatus
 	Registry() *plugins.Registry
 	Settings() Settings
-	// Heartbeat renews a worker's lease; false when this node is not the leader.
-	Heartbeat(node, session string) bool
+	// Heartbeat renews a worker's lease and returns the leader's applied index, which the worker
+	// must reach before it uses the lease; false when this node is not the leader.
+	Heartbeat(node, session string) (uint64, bool)
 	// Leave decommissions this node: its work moves to other nodes at once and it leaves the cluster.
 	Leave(ctx context.Context) error
 	// Loggers are this node's log levels.

@@ -69,12 +69,12 @@ func (c *Coordinator) poke() {
 
 // Heartbeat renews the lease of a worker session. It reports false when this node is not the
 // leader, in which case the worker must not count the lease as renewed.
-func (c *Coordinator) Heartbeat(node, session string) bool {
+func (c *Coordinator) Heartbeat(node, session string) (uint64, bool) {
 	if c.deps.Raft.State() != raft.Leader {
-		return false
+		return 0, false
 	}
 	c.leases.renew(node, session, time.Now())
-	return true
+	return c.deps.Raft.AppliedIndex(), true
 }
 
 // Run follows leadership changes until ctx ends: on gaining leadership it starts the leader loop,

@@ -38,6 +38,20 @@ func (l *lease) extend(sentAt time.Time, ttl time.Duration) {
 	}
 }
 
+// await holds a task's data-plane step while the lease has lapsed: after a freeze, a task's
+// goroutine can run before the worker loop has stopped it, and must not produce or deliver
+// anything then. It returns false when ctx ends first.
+func (l *lease) await(ctx context.Context) bool {
+	for !l.valid(time.Now()) {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	return true
+}
+
 func (l *lease) signal() {
 	select {
 	case l.changed <- struct{}{}:

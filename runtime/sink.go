@@ -191,6 +191,9 @@ func (r *sinkRun) ConsumeClaim(s sarama.ConsumerGroupSession, claim sarama.Consu
 					break drain
 				}
 			}
+			if !r.ti.w.lease.await(s.Context()) {
+				return nil
+			}
 			if err := r.put(batch); err != nil {
 				select {
 				case r.failed <- err:

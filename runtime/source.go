@@ -128,7 +128,7 @@ func (r *sourceRun) run(ctx context.Context) error {
 		}
 		var records []*connect.SourceRecord
 		records, err = r.task.Poll(ctx)
-		if err == nil {
+		if err == nil && r.ti.w.lease.await(ctx) {
 			err = r.send(ctx, records)
 		}
 	}
