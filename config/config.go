@@ -43,6 +43,7 @@ type Config struct {
 	TaskShutdownTimeout     time.Duration
 	ScheduledRebalanceDelay time.Duration
 	SessionTimeout          time.Duration
+	LeaseSkew               time.Duration
 	HeartbeatInterval       time.Duration
 	ConnectProtocol         string
 	TopicTrackingEnable     bool
@@ -159,6 +160,7 @@ var keys = []key{
 	{name: "task.shutdown.graceful.timeout.ms", typ: tMillis, def: "5000", doc: "Longest wait for a task to stop before it is abandoned.", set: func(c *Config, v any) { c.TaskShutdownTimeout = v.(time.Duration) }, check: atLeast(0)},
 	{name: "scheduled.rebalance.max.delay.ms", typ: tMillis, def: "300000", doc: "How long a departed worker's work stays UNASSIGNED waiting for it to return.", set: func(c *Config, v any) { c.ScheduledRebalanceDelay = v.(time.Duration) }, check: atLeast(0)},
 	{name: "session.timeout.ms", typ: tMillis, def: "10000", doc: "Worker lease: a worker that cannot reach the leader this long stops its work.", set: func(c *Config, v any) { c.SessionTimeout = v.(time.Duration) }, check: atLeast(1)},
+	{name: "session.lease.skew.ms", typ: tMillis, def: "2000", doc: "Margin the leader adds to a silent worker's lease before it treats the worker as gone, for clock-rate differences and stopping time.", set: func(c *Config, v any) { c.LeaseSkew = v.(time.Duration) }, check: atLeast(0)},
 	{name: "heartbeat.interval.ms", typ: tMillis, def: "3000", doc: "How often a worker renews its lease.", set: func(c *Config, v any) { c.HeartbeatInterval = v.(time.Duration) }, check: atLeast(1)},
 	{name: "connect.protocol", typ: tString, def: "sessioned", doc: "eager, compatible or sessioned (the last two: incremental cooperative).", set: func(c *Config, v any) { c.ConnectProtocol = v.(string) }, check: oneOf("eager", "compatible", "sessioned")},
 	{name: "topic.tracking.enable", typ: tBool, def: "true", doc: "Record the topics connectors use (GET /connectors/{n}/topics).", set: func(c *Config, v any) { c.TopicTrackingEnable = v.(bool) }},

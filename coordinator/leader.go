@@ -32,6 +32,9 @@ type Deps struct {
 	Interval time.Duration
 	// SessionTimeout is session.timeout.ms: the lease a heartbeat grants a worker.
 	SessionTimeout time.Duration
+	// LeaseSkew is added to a silent worker's lease before it counts as gone, to absorb clock
+	// rate differences between nodes and the time the worker takes to stop its work.
+	LeaseSkew time.Duration
 	// RebalanceDelay is scheduled.rebalance.max.delay.ms.
 	RebalanceDelay time.Duration
 	// Eager selects the eager assignment protocol (connect.protocol=eager).

@@ -12,10 +12,6 @@ import (
 	"github.com/connectd/connectd/membership"
 )
 
-// leaseSkew is added to a lease before the leader treats its holder as gone, to absorb clock
-// rate differences between nodes (rebalance.md: skew margin 2000 ms).
-const leaseSkew = 2 * time.Second
-
 // roundPlan is what the leader decided the cluster's workers are, for one round.
 type roundPlan struct {
 	alive    []string
@@ -31,7 +27,7 @@ type roundPlan struct {
 // says it is alive, or while the lease its session holds has not run out (rebalance.md §4.6).
 func (c *Coordinator) workers(prev *fsm.Assignment, now time.Time) roundPlan {
 	plan := roundPlan{sessions: map[string]string{}}
-	ttl := c.deps.SessionTimeout + leaseSkew
+	ttl := c.deps.SessionTimeout + c.deps.LeaseSkew
 	for _, m := range c.deps.Members.Members() {
 		node := m.NodeID
 		owned := prev.Sessions[node]
