@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -18,21 +19,33 @@ import (
 
 func benchPut(b *testing.B, url string) {
 	client := &http.Client{}
+	took := make([]time.Duration, 0, b.N)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		body := fmt.Sprintf(`{"connector.class":"FileStreamSource","topic":"t","file":"/tmp/f%d"}`, i)
 		req, _ := http.NewRequest(http.MethodPut, fmt.Sprintf("%s/connectors/c%d/config", url, i%50), strings.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
+		start := time.Now()
 		resp, err := client.Do(req)
 		if err != nil {
 			b.Fatal(err)
 		}
 		_, _ = io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
+		took = append(took, time.Since(start))
 		if resp.StatusCode != 200 && resp.StatusCode != 201 {
 			b.Fatalf("status %d", resp.StatusCode)
 		}
 	}
+	reportPercentiles(b, took)
+}
+
+// reportPercentiles adds the p50 and p99 of the measured latencies to the benchmark's result.
+func reportPercentiles(b *testing.B, took []time.Duration) {
+	sort.Slice(took, func(i, j int) bool { return took[i] < took[j] })
+	at := func(p float64) float64 { return float64(took[int(float64(len(took)-1)*p)].Microseconds()) / 1000 }
+	b.ReportMetric(at(0.50), "p50-ms")
+	b.ReportMetric(at(0.99), "p99-ms")
 }
 
 func BenchmarkWriteRESTFollower(b *testing.B) {
@@ -48,11 +61,15 @@ func BenchmarkWriteRESTLeader(b *testing.B) {
 func BenchmarkWriteRaftApply(b *testing.B) {
 	c := testcluster.New(b, 3)
 	r := c.Node(c.WaitLeader()).Raft()
+	took := make([]time.Duration, 0, b.N)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		data, _ := fsm.Encode(&fsm.ConnectorPut{Name: fmt.Sprintf("c%d", i%50), Config: map[string]string{"name": "x"}})
+		start := time.Now()
 		if err := r.Apply(data, 5*time.Second).Error(); err != nil {
 			b.Fatal(err)
 		}
+		took = append(took, time.Since(start))
 	}
+	reportPercentiles(b, took)
 }

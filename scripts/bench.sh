@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Measures connectd's data plane and control plane against references in the same run, on the
-# same machine, and writes BENCHMARKS.md. Usage: scripts/bench.sh [--lines N] [--runs R] [--out FILE]
+# same machine, and writes BENCHMARKS.md.
+# Usage: scripts/bench.sh [--lines N] [--runs R] [--scale CONNECTORS] [--out FILE]
 # Needs kcat (apt-get install kcat), curl and python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-LINES=1000000 RUNS=3 OUT=BENCHMARKS.md
+LINES=1000000 RUNS=3 SCALE=1000 OUT=BENCHMARKS.md
 while [ $# -gt 0 ]; do
   case "$1" in
     --lines) LINES=$2; shift 2 ;;
     --runs) RUNS=$2; shift 2 ;;
+    --scale) SCALE=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
     *) echo "unknown flag $1" >&2; exit 2 ;;
   esac
@@ -79,22 +81,59 @@ for r in $(seq $((RUNS * 10))); do
   curl -sf -X DELETE "$URL/connectors/c-$r" >/dev/null
 done
 
+# Go benchmarks for the client ceiling and the control-plane rows; each runs RUNS times.
+GOBENCH="$WORK/gobench.txt"
+gobench() { go test "$1" -run '^$' -bench "$2" -benchtime "$3" -count "$RUNS" -timeout 60m | tee -a "$GOBENCH" | grep '^Benchmark' || true; }
+BENCH_BROKER=$BROKER BENCH_RECORDS=$LINES gobench ./runtime ProducerCeiling 1x
+gobench ./agent 'WriteREST|WriteRaft' $((LINES < 100000 ? 200 : 2000))x
+gobench ./agent 'RESTRead' $((LINES < 100000 ? 2000 : 20000))x
+gobench ./agent 'LeaderFailover|CrashReassign' 1x
+SCALE_CONNECTORS=$SCALE go test ./agent -run '^$' -bench Scale -benchtime 1x -count 1 -timeout 60m | tee -a "$GOBENCH" | grep '^Benchmark' || true
+# metric BENCH UNIT: the median of a Go benchmark's reported metric over its runs.
+metric() {
+  python3 - "$GOBENCH" "$1" "$2" <<'PY'
+import re, statistics, sys
+path, bench, unit = sys.argv[1:]
+vals = []
+for line in open(path):
+    f = line.split()
+    if f and re.fullmatch("Benchmark%s(-\\d+)?" % bench, f[0]):
+        vals += [float(f[i - 1]) for i in range(3, len(f)) if f[i] == unit]
+print(statistics.median(vals) if vals else "nan")
+PY
+}
+
 fmt() { python3 -c "print(f'{float(\"$1\"):,.0f}')"; }
+fmt1() { python3 -c "print(f'{float(\"$1\"):,.1f}')"; }
 ratio() { python3 -c "print(f'{float(\"$1\")/float(\"$2\"):.2f}')"; }
 mSRC=$(median "${SRC[@]}"); mKP=$(median "${KCATP[@]}"); mSINK=$(median "${SINK[@]}"); mKC=$(median "${KCATC[@]}")
+mCEIL=$(metric ProducerCeiling records/s)
+wF50=$(metric WriteRESTFollower p50-ms); wF99=$(metric WriteRESTFollower p99-ms)
+wL50=$(metric WriteRESTLeader p50-ms); wL99=$(metric WriteRESTLeader p99-ms)
+wR50=$(metric WriteRaftApply p50-ms); wR99=$(metric WriteRaftApply p99-ms)
+rS=$(metric RESTReadStatus req/s); rB=$(metric RESTReadBare req/s)
+fo=$(metric LeaderFailover ms-to-write); foFloor=$(metric LeaderFailover ms-election-timeout)
+cr=$(metric CrashReassign ms-to-reassign); crFloor=$(metric CrashReassign ms-lease-floor)
+scConv=$(metric Scale s-to-converge); scTask=$(metric Scale KiB/task); scRSS=$(metric Scale MiB-RSS/node)
+GB="go test ./agent -run '^\$' -bench"
 {
   echo "# Benchmarks"
   echo
-  echo "Measured by \`scripts/bench.sh --lines $LINES --runs $RUNS\` on $(nproc) cores, $(go version | cut -d' ' -f3), $(date -u +%F)."
-  echo "Medians of $RUNS runs; a 3-node \`connectd dev\` cluster and the embedded broker, all on one machine."
+  echo "Measured by \`scripts/bench.sh --lines $LINES --runs $RUNS --scale $SCALE\` on $(nproc) cores, $(go version | cut -d' ' -f3), $(date -u +%F)."
+  echo "Medians of $RUNS runs. The data-plane rows use a 3-node \`connectd dev\` cluster and the embedded broker;"
+  echo "the control-plane rows use in-process 3-node clusters with the test timings (Raft election timeout"
+  echo "${foFloor} ms, session.timeout.ms 1500, gossip probe 100 ms). Everything runs on this one machine."
   echo
   echo "| Measure | connectd | Reference | Ratio | Reproduce |"
   echo "|---|---|---|---|---|"
   echo "| File -> topic, $LINES lines of 100 B, records/s | $(fmt "$mSRC") (FileStreamSource) | $(fmt "$mKP") (\`kcat -P -l\`) | $(ratio "$mSRC" "$mKP") | \`scripts/bench.sh\` |"
+  echo "| File -> topic vs the client's ceiling, records/s | $(fmt "$mSRC") | $(fmt "$mCEIL") (bare sarama async producer, idempotent, acks=all) | $(ratio "$mSRC" "$mCEIL") | \`BENCH_BROKER=host:port go test ./runtime -run '^\$' -bench ProducerCeiling -benchtime 1x\` |"
   echo "| Topic -> file, records/s | $(fmt "$mSINK") (FileStreamSink) | $(fmt "$mKC") (\`kcat -C -e\`) | $(ratio "$mSINK" "$mKC") | \`scripts/bench.sh\` |"
+  echo "| REST write to a follower, ms p50 / p99 | $(fmt1 "$wF50") / $(fmt1 "$wF99") | leader $(fmt1 "$wL50") / $(fmt1 "$wL99"); bare raft.Apply $(fmt1 "$wR50") / $(fmt1 "$wR99") | $(ratio "$wF50" "$wR50") (p50 vs raft.Apply) | \`$GB Write\` |"
   echo "| Create -> 10 tasks RUNNING, ms p50 / p99 | $(fmt "$(pct 50 "${CREATE[@]}")") / $(fmt "$(pct 99 "${CREATE[@]}")") | — | — | \`scripts/bench.sh\` |"
-  echo
-  echo "REST write latency (follower vs leader vs bare raft.Apply) is a Go benchmark:"
-  echo "\`go test ./agent -run '^\$' -bench Write -benchtime 3000x\`."
+  echo "| Crash -> reassigned (kill a node, delay 0, lease skew 500 ms), ms | $(fmt "$cr") | $(fmt "$crFloor") (lease + skew: the floor) | $(ratio "$cr" "$crFloor") | \`$GB CrashReassign\` |"
+  echo "| Leader failover (kill the leader), ms until a write succeeds | $(fmt "$fo") | $(fmt "$foFloor") (Raft election timeout: the floor) | $(ratio "$fo" "$foFloor") | \`$GB LeaderFailover\` |"
+  echo "| Scale: $SCALE connectors x 10 tasks on 3 nodes | converged in $(fmt1 "$scConv") s; $(fmt1 "$scTask") KiB heap/task; $(fmt "$scRSS") MiB RSS/node | — | — | \`SCALE_CONNECTORS=$SCALE $GB Scale -benchtime 1x\` |"
+  echo "| REST read: GET /connectors/{n}/status, req/s | $(fmt "$rS") | $(fmt "$rB") (bare net/http handler, same JSON) | $(ratio "$rS" "$rB") | \`$GB RESTRead\` |"
 } > "$OUT"
 cat "$OUT"

@@ -1,0 +1,59 @@
+package runtime
+
+import (
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/IBM/sarama"
+)
+
+// BenchmarkProducerCeiling is the client's ceiling for the file -> topic row of scripts/bench.sh:
+// a bare sarama async producer with the source tasks' own settings (idempotent, acks=all),
+// sending BENCH_RECORDS 100-byte records to the broker at BENCH_BROKER.
+func BenchmarkProducerCeiling(b *testing.B) {
+	broker := os.Getenv("BENCH_BROKER")
+	if broker == "" {
+		b.Skip("BENCH_BROKER is not set")
+	}
+	records, _ := strconv.Atoi(os.Getenv("BENCH_RECORDS"))
+	if records <= 0 {
+		records = 100000
+	}
+	value := make([]byte, 99)
+	for i := range value {
+		value[i] = 'x'
+	}
+	var total time.Duration
+	for i := 0; i < b.N; i++ {
+		producer, err := sarama.NewAsyncProducer([]string{broker}, producerConfig("bench"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		topic := "ceiling-" + strconv.Itoa(i) + "-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+		start := time.Now()
+		done := make(chan error, 1)
+		go func() {
+			for acked := 0; acked < records; {
+				select {
+				case <-producer.Successes():
+					acked++
+				case err := <-producer.Errors():
+					done <- err
+					return
+				}
+			}
+			done <- nil
+		}()
+		for n := 0; n < records; n++ {
+			producer.Input() <- &sarama.ProducerMessage{Topic: topic, Partition: anyPartition, Value: sarama.ByteEncoder(value)}
+		}
+		if err := <-done; err != nil {
+			b.Fatal(err)
+		}
+		total += time.Since(start)
+		_ = producer.Close()
+	}
+	b.ReportMetric(float64(records*b.N)/total.Seconds(), "records/s")
+}
