@@ -108,6 +108,8 @@ func TestContract(t *testing.T) {
 		{name: "topics", method: "GET", path: "/connectors/src/topics", wantCode: 200, wantBody: `{"src":{"topics":[]}}`},
 		{name: "topics reset", method: "PUT", path: "/connectors/src/topics/reset", wantCode: 202},
 		{name: "offsets unknown", method: "GET", path: "/connectors/nope/offsets", wantCode: 404, wantBody: errorBody(404, "Connector nope not found")},
+		{name: "source offsets", method: "GET", path: "/connectors/src/offsets", wantCode: 200, wantBody: `{"offsets":[]}`},
+		{name: "sink offsets without Kafka", method: "GET", path: "/connectors/sink/offsets", wantCode: 500, wantBody: errorBody(500, "Failed to retrieve consumer group offsets for sink connector sink")},
 		{name: "plugins", method: "GET", path: "/connector-plugins", wantCode: 200, wantContain: `"class":"org.apache.kafka.connect.file.FileStreamSinkConnector","type":"sink"`},
 		{name: "plugin config unknown", method: "GET", path: "/connector-plugins/Nope/config", wantCode: 404, wantBody: errorBody(404, "Unknown plugin Nope.")},
 		{name: "validate mismatch", method: "PUT", path: "/connector-plugins/FileStreamSink/config/validate", contentType: jsonType, body: `{"connector.class":"FileStreamSource"}`, wantCode: 400, wantBody: errorBody(400, "Included connector type FileStreamSource does not match request type FileStreamSink")},

@@ -40,6 +40,8 @@ type Backend interface {
 	Leave(ctx context.Context) error
 	// Loggers are this node's log levels.
 	Loggers() *logging.Levels
+	// ConsumerGroups administers the consumer groups of sink connectors in Kafka.
+	ConsumerGroups() ConsumerGroups
 }
 
 // Settings are the worker settings that change REST behaviour.
@@ -109,6 +111,8 @@ func (s *Server) routes() {
 	handle(http.MethodGet, "/connectors/{name}/topics", s.activeTopics)
 	handle(http.MethodPut, "/connectors/{name}/topics/reset", s.resetTopics)
 	handle(http.MethodGet, "/connectors/{name}/offsets", s.getOffsets)
+	handle(http.MethodPatch, "/connectors/{name}/offsets", s.alterOffsets)
+	handle(http.MethodDelete, "/connectors/{name}/offsets", s.resetOffsets)
 	handle(http.MethodGet, "/admin/loggers", s.listLoggers)
 	handle(http.MethodGet, "/admin/loggers/{logger}", s.getLogger)
 	handle(http.MethodPut, "/admin/loggers/{logger}", s.putLogger)

@@ -30,30 +30,3 @@ func (s *Server) resetTopics(w http.ResponseWriter, r *http.Request) error {
 	w.WriteHeader(http.StatusAccepted)
 	return nil
 }
-
-// ConnectorOffset is one partition's offset in the offsets API.
-type ConnectorOffset struct {
-	Partition map[string]any `json:"partition"`
-	Offset    map[string]any `json:"offset"`
-}
-
-// ConnectorOffsets is the body of the offsets API.
-type ConnectorOffsets struct {
-	Offsets []ConnectorOffset `json:"offsets"`
-}
-
-func (s *Server) getOffsets(w http.ResponseWriter, r *http.Request) error {
-	c, err := s.lookup(r)
-	if err != nil {
-		return err
-	}
-	out := ConnectorOffsets{Offsets: []ConnectorOffset{}}
-	if s.connectorType(c) == "sink" {
-		return errorf(http.StatusInternalServerError, "Failed to retrieve consumer group offsets for sink connector %s", c.Name)
-	}
-	for _, o := range s.backend.State().SourceOffsets(c.Name) {
-		out.Offsets = append(out.Offsets, ConnectorOffset{Partition: o.Partition, Offset: o.Offset})
-	}
-	writeJSON(w, http.StatusOK, out)
-	return nil
-}

@@ -25,13 +25,18 @@ type Validator interface {
 	Validate(config map[string]string) []ConfigValue
 }
 
-// OffsetAlterer is implemented by source connectors that accept external offset changes (the
-// offsets REST API). It returns false when the connector manages offsets outside Connect too.
+// OffsetAlterer is the optional hook Kafka Connect calls before it alters or resets a stopped
+// connector's offsets (PATCH and DELETE /connectors/{n}/offsets). It returns true when Connect's
+// offsets are all there is, false when the connector also keeps offsets elsewhere that the user
+// must change too, as a connector without the hook is assumed to. An error vetoes the change; one
+// that wraps errors.ErrUnsupported says the connector does not allow external changes at all.
 type OffsetAlterer interface {
 	AlterOffsets(config map[string]string, offsets []PartitionOffset) (bool, error)
 }
 
-// PartitionOffset is one source partition and its offset; a nil Offset resets the partition.
+// PartitionOffset is one partition and its offset; a nil Offset resets the partition. Source
+// values are JSON primitives, with integers as int64. A sink partition is
+// {"kafka_topic": string, "kafka_partition": int32} with offset {"kafka_offset": int64}.
 type PartitionOffset struct {
 	Partition map[string]any
 	Offset    map[string]any

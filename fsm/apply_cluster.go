@@ -108,17 +108,22 @@ func applySourceOffsets(tx *writeTxn, cmd *SourceOffsets, _ uint64) Result {
 	if cmd.Fence != nil && !state.mayReport(cmd.Fence, cmd.Connector, cmd.Task) {
 		return Result{Err: fencedError(cmd.Fence, TaskID{Connector: cmd.Connector, Task: cmd.Task}.String())}
 	}
-	for _, e := range cmd.Offsets {
+	writeOffsets(tx, cmd.Connector, cmd.Offsets)
+	return Result{}
+}
+
+// writeOffsets stores each entry in order; a nil Offset removes the partition.
+func writeOffsets(tx *writeTxn, connector string, entries []OffsetEntry) {
+	for _, e := range entries {
 		key := PartitionKey(e.Partition)
 		if e.Offset == nil {
-			if old := state.first(tableOffsets, cmd.Connector, key); old != nil {
+			if old := tx.view().first(tableOffsets, connector, key); old != nil {
 				tx.remove(tableOffsets, old)
 			}
 			continue
 		}
-		tx.insert(tableOffsets, &SourceOffset{Connector: cmd.Connector, Key: key, Partition: e.Partition, Offset: e.Offset})
+		tx.insert(tableOffsets, &SourceOffset{Connector: connector, Key: key, Partition: e.Partition, Offset: e.Offset})
 	}
-	return Result{}
 }
 
 func applyOffsetsReset(tx *writeTxn, cmd *OffsetsReset, _ uint64) Result {

@@ -32,6 +32,7 @@ const (
 	LoggerLevelType
 	OffsetsResetType
 	NodeDrainedType
+	OffsetsAlterType
 )
 
 // Command is a replicated state change.
@@ -133,7 +134,7 @@ type OffsetEntry struct {
 }
 
 // SourceOffsets commits a batch of source offsets for a connector. Fence names the task owner
-// that wrote them; a nil Fence is an administrative write (PATCH/DELETE offsets).
+// that wrote them; a nil Fence is an unchecked write (PATCH and DELETE offsets use OffsetsAlter).
 type SourceOffsets struct {
 	Connector string        `json:"connector"`
 	Task      int           `json:"task"`

@@ -52,9 +52,9 @@ func consumerConfig(clientID string) *sarama.Config {
 	return conf
 }
 
-// sinkGroupID is the consumer group of a sink connector: Kafka Connect's connect-<name>, unless
+// SinkGroupID is the consumer group of a sink connector: Kafka Connect's connect-<name>, unless
 // consumer.override.group.id names another.
-func sinkGroupID(name string, config map[string]string) string {
+func SinkGroupID(name string, config map[string]string) string {
 	if g := config["consumer.override.group.id"]; g != "" {
 		return g
 	}

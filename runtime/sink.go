@@ -43,7 +43,7 @@ func newSinkRun(ti *taskInstance, task connect.SinkTask, config map[string]strin
 	if err != nil {
 		return nil, fmt.Errorf("create consumer: %w", err)
 	}
-	group, err := sarama.NewConsumerGroupFromClient(sinkGroupID(ti.id.Connector, config), client)
+	group, err := sarama.NewConsumerGroupFromClient(SinkGroupID(ti.id.Connector, config), client)
 	if err != nil {
 		client.Close()
 		return nil, fmt.Errorf("create consumer group: %w", err)
