@@ -22,20 +22,28 @@ func BenchmarkScale(b *testing.B) {
 		n = v
 	}
 	for i := 0; i < b.N; i++ {
-		c := testcluster.New(b, 3, testcluster.With("bootstrap.servers", testcluster.StartBroker(b)))
+		// Production Raft timings: the test ones are too tight for a saturated machine.
+		c := testcluster.New(b, 3, testcluster.With("bootstrap.servers", testcluster.StartBroker(b)),
+			testcluster.With("raft.heartbeat.timeout.ms", "1000"), testcluster.With("raft.election.timeout.ms", "1000"),
+			testcluster.With("raft.leader.lease.timeout.ms", "500"))
 		var before runtime.MemStats
 		runtime.GC()
 		runtime.ReadMemStats(&before)
 		start := time.Now()
 		for k := 0; k < n; k++ {
 			body := fmt.Sprintf(`{"connector.class":"io.connectd.test.FailingSourceConnector","tasks.max":"10","topic":"t%d"}`, k)
-			req, _ := http.NewRequest(http.MethodPut, fmt.Sprintf("%s/connectors/c%04d/config", c.URL(k%3), k), strings.NewReader(body))
-			req.Header.Set("Content-Type", "application/json")
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				b.Fatal(err)
-			}
-			resp.Body.Close()
+			url := fmt.Sprintf("%s/connectors/c%04d/config", c.URL(k%3), k)
+			// A write can meet an election (409) or time out; clients retry, and so does this.
+			testcluster.Eventually(b, time.Minute, func() error {
+				code, err := httpDo(http.MethodPut, url, body)
+				if err != nil {
+					return err
+				}
+				if code/100 != 2 {
+					return fmt.Errorf("PUT %s: %d", url, code)
+				}
+				return nil
+			})
 		}
 		created := time.Since(start)
 		want := n * 11

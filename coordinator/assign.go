@@ -89,15 +89,20 @@ func Assign(prev fsm.Assignment, alive []string, cfg map[string]int, now int64, 
 		present[w] = true
 	}
 
-	configured := itemSet{}
+	// Sized up front: with thousands of tasks, growing these maps dominated a round.
+	total := 0
+	for _, n := range cfg {
+		total += n + 1
+	}
+	configured := make(itemSet, total)
 	for c, n := range cfg {
 		configured[item{c, fsm.ConnectorTask}] = true
 		for t := 0; t < n; t++ {
 			configured[item{c, t}] = true
 		}
 	}
-	remembered, active, duplicated := itemSet{}, itemSet{}, itemSet{}
-	owner := map[item]string{}
+	remembered, active, duplicated := make(itemSet, total), make(itemSet, total), itemSet{}
+	owner := make(map[item]string, total)
 	for _, w := range sortedKeys(prev.Owned) {
 		for _, it := range itemsOf(prev.Owned[w]) {
 			remembered[it] = true
@@ -137,7 +142,7 @@ func Assign(prev fsm.Assignment, alive []string, cfg map[string]int, now int64, 
 	next := map[string][]item{}
 	stopped := map[string]itemSet{}
 	for _, w := range alive {
-		cur[w] = itemSet{}
+		cur[w] = make(itemSet, len(prev.Owned[w].Connectors)+len(prev.Owned[w].Tasks))
 		stopped[w] = itemSet{}
 		for _, it := range itemsOf(prev.Owned[w]) {
 			cur[w][it] = true

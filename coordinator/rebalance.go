@@ -2,7 +2,6 @@ package coordinator
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -108,7 +107,8 @@ func (c *Coordinator) rebalance(ctx context.Context) (time.Time, error) {
 		}
 	}
 	wake := earliest(plan.wakeAt, msTime(next.ScheduledAt))
-	if sameAssignment(&next, state.Assignment()) {
+	// Nothing but the generation would change: no commit.
+	if next.SameAs(state.Assignment()) {
 		c.lastInputs = inputs
 		return wake, nil
 	}
@@ -147,7 +147,7 @@ func assignEagerRound(prev fsm.Assignment, alive []string, cfg map[string]int) f
 	next := prev.Clone()
 	next.Generation = prev.Generation + 1
 	next.PendingStops = map[string]fsm.Items{}
-	if sameOwners(prev.Owned, target) {
+	if fsm.SameOwners(prev.Owned, target) {
 		return next
 	}
 	stopping := false
@@ -163,73 +163,6 @@ func assignEagerRound(prev fsm.Assignment, alive []string, cfg map[string]int) f
 	}
 	next.Owned = target
 	return next
-}
-
-func sameOwners(a, b map[string]fsm.Items) bool {
-	nonEmpty := func(m map[string]fsm.Items) map[string]fsm.Items {
-		out := map[string]fsm.Items{}
-		for k, v := range m {
-			if !v.Empty() {
-				out[k] = v
-			}
-		}
-		return out
-	}
-	x, _ := json.Marshal(nonEmpty(a))
-	y, _ := json.Marshal(nonEmpty(b))
-	return string(x) == string(y)
-}
-
-// sameAssignment reports whether next changes nothing but the generation number compared with
-// the committed assignment, so the leader need not commit it. Both sides are compared in their
-// stored (JSON) form so that nil and empty collections compare equal.
-func sameAssignment(next, committed *fsm.Assignment) bool {
-	a := next.Clone()
-	a.Generation = committed.Generation
-	x, _ := json.Marshal(canonical(&a))
-	y, _ := json.Marshal(canonical(committed))
-	return string(x) == string(y)
-}
-
-func canonical(a *fsm.Assignment) any {
-	raw, _ := json.Marshal(a)
-	var out any
-	_ = json.Unmarshal(raw, &out)
-	return pruneEmpty(out)
-}
-
-// pruneEmpty drops empty objects and arrays, so that absent and empty collections are equal.
-func pruneEmpty(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		for k, e := range x {
-			e = pruneEmpty(e)
-			if isEmpty(e) {
-				delete(x, k)
-			} else {
-				x[k] = e
-			}
-		}
-		return x
-	case []any:
-		for i := range x {
-			x[i] = pruneEmpty(x[i])
-		}
-		return x
-	}
-	return v
-}
-
-func isEmpty(v any) bool {
-	switch x := v.(type) {
-	case nil:
-		return true
-	case map[string]any:
-		return len(x) == 0
-	case []any:
-		return len(x) == 0
-	}
-	return false
 }
 
 func msTime(ms int64) time.Time {

@@ -117,3 +117,35 @@ func cloneItems(m map[string]Items) map[string]Items {
 	}
 	return out
 }
+
+// SameAs reports whether a and b assign the same work with the same bookkeeping, whatever their
+// generations; empty and absent collections are equal.
+func (a *Assignment) SameAs(b *Assignment) bool {
+	return SameOwners(a.Owned, b.Owned) && SameOwners(a.PendingStops, b.PendingStops) &&
+		maps.Equal(a.Sessions, b.Sessions) && a.Lost.Equal(b.Lost) &&
+		maps.Equal(a.LostConnectorOwner, b.LostConnectorOwner) && maps.Equal(a.LostTaskOwner, b.LostTaskOwner) &&
+		a.ScheduledAt == b.ScheduledAt && a.Delay == b.Delay && slices.Equal(a.Candidates, b.Candidates) &&
+		a.RevokedInPrev == b.RevokedInPrev && a.SuccessiveRevs == b.SuccessiveRevs &&
+		maps.Equal(a.Configured, b.Configured)
+}
+
+// Equal reports whether two sets hold the same items.
+func (i Items) Equal(o Items) bool {
+	return slices.Equal(i.Connectors, o.Connectors) && slices.Equal(i.Tasks, o.Tasks)
+}
+
+// SameOwners reports whether two node -> items maps assign the same items; a node with no items
+// and an absent node are equal.
+func SameOwners(x, y map[string]Items) bool {
+	for k, v := range x {
+		if !v.Equal(y[k]) {
+			return false
+		}
+	}
+	for k, v := range y {
+		if _, ok := x[k]; !ok && !v.Empty() {
+			return false
+		}
+	}
+	return true
+}

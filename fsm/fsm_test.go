@@ -401,3 +401,26 @@ func TestConfigPending(t *testing.T) {
 		t.Fatal("a deleted connector is pending until a round revokes it")
 	}
 }
+
+func TestAssignmentSameAs(t *testing.T) {
+	base := Assignment{Generation: 1, Owned: map[string]Items{"n1": {Connectors: []string{"a"}, Tasks: []TaskID{{"a", 0}}}, "n2": {}},
+		Configured: map[string]int{"a": 1}}
+	same := Assignment{Generation: 7, Owned: map[string]Items{"n1": {Connectors: []string{"a"}, Tasks: []TaskID{{"a", 0}}}},
+		Configured: map[string]int{"a": 1}, LostTaskOwner: map[string]string{}, Candidates: []string{}}
+	if !base.SameAs(&same) || !same.SameAs(&base) {
+		t.Fatal("generation, empty nodes and empty collections must not count")
+	}
+	for name, change := range map[string]func(a *Assignment){
+		"owner":      func(a *Assignment) { a.Owned["n2"] = Items{Tasks: []TaskID{{"a", 0}}} },
+		"lost":       func(a *Assignment) { a.Lost = Items{Connectors: []string{"b"}} },
+		"scheduled":  func(a *Assignment) { a.ScheduledAt = 5 },
+		"configured": func(a *Assignment) { a.Configured = map[string]int{"a": 2} },
+		"stops":      func(a *Assignment) { a.PendingStops = map[string]Items{"n1": {Connectors: []string{"a"}}} },
+	} {
+		other := base.Clone()
+		change(&other)
+		if base.SameAs(&other) {
+			t.Errorf("a change of %s went unnoticed", name)
+		}
+	}
+}

@@ -44,6 +44,16 @@ func (s *State) Connector(name string) *Connector {
 	return nil
 }
 
+// ConnectorsWatch returns a channel that closes when any connector (config, task configs, target
+// state, restart request) changes after this view: workers need not look again before.
+func (s *State) ConnectorsWatch() <-chan struct{} {
+	it, err := s.txn.Get(tableConnectors, "id")
+	if err != nil {
+		panic(fmt.Sprintf("fsm: watch %s: %v", tableConnectors, err))
+	}
+	return it.WatchCh()
+}
+
 // Connectors returns every connector, sorted by name.
 func (s *State) Connectors() []*Connector {
 	var out []*Connector

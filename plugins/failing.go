@@ -121,6 +121,17 @@ func (t *failingTask) due() error {
 	return nil
 }
 
+// idle is how long a poll that produces nothing waits: until the injected failure is due, and at
+// most a second, so that thousands of idle tasks cost little.
+func (t *failingTask) idle() time.Duration {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !t.failAt.IsZero() {
+		return min(time.Until(t.failAt)+time.Millisecond, time.Second)
+	}
+	return time.Second
+}
+
 func (t *failingTask) Stop() error {
 	block(t.settings(), "stop")
 	return nil
@@ -137,7 +148,7 @@ func (t *failingSourceTask) Poll(ctx context.Context) ([]*connect.SourceRecord, 
 	if err := t.due(); err != nil {
 		return nil, err
 	}
-	sleep(ctx, 100*time.Millisecond)
+	sleep(ctx, t.idle())
 	return nil, nil
 }
 

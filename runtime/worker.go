@@ -107,9 +107,14 @@ func (w *Worker) Run(ctx context.Context) {
 	}()
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
+	var last reconcileInputs
 	for {
 		state := w.deps.FSM.State()
-		w.reconcile(ctx, state)
+		// Status and offset writes change the state far more often than what a worker runs.
+		if in := w.inputs(state); in.differ(last) {
+			w.reconcile(ctx, state)
+			last = in
+		}
 		timer.Reset(untilLeaseCheck(w.lease.expiry()))
 		select {
 		case <-ctx.Done():
@@ -129,6 +134,36 @@ func (w *Worker) Run(ctx context.Context) {
 	}
 }
 
+// reconcileInputs is what a reconcile depends on.
+type reconcileInputs struct {
+	assignment *fsm.Assignment
+	connectors <-chan struct{}
+	leased     bool
+	draining   bool
+	ackDue     bool
+}
+
+func (w *Worker) inputs(state *fsm.State) reconcileInputs {
+	a := state.Assignment()
+	_, pending := a.PendingStops[w.deps.Node]
+	return reconcileInputs{assignment: a, connectors: state.ConnectorsWatch(), leased: w.lease.valid(time.Now()),
+		draining: w.draining.Load(), ackDue: pending && w.acked != a.Generation}
+}
+
+// differ reports whether a reconcile is due: the assignment, a connector or the lease changed
+// since last, or a stop acknowledgement is still to be committed.
+func (in reconcileInputs) differ(last reconcileInputs) bool {
+	if in.ackDue || last.connectors == nil || in.assignment != last.assignment || in.leased != last.leased || in.draining != last.draining {
+		return true
+	}
+	select {
+	case <-last.connectors:
+		return true
+	default:
+		return false
+	}
+}
+
 func untilLeaseCheck(expiry time.Time) time.Duration {
 	d := time.Until(expiry)
 	if d <= 0 {
@@ -140,8 +175,8 @@ func untilLeaseCheck(expiry time.Time) time.Duration {
 // reconcile makes the set of running instances match this node's slice of the assignment.
 func (w *Worker) reconcile(ctx context.Context, state *fsm.State) {
 	a := state.Assignment()
-	desired := map[itemKey]*fsm.Connector{}
 	ours := a.Sessions[w.deps.Node] == w.deps.Session
+	desired := make(map[itemKey]*fsm.Connector, len(w.running))
 	if ours && w.lease.valid(time.Now()) && !w.draining.Load() {
 		mine := a.Owned[w.deps.Node]
 		for _, name := range mine.Connectors {
@@ -149,8 +184,13 @@ func (w *Worker) reconcile(ctx context.Context, state *fsm.State) {
 				desired[itemKey{name, fsm.ConnectorTask}] = c
 			}
 		}
+		// Tasks are sorted by connector: look each connector up once.
+		var c *fsm.Connector
 		for _, t := range mine.Tasks {
-			if c := state.Connector(t.Connector); c != nil && t.Task < len(c.Tasks) {
+			if c == nil || c.Name != t.Connector {
+				c = state.Connector(t.Connector)
+			}
+			if c != nil && t.Task < len(c.Tasks) {
 				desired[itemKey{t.Connector, t.Task}] = c
 			}
 		}
@@ -164,24 +204,24 @@ func (w *Worker) reconcile(ctx context.Context, state *fsm.State) {
 			w.logger.Warn("stop acknowledgement failed; will retry", "generation", a.Generation, "err", err)
 		}
 	}
-	keys := make([]itemKey, 0, len(desired))
-	for k := range desired {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		if keys[i].connector != keys[j].connector {
-			return keys[i].connector < keys[j].connector
-		}
-		return keys[i].task < keys[j].task
-	})
-	for _, k := range keys {
+	var toStart []itemKey
+	for k, c := range desired {
 		if inst, ok := w.running[k]; ok {
-			if w.pushed[k] != desired[k] {
-				inst.update(desired[k])
-				w.pushed[k] = desired[k]
+			if w.pushed[k] != c {
+				inst.update(c)
+				w.pushed[k] = c
 			}
 			continue
 		}
+		toStart = append(toStart, k)
+	}
+	sort.Slice(toStart, func(i, j int) bool {
+		if toStart[i].connector != toStart[j].connector {
+			return toStart[i].connector < toStart[j].connector
+		}
+		return toStart[i].task < toStart[j].task
+	})
+	for _, k := range toStart {
 		inst := w.start(k, desired[k])
 		w.pushed[k] = desired[k]
 		w.runningMu.Lock()
