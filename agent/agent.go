@@ -232,7 +232,8 @@ func (a *Agent) markBootstrapped() {
 		return
 	}
 	meta.Bootstrapped = true
-	if err := a.members.UpdateMeta(meta); err != nil {
+	// Not waited for long: memberlist's wait ignores shutdown, and gossip spreads it anyway.
+	if err := a.members.UpdateMeta(meta, 500*time.Millisecond); err != nil {
 		a.logger.Warn("update gossip metadata", "err", err)
 	}
 }
@@ -266,9 +267,15 @@ func (a *Agent) stop(graceful bool) {
 	a.once.Do(func() {
 		a.cancel()
 		if a.http != nil {
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-			_ = a.http.Shutdown(ctx)
-			cancel()
+			if graceful {
+				ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+				_ = a.http.Shutdown(ctx)
+				cancel()
+			} else {
+				// A crash answers nothing more, at once; a leader must not keep leading for the
+				// seconds that draining requests would take.
+				_ = a.http.Close()
+			}
 		}
 		if graceful && a.raft != nil && a.raft.State() == raft.Leader {
 			// Hand leadership over so the survivors need not wait for an election timeout.
@@ -300,7 +307,7 @@ func (a *Agent) Done() <-chan struct{} { return a.done }
 func (a *Agent) Leave(ctx context.Context) error {
 	meta := a.members.Local().Meta
 	meta.Leaving = true
-	if err := a.members.UpdateMeta(meta); err != nil {
+	if err := a.members.UpdateMeta(meta, 5*time.Second); err != nil {
 		return fmt.Errorf("announce leave: %w", err)
 	}
 	if err := a.worker.Drain(ctx); err != nil {

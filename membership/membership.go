@@ -176,19 +176,20 @@ func (m *Membership) Local() Member {
 // Changed is signalled (coalesced) whenever a member joins, leaves, fails or changes metadata.
 func (m *Membership) Changed() <-chan struct{} { return m.changed }
 
-// UpdateMeta changes this node's metadata and gossips it.
-func (m *Membership) UpdateMeta(meta Meta) error {
+// UpdateMeta changes this node's metadata and gossips it, waiting up to timeout for the
+// broadcast; gossip goes on spreading it after a timeout.
+func (m *Membership) UpdateMeta(meta Meta, timeout time.Duration) error {
 	if err := m.setMeta(meta); err != nil {
 		return err
 	}
-	return m.list.UpdateNode(5 * time.Second)
+	return m.list.UpdateNode(timeout)
 }
 
 // Leave tells the others this node is leaving on purpose, so they see it Left, not Failed.
 func (m *Membership) Leave(timeout time.Duration) error {
 	meta := m.Local().Meta
 	meta.Leaving = true
-	if err := m.UpdateMeta(meta); err != nil {
+	if err := m.UpdateMeta(meta, timeout); err != nil {
 		return err
 	}
 	return m.list.Leave(timeout)
