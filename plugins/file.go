@@ -108,10 +108,13 @@ type fileSourceTask struct {
 	reader   *bufio.Reader
 	position int64
 	partial  []byte
+	// sourcePartition is shared by every record; the runtime recognises a map it has seen.
+	sourcePartition map[string]any
 }
 
 func (t *fileSourceTask) Start(ctx connect.SourceTaskContext, config map[string]string) error {
 	t.ctx, t.filename, t.topic = ctx, config["file"], config["topic"]
+	t.sourcePartition = map[string]any{"filename": t.filename}
 	t.batchSize = 2000
 	if v := config["batch.size"]; v != "" {
 		n, err := strconv.Atoi(v)
@@ -123,7 +126,7 @@ func (t *fileSourceTask) Start(ctx connect.SourceTaskContext, config map[string]
 	return nil
 }
 
-func (t *fileSourceTask) partition() map[string]any { return map[string]any{"filename": t.filename} }
+func (t *fileSourceTask) partition() map[string]any { return t.sourcePartition }
 
 func (t *fileSourceTask) open(ctx context.Context) (bool, error) {
 	if t.filename == "" {
