@@ -103,15 +103,14 @@ func (a *Agent) ApplyLocal(ctx context.Context, data []byte) (fsm.Result, uint64
 // waitApplied waits, briefly, until this node's state machine has applied index.
 func (a *Agent) waitApplied(ctx context.Context, index uint64) {
 	for a.fsm.AppliedIndex() < index {
-		watch := a.fsm.State().WatchCh()
+		advanced := a.fsm.AppliedCh()
 		if a.fsm.AppliedIndex() >= index {
 			return
 		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-watch:
-		case <-time.After(10 * time.Millisecond):
+		case <-advanced:
 		}
 	}
 }

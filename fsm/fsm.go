@@ -37,10 +37,13 @@ func registerCommand[C Command](newCmd func() C, apply func(tx *writeTxn, cmd C,
 
 // FSM is the Raft state machine. It is safe for concurrent reads while Raft applies.
 type FSM struct {
-	mu       sync.Mutex // serialises writers and guards db and changeCh swaps
+	mu       sync.Mutex // serialises writers and guards db, changeCh and appliedCh swaps
 	db       *memdb.MemDB
 	changeCh chan struct{}
 	applied  atomic.Uint64
+	// appliedCh closes whenever the applied index advances, changed state or not, so that
+	// read-your-writes waits wake exactly when their entry is applied.
+	appliedCh chan struct{}
 }
 
 // New returns an empty state machine.
@@ -49,16 +52,31 @@ func New() *FSM {
 	if err != nil {
 		panic(fmt.Sprintf("fsm: schema: %v", err))
 	}
-	return &FSM{db: db, changeCh: make(chan struct{})}
+	return &FSM{db: db, changeCh: make(chan struct{}), appliedCh: make(chan struct{})}
 }
 
 // Apply implements raft.FSM. Its answer is a Result.
 func (f *FSM) Apply(l *raft.Log) any {
-	defer f.applied.Store(l.Index)
+	defer f.advance(l.Index)
 	if l.Type != raft.LogCommand || len(l.Data) == 0 {
 		return nil
 	}
 	return f.ApplyCommand(l.Data, l.Index)
+}
+
+func (f *FSM) advance(index uint64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.applied.Store(index)
+	close(f.appliedCh)
+	f.appliedCh = make(chan struct{})
+}
+
+// AppliedCh returns a channel that closes when the applied index next advances.
+func (f *FSM) AppliedCh() <-chan struct{} {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.appliedCh
 }
 
 // ApplyCommand applies one encoded command at the given log index. Exposed for tests.
@@ -98,7 +116,8 @@ func (f *FSM) State() *State {
 
 // Snapshot implements raft.FSM. The returned snapshot reads an immutable view, so Apply can go on.
 func (f *FSM) Snapshot() (raft.FSMSnapshot, error) {
-	return &snapshot{state: f.State()}, nil
+	// Raft calls this between applies, so the view and the index agree.
+	return &snapshot{state: f.State(), index: f.AppliedIndex()}, nil
 }
 
 // Restore implements raft.FSM: it builds a new state from the snapshot, swaps it in and wakes
@@ -109,14 +128,18 @@ func (f *FSM) Restore(rc io.ReadCloser) error {
 	if err != nil {
 		return err
 	}
-	if err := readSnapshot(rc, db); err != nil {
+	index, err := readSnapshot(rc, db)
+	if err != nil {
 		return fmt.Errorf("restore snapshot: %w", err)
 	}
 	f.mu.Lock()
-	defer f.mu.Unlock()
 	f.db = db
 	close(f.changeCh)
 	f.changeCh = make(chan struct{})
+	f.mu.Unlock()
+	if index > f.AppliedIndex() {
+		f.advance(index)
+	}
 	return nil
 }
 

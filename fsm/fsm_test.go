@@ -343,6 +343,9 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	default:
 		t.Fatal("restore did not wake watchers")
 	}
+	if restored.AppliedIndex() != h.f.AppliedIndex() {
+		t.Fatalf("restored applied index %d, snapshot taken at %d", restored.AppliedIndex(), h.f.AppliedIndex())
+	}
 	var again memSink
 	snap2, _ := restored.Snapshot()
 	if err := snap2.Persist(&again); err != nil {
@@ -422,5 +425,20 @@ func TestAssignmentSameAs(t *testing.T) {
 		if base.SameAs(&other) {
 			t.Errorf("a change of %s went unnoticed", name)
 		}
+	}
+}
+
+func TestAppliedChWakesOnEveryApply(t *testing.T) {
+	h := newHarness(t)
+	advanced := h.f.AppliedCh()
+	// A command that changes nothing still advances the applied index.
+	h.apply(&ConnectorDelete{Name: "absent"})
+	select {
+	case <-advanced:
+	default:
+		t.Fatal("an apply that changed nothing did not wake index waiters")
+	}
+	if h.f.AppliedIndex() != h.index {
+		t.Fatalf("applied %d, want %d", h.f.AppliedIndex(), h.index)
 	}
 }

@@ -29,6 +29,8 @@ const (
 
 type snapshotHeader struct {
 	Version int `json:"version"`
+	// Index is the last log index the snapshot covers; a restored state machine has applied it.
+	Index uint64 `json:"index,omitempty"`
 }
 
 type snapshotRecord struct {
@@ -38,6 +40,7 @@ type snapshotRecord struct {
 
 type snapshot struct {
 	state *State
+	index uint64
 }
 
 // Persist writes a header and then one typed JSON record per stored object.
@@ -56,7 +59,7 @@ func (s *snapshot) Persist(sink raft.SnapshotSink) error {
 }
 
 func (s *snapshot) write(enc *json.Encoder) error {
-	if err := enc.Encode(snapshotHeader{Version: snapshotVersion}); err != nil {
+	if err := enc.Encode(snapshotHeader{Version: snapshotVersion, Index: s.index}); err != nil {
 		return err
 	}
 	put := func(kind string, v any) error {
@@ -90,15 +93,15 @@ func (s *snapshot) write(enc *json.Encoder) error {
 func (s *snapshot) Release() {}
 
 // readSnapshot loads a snapshot written by Persist into an empty database.
-func readSnapshot(r io.Reader, db *memdb.MemDB) error {
+func readSnapshot(r io.Reader, db *memdb.MemDB) (uint64, error) {
 	dec := json.NewDecoder(bufio.NewReader(r))
 	dec.UseNumber()
 	var header snapshotHeader
 	if err := dec.Decode(&header); err != nil {
-		return fmt.Errorf("header: %w", err)
+		return 0, fmt.Errorf("header: %w", err)
 	}
 	if header.Version != snapshotVersion {
-		return fmt.Errorf("unsupported snapshot version %d", header.Version)
+		return 0, fmt.Errorf("unsupported snapshot version %d", header.Version)
 	}
 	txn := db.Txn(true)
 	defer txn.Abort()
@@ -107,18 +110,18 @@ func readSnapshot(r io.Reader, db *memdb.MemDB) error {
 		if err := dec.Decode(&rec); errors.Is(err, io.EOF) {
 			break
 		} else if err != nil {
-			return err
+			return 0, err
 		}
 		table, obj, err := decodeRecord(rec)
 		if err != nil {
-			return fmt.Errorf("%s record: %w", rec.Kind, err)
+			return 0, fmt.Errorf("%s record: %w", rec.Kind, err)
 		}
 		if err := txn.Insert(table, obj); err != nil {
-			return err
+			return 0, err
 		}
 	}
 	txn.Commit()
-	return nil
+	return header.Index, nil
 }
 
 func decodeRecord(rec snapshotRecord) (string, any, error) {

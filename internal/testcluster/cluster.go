@@ -44,7 +44,7 @@ var TightTimings = map[string]string{
 	"raft.heartbeat.timeout.ms":    "300",
 	"raft.election.timeout.ms":     "300",
 	"raft.leader.lease.timeout.ms": "150",
-	"raft.commit.timeout.ms":       "10",
+	"raft.commit.timeout.ms":       "5",
 	"gossip.probe.interval.ms":     "100",
 	"gossip.probe.timeout.ms":      "50",
 	"gossip.suspicion.mult":        "2",
