@@ -82,6 +82,21 @@ type SinkTask interface {
 	Stop() error
 }
 
+// PartitionAware is implemented by sink tasks that keep per-partition resources: Open is called
+// with the partitions assigned to the task before records of them are delivered, Close with the
+// partitions taken away, after their records were flushed (Kafka Connect's open/close).
+type PartitionAware interface {
+	Open(partitions []TopicPartition) error
+	Close(partitions []TopicPartition) error
+}
+
+// PreCommitter is implemented by sink tasks that choose which offsets the runtime commits:
+// PreCommit gets the offsets delivered so far and returns those safe to commit (Kafka Connect's
+// preCommit). Without it the runtime flushes and commits everything delivered.
+type PreCommitter interface {
+	PreCommit(offsets map[TopicPartition]int64) (map[TopicPartition]int64, error)
+}
+
 // SinkTaskContext gives a sink task its identity.
 type SinkTaskContext interface {
 	WorkerID() string

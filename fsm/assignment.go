@@ -119,12 +119,13 @@ func cloneItems(m map[string]Items) map[string]Items {
 }
 
 // SameAs reports whether a and b assign the same work with the same bookkeeping, whatever their
-// generations; empty and absent collections are equal.
+// generations and informational Delay (which shrinks as time passes: counting it made every
+// round during a delay commit a new generation); empty and absent collections are equal.
 func (a *Assignment) SameAs(b *Assignment) bool {
 	return SameOwners(a.Owned, b.Owned) && SameOwners(a.PendingStops, b.PendingStops) &&
 		maps.Equal(a.Sessions, b.Sessions) && a.Lost.Equal(b.Lost) &&
 		maps.Equal(a.LostConnectorOwner, b.LostConnectorOwner) && maps.Equal(a.LostTaskOwner, b.LostTaskOwner) &&
-		a.ScheduledAt == b.ScheduledAt && a.Delay == b.Delay && slices.Equal(a.Candidates, b.Candidates) &&
+		a.ScheduledAt == b.ScheduledAt && slices.Equal(a.Candidates, b.Candidates) &&
 		a.RevokedInPrev == b.RevokedInPrev && a.SuccessiveRevs == b.SuccessiveRevs &&
 		maps.Equal(a.Configured, b.Configured)
 }

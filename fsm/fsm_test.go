@@ -410,8 +410,9 @@ func TestAssignmentSameAs(t *testing.T) {
 		Configured: map[string]int{"a": 1}}
 	same := Assignment{Generation: 7, Owned: map[string]Items{"n1": {Connectors: []string{"a"}, Tasks: []TaskID{{"a", 0}}}},
 		Configured: map[string]int{"a": 1}, LostTaskOwner: map[string]string{}, Candidates: []string{}}
+	same.Delay = 1234
 	if !base.SameAs(&same) || !same.SameAs(&base) {
-		t.Fatal("generation, empty nodes and empty collections must not count")
+		t.Fatal("generation, the informational delay, empty nodes and empty collections must not count")
 	}
 	for name, change := range map[string]func(a *Assignment){
 		"owner":      func(a *Assignment) { a.Owned["n2"] = Items{Tasks: []TaskID{{"a", 0}}} },

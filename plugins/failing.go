@@ -28,6 +28,7 @@ func (c *FailingConnector) Config() *connect.ConfigDef {
 	return connect.NewConfigDef().
 		Define(connect.ConfigKey{Name: "connector.fail.on.start", Type: connect.TypeBoolean, Default: "false", Documentation: "Fail the connector when it starts"}).
 		Define(connect.ConfigKey{Name: "task.fail.on.start", Type: connect.TypeBoolean, Default: "false", Documentation: "Fail every task when it starts"}).
+		Define(connect.ConfigKey{Name: "task.fail.on.open", Type: connect.TypeBoolean, Default: "false", Documentation: "Fail a sink task when partitions are opened for it"}).
 		Define(connect.ConfigKey{Name: "fail.after.ms", Type: connect.TypeLong, Default: "0", Validator: connect.AtLeast(0), Documentation: "Fail every task this long after it starts; 0 never"}).
 		Define(connect.ConfigKey{Name: "fail.message", Type: connect.TypeString, Default: defaultFailMessage, Documentation: "Message of the injected failure"}).
 		Define(connect.ConfigKey{Name: "block.in", Type: connect.TypeString, Default: "none", Validator: connect.OneOf("none", "connector.start", "start", "poll", "put", "stop"), Documentation: "Method to block in (connector.start, or a task's start, poll, put or stop)"}).
@@ -166,3 +167,16 @@ func (t *failingSinkTask) Put([]*connect.SinkRecord) error {
 }
 
 func (t *failingSinkTask) Flush(map[connect.TopicPartition]int64) error { return nil }
+
+// Open implements connect.PartitionAware.
+func (t *failingSinkTask) Open([]connect.TopicPartition) error {
+	if t.settings()["task.fail.on.open"] == "true" {
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		return errors.New(t.message)
+	}
+	return nil
+}
+
+// Close implements connect.PartitionAware.
+func (t *failingSinkTask) Close([]connect.TopicPartition) error { return nil }

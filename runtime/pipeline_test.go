@@ -250,6 +250,39 @@ func TestFailedTaskShowsTraceAndRestarts(t *testing.T) {
 	waitState(t, c.URL(2), "f", "RUNNING", 2)
 }
 
+// TestSinkFailuresFailTheTask: a sink task's Open hook is called with its partitions before
+// delivery, and its error fails the task with the error in the trace; so does a failing put.
+func TestSinkFailuresFailTheTask(t *testing.T) {
+	c := newCluster(t)
+	in := filepath.Join(t.TempDir(), "in.txt")
+	writeLines(t, in, 0, 3)
+	mustDo(t, 201, "POST", c.URL(0)+"/connectors", fmt.Sprintf(`{"name":"src","config":{"connector.class":"FileStreamSource","file":%q,"topic":"open-t"}}`, in))
+	waitState(t, c.URL(0), "src", "RUNNING", 1)
+	mustDo(t, 201, "POST", c.URL(1)+"/connectors", `{"name":"snk","config":{"connector.class":"io.connectd.test.FailingSinkConnector","topics":"open-t","task.fail.on.open":"true","fail.message":"cannot open"}}`)
+	testcluster.Eventually(t, 30*time.Second, func() error {
+		s, err := status(t, c.URL(2), "snk")
+		if err != nil {
+			return err
+		}
+		if len(s.Tasks) != 1 || s.Tasks[0].State != "FAILED" || !strings.Contains(s.Tasks[0].Trace, "opening partitions: cannot open") {
+			return fmt.Errorf("%+v", s)
+		}
+		return nil
+	})
+	// A failing put fails the task the same way (the run used to wait for its flush loop).
+	mustDo(t, 201, "POST", c.URL(1)+"/connectors", `{"name":"put","config":{"connector.class":"io.connectd.test.FailingSinkConnector","topics":"open-t","fail.after.ms":"1","fail.message":"cannot put"}}`)
+	testcluster.Eventually(t, 30*time.Second, func() error {
+		s, err := status(t, c.URL(0), "put")
+		if err != nil {
+			return err
+		}
+		if len(s.Tasks) != 1 || s.Tasks[0].State != "FAILED" || !strings.Contains(s.Tasks[0].Trace, "cannot put") {
+			return fmt.Errorf("%+v", s)
+		}
+		return nil
+	})
+}
+
 // TestStuckTaskDoesNotBlockOthers deletes a connector whose task blocks in poll and checks that
 // other connectors keep answering to target-state changes meanwhile.
 func TestStuckTaskDoesNotBlockOthers(t *testing.T) {

@@ -86,12 +86,17 @@ func (r *sinkRun) run(ctx context.Context) error {
 	if err := r.task.Start(taskContext{r.ti}, r.config); err != nil {
 		return err
 	}
+	// The flush loop ends with the run, also when the run fails.
+	flushCtx, stopFlushing := context.WithCancel(ctx)
 	flushDone := make(chan struct{})
 	go func() {
 		defer close(flushDone)
-		r.flushLoop(ctx)
+		r.flushLoop(flushCtx)
 	}()
-	defer func() { <-flushDone }()
+	defer func() {
+		stopFlushing()
+		<-flushDone
+	}()
 	for ctx.Err() == nil {
 		topics, err := r.topics()
 		if err != nil {
@@ -151,7 +156,34 @@ func (r *sinkRun) Setup(s sarama.ConsumerGroupSession) error {
 	for topic := range s.Claims() {
 		r.ti.w.recordTopic(s.Context(), r.ti.id.Connector, topic)
 	}
+	if pa, ok := r.task.(connect.PartitionAware); ok {
+		if err := pa.Open(claimed(s)); err != nil {
+			err = fmt.Errorf("opening partitions: %w", err)
+			select {
+			case r.failed <- err:
+			default:
+			}
+			return err
+		}
+	}
 	return nil
+}
+
+// claimed lists a session's partitions, sorted.
+func claimed(s sarama.ConsumerGroupSession) []connect.TopicPartition {
+	var out []connect.TopicPartition
+	for topic, partitions := range s.Claims() {
+		for _, p := range partitions {
+			out = append(out, connect.TopicPartition{Topic: topic, Partition: p})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Topic != out[j].Topic {
+			return out[i].Topic < out[j].Topic
+		}
+		return out[i].Partition < out[j].Partition
+	})
+	return out
 }
 
 // Cleanup implements sarama.ConsumerGroupHandler: partitions are about to be revoked, so what
@@ -161,6 +193,11 @@ func (r *sinkRun) Cleanup(s sarama.ConsumerGroupSession) error {
 	r.mu.Lock()
 	r.session = nil
 	r.mu.Unlock()
+	if pa, ok := r.task.(connect.PartitionAware); ok {
+		if err := pa.Close(claimed(s)); err != nil {
+			r.ti.logger.Warn("closing partitions failed", "err", err)
+		}
+	}
 	return nil
 }
 
@@ -254,11 +291,18 @@ func (r *sinkRun) flush() {
 	if len(r.pending) == 0 || r.session == nil {
 		return
 	}
-	if err := r.task.Flush(r.pending); err != nil {
+	commit := r.pending
+	if pc, ok := r.task.(connect.PreCommitter); ok {
+		var err error
+		if commit, err = pc.PreCommit(r.pending); err != nil {
+			r.ti.logger.Warn("sink pre-commit failed; offsets not committed", "err", err)
+			return
+		}
+	} else if err := r.task.Flush(r.pending); err != nil {
 		r.ti.logger.Warn("sink flush failed; offsets not committed", "err", err)
 		return
 	}
-	for tp, offset := range r.pending {
+	for tp, offset := range commit {
 		r.session.MarkOffset(tp.Topic, tp.Partition, offset, "")
 	}
 	r.session.Commit()
