@@ -1,6 +1,7 @@
 package fsm
 
 import (
+	"encoding/json"
 	"maps"
 	"slices"
 	"strconv"
@@ -27,6 +28,51 @@ func (t TaskID) Less(o TaskID) bool {
 type Items struct {
 	Connectors []string `json:"connectors,omitempty"`
 	Tasks      []TaskID `json:"tasks,omitempty"`
+}
+
+// itemsJSON is the stored form of Items: tasks grouped by connector, which is several times
+// smaller and faster to decode than one object per task, and assignments of thousands of tasks
+// are committed on every round.
+type itemsJSON struct {
+	Connectors []string         `json:"connectors,omitempty"`
+	Tasks      map[string][]int `json:"tasks,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler.
+func (i Items) MarshalJSON() ([]byte, error) {
+	out := itemsJSON{Connectors: i.Connectors}
+	if len(i.Tasks) > 0 {
+		out.Tasks = map[string][]int{}
+		for _, t := range i.Tasks {
+			out.Tasks[t.Connector] = append(out.Tasks[t.Connector], t.Task)
+		}
+	}
+	return json.Marshal(out)
+}
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (i *Items) UnmarshalJSON(data []byte) error {
+	var in itemsJSON
+	if err := json.Unmarshal(data, &in); err != nil {
+		return err
+	}
+	i.Connectors, i.Tasks = in.Connectors, nil
+	total := 0
+	for _, tasks := range in.Tasks {
+		total += len(tasks)
+	}
+	if total > 0 {
+		i.Tasks = make([]TaskID, 0, total)
+	}
+	// Kept sorted: connectors by name, then tasks by index.
+	for _, c := range slices.Sorted(maps.Keys(in.Tasks)) {
+		tasks := in.Tasks[c]
+		slices.Sort(tasks)
+		for _, t := range tasks {
+			i.Tasks = append(i.Tasks, TaskID{Connector: c, Task: t})
+		}
+	}
+	return nil
 }
 
 // Empty reports whether the set holds nothing.

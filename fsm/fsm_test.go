@@ -443,3 +443,21 @@ func TestAppliedChWakesOnEveryApply(t *testing.T) {
 		t.Fatalf("applied %d, want %d", h.f.AppliedIndex(), h.index)
 	}
 }
+
+func TestItemsJSONRoundTrip(t *testing.T) {
+	in := Items{Connectors: []string{"a", "b"}, Tasks: []TaskID{{"a", 0}, {"a", 2}, {"a", 10}, {"b", 1}}}
+	data, err := json.Marshal(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(data) != `{"connectors":["a","b"],"tasks":{"a":[0,2,10],"b":[1]}}` {
+		t.Fatalf("stored form %s", data)
+	}
+	var out Items
+	if err := json.Unmarshal([]byte(`{"connectors":["a","b"],"tasks":{"b":[1],"a":[10,0,2]}}`), &out); err != nil {
+		t.Fatal(err)
+	}
+	if !out.Equal(in) {
+		t.Fatalf("round trip gave %+v", out)
+	}
+}
