@@ -50,28 +50,22 @@ func (s *Server) restartConnector(w http.ResponseWriter, r *http.Request) error 
 		w.WriteHeader(http.StatusNoContent)
 		return nil
 	}
+	if state.ConnectorStatus(name) == nil {
+		return errorf(http.StatusNotFound, "Status for connector %s not found", name)
+	}
+	// The leader chooses what to restart from the state at the request's place in the log; this
+	// node has applied it once Apply returns, so the answer shows the instances RESTARTING.
+	res, err := s.backend.Apply(r.Context(), &fsm.RestartRequest{Name: name, Plan: &fsm.RestartPlan{IncludeTasks: includeTasks, OnlyFailed: onlyFailed}})
+	if err = resultError(res, err); err != nil {
+		return err
+	}
+	state = s.backend.State()
+	if c = state.Connector(name); c == nil {
+		return errorf(http.StatusNotFound, "Unknown connector: %s", name)
+	}
 	info, err := s.stateInfo(state, c)
 	if err != nil {
 		return errorf(http.StatusNotFound, "Status for connector %s not found", name)
-	}
-	var plan fsm.Restart
-	if !onlyFailed || info.Connector.State == fsm.StateFailed {
-		plan.Connector = true
-		info.Connector.State = fsm.StateRestarting
-		info.Connector.Trace = ""
-	}
-	if includeTasks {
-		for i := range info.Tasks {
-			if !onlyFailed || info.Tasks[i].State == fsm.StateFailed {
-				plan.Tasks = append(plan.Tasks, info.Tasks[i].ID)
-				info.Tasks[i].State = fsm.StateRestarting
-				info.Tasks[i].Trace = ""
-			}
-		}
-	}
-	res, err := s.backend.Apply(r.Context(), &fsm.RestartRequest{Name: name, Restart: plan})
-	if err = resultError(res, err); err != nil {
-		return err
 	}
 	writeJSON(w, http.StatusAccepted, info)
 	return nil

@@ -135,6 +135,12 @@ func applyRestart(tx *writeTxn, cmd *RestartRequest, index uint64) Result {
 	}
 	next := *old
 	restart := cmd.Restart
+	if cmd.Plan != nil {
+		restart = planRestart(tx.view(), old, *cmd.Plan)
+		if !restart.Connector && len(restart.Tasks) == 0 {
+			return Result{Connector: old}
+		}
+	}
 	next.Restart = &restart
 	next.RestartIndex = index
 	tx.insert(tableConnectors, &next)
@@ -154,4 +160,23 @@ func applyRestart(tx *writeTxn, cmd *RestartRequest, index uint64) Result {
 		mark(t)
 	}
 	return Result{Connector: &next}
+}
+
+func planRestart(state *State, c *Connector, plan RestartPlan) Restart {
+	chosen := func(task int) bool {
+		if !plan.OnlyFailed {
+			return true
+		}
+		st := state.TaskStatus(c.Name, task)
+		return st != nil && st.State == StateFailed
+	}
+	restart := Restart{Connector: chosen(ConnectorTask)}
+	if plan.IncludeTasks {
+		for t := range c.Tasks {
+			if chosen(t) {
+				restart.Tasks = append(restart.Tasks, t)
+			}
+		}
+	}
+	return restart
 }

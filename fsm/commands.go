@@ -147,10 +147,20 @@ type OffsetsReset struct {
 	Connector string `json:"connector"`
 }
 
-// RestartRequest asks the owners of a connector's instances to restart them.
+// RestartRequest asks the owners of a connector's instances to restart them. With Plan set, the
+// instances are chosen at apply time from the state at that point of the log (Kafka Connect's
+// includeTasks / onlyFailed restart plan), so that a node with a lagging view cannot choose.
 type RestartRequest struct {
-	Name    string  `json:"name"`
-	Restart Restart `json:"restart"`
+	Name    string       `json:"name"`
+	Restart Restart      `json:"restart"`
+	Plan    *RestartPlan `json:"plan,omitempty"`
+}
+
+// RestartPlan selects instances: the connector, and its tasks when IncludeTasks; with
+// OnlyFailed, only those whose status is FAILED.
+type RestartPlan struct {
+	IncludeTasks bool `json:"include_tasks,omitempty"`
+	OnlyFailed   bool `json:"only_failed,omitempty"`
 }
 
 // ActiveTopicsAdd records topics a connector's task has used.

@@ -195,6 +195,24 @@ func TestRestartRequest(t *testing.T) {
 	if res.Connector.RestartIndex == 0 || s.ConnectorStatus("a").State != StateRunning || s.TaskStatus("a", 0).State != StateRestarting {
 		t.Fatal("restart must mark exactly the chosen instances RESTARTING")
 	}
+
+	// A plan is resolved against the state at apply time: only FAILED instances, tasks included.
+	h.mustApply(&TaskConfigs{Name: "a", Tasks: []map[string]string{{}, {}}})
+	h.mustApply(&AssignmentCommit{Assignment: Assignment{Generation: 2, Configured: map[string]int{"a": 2}}, ExpectGeneration: 1})
+	h.mustApply(&StatusUpdate{Records: []Status{{Connector: "a", Task: 0, State: StateRunning}, {Connector: "a", Task: 1, State: StateFailed, Trace: "x"}}})
+	res = h.mustApply(&RestartRequest{Name: "a", Plan: &RestartPlan{IncludeTasks: true, OnlyFailed: true}})
+	if r := res.Connector.Restart; r.Connector || len(r.Tasks) != 1 || r.Tasks[0] != 1 {
+		t.Fatalf("plan chose %+v, want task 1 only", r)
+	}
+	s = h.f.State()
+	if s.TaskStatus("a", 0).State != StateRunning || s.TaskStatus("a", 1).State != StateRestarting {
+		t.Fatal("only the failed task must be RESTARTING")
+	}
+	before := res.Connector.RestartIndex
+	res = h.mustApply(&RestartRequest{Name: "a", Plan: &RestartPlan{IncludeTasks: true, OnlyFailed: true}})
+	if res.Connector.RestartIndex != before {
+		t.Fatal("a plan that chooses nothing must change nothing")
+	}
 }
 
 func TestWorkerRegistry(t *testing.T) {
