@@ -124,9 +124,25 @@ func (a *Agent) start() error {
 	})
 	a.goFunc(func() { a.worker.Run(a.ctx) })
 	a.goFunc(a.applyClusterLogLevels)
+	// Not waited for on stop: a dial to an unreachable member cannot be interrupted.
+	go a.rejoinFailedMembers()
 	a.goFunc(func() { a.form(hasState) })
 	a.goFunc(a.fetchKafkaClusterID)
 	return nil
+}
+
+// rejoinFailedMembers retries failed gossip members often enough that a healed partition rejoins
+// within a few probe intervals.
+func (a *Agent) rejoinFailedMembers() {
+	interval := max(10*a.cfg.GossipProbeInterval, time.Second)
+	for {
+		select {
+		case <-a.ctx.Done():
+			return
+		case <-time.After(interval):
+			a.members.RejoinFailed()
+		}
+	}
 }
 
 func (a *Agent) goFunc(f func()) {

@@ -16,8 +16,13 @@ import (
 	"github.com/connectd/connectd/fsm"
 )
 
-// leaderWait bounds how long a write waits for an election before answering 409.
-const leaderWait = 3 * time.Second
+// leaderWait bounds how long a write waits for an election, or for a leader that does not
+// answer, before answering 409 (clients retry 409s).
+const leaderWait = 2 * time.Second
+
+// forwardAttempt bounds one forwarded write: a leader cut off by the network answers nothing,
+// and the write must then go to the leader the others elect instead.
+const forwardAttempt = time.Second
 
 // State implements api.Backend: the node's applied state.
 func (a *Agent) State() *fsm.State { return a.fsm.State() }
@@ -57,13 +62,22 @@ var errNotLeader = errors.New("not the leader")
 
 func (a *Agent) applyEncoded(ctx context.Context, data []byte) (fsm.Result, uint64, error) {
 	if a.raft.State() == raft.Leader {
-		return a.ApplyLocal(ctx, data)
+		return a.applyLocal(ctx, data)
 	}
 	leaderURL := a.leaderURL()
 	if leaderURL == "" {
 		return fsm.Result{}, 0, errNotLeader
 	}
-	return a.forward(ctx, leaderURL, data)
+	attempt, cancel := context.WithTimeout(ctx, forwardAttempt)
+	defer cancel()
+	res, index, err := a.forward(attempt, leaderURL, data)
+	if err != nil && ctx.Err() == nil && attempt.Err() != nil {
+		// The leader did not answer in time; whether it committed is unknown, as with any
+		// lost answer. The caller asks whichever node leads by then.
+		a.logger.Debug("forwarded write unanswered", "leader", leaderURL)
+		return fsm.Result{}, 0, errNotLeader
+	}
+	return res, index, err
 }
 
 // applyOnLeader commits a command from the coordinator, which only runs on the leader.
@@ -72,13 +86,22 @@ func (a *Agent) applyOnLeader(ctx context.Context, cmd fsm.Command) (fsm.Result,
 	if err != nil {
 		return fsm.Result{}, err
 	}
-	res, _, err := a.ApplyLocal(ctx, data)
+	res, _, err := a.applyLocal(ctx, data)
 	return res, err
 }
 
 // ApplyLocal implements api.Backend: it commits an encoded command on this node, which must be
-// the leader, and waits for the commit or for ctx to end.
+// the leader, and waits for the commit or for ctx to end. A node that is not (or no longer) the
+// leader answers 409, which the forwarding node takes as "ask the new leader".
 func (a *Agent) ApplyLocal(ctx context.Context, data []byte) (fsm.Result, uint64, error) {
+	res, index, err := a.applyLocal(ctx, data)
+	if errors.Is(err, errNotLeader) {
+		return res, index, api.ErrNoLeader
+	}
+	return res, index, err
+}
+
+func (a *Agent) applyLocal(ctx context.Context, data []byte) (fsm.Result, uint64, error) {
 	future := a.raft.Apply(data, 0)
 	done := make(chan struct{})
 	go func() {

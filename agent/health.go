@@ -1,6 +1,8 @@
 package agent
 
 import (
+	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -60,4 +62,22 @@ func (a *Agent) Settings() api.Settings {
 		Commit:                  Commit,
 		KafkaClusterID:          a.kafkaClusterID,
 	}
+}
+
+// Cluster implements api.Backend.
+func (a *Agent) Cluster() api.ClusterStatus {
+	out := api.ClusterStatus{NodeID: a.cfg.NodeID, Members: []api.ClusterMember{}}
+	if a.raft != nil {
+		out.RaftState = strings.ToLower(a.raft.State().String())
+		_, id := a.raft.LeaderWithID()
+		out.Leader = string(id)
+		out.LeaderURL = a.leaderURL()
+	}
+	if a.members != nil {
+		for _, m := range a.members.Members() {
+			out.Members = append(out.Members, api.ClusterMember{NodeID: m.NodeID, Status: m.Status.String(), RESTURL: m.RESTURL})
+		}
+	}
+	sort.Slice(out.Members, func(i, j int) bool { return out.Members[i].NodeID < out.Members[j].NodeID })
+	return out
 }

@@ -213,3 +213,29 @@ func TestClusterScopedLoggerReachesEveryNode(t *testing.T) {
 		})
 	}
 }
+
+func TestClusterStatusNamesTheLeader(t *testing.T) {
+	c := testcluster.New(t, 3)
+	leader := c.Node(c.WaitLeader()).NodeID()
+	for i := 0; i < 3; i++ {
+		testcluster.Eventually(t, 10*time.Second, func() error {
+			code, body, _ := call(t, "GET", c.URL(i)+"/connectd/cluster", "", "")
+			var st struct {
+				NodeID    string `json:"node_id"`
+				RaftState string `json:"raft_state"`
+				Leader    string `json:"leader"`
+				Members   []struct {
+					NodeID string `json:"node_id"`
+					Status string `json:"status"`
+				} `json:"members"`
+			}
+			if err := json.Unmarshal([]byte(body), &st); err != nil || code != 200 {
+				return fmt.Errorf("%d %s", code, body)
+			}
+			if st.NodeID == "" || st.Leader != leader || len(st.Members) != 3 || st.Members[0].Status != "alive" || (st.NodeID == leader) != (st.RaftState == "leader") {
+				return fmt.Errorf("node %d: %s", i, body)
+			}
+			return nil
+		})
+	}
+}

@@ -112,6 +112,14 @@ func (s *Server) internalHeartbeat(w http.ResponseWriter, r *http.Request) error
 	return nil
 }
 
+// ClusterPath reports this node's view of the cluster.
+const ClusterPath = "/connectd/cluster"
+
+func (s *Server) cluster(w http.ResponseWriter, _ *http.Request) error {
+	writeJSON(w, http.StatusOK, s.backend.Cluster())
+	return nil
+}
+
 // LeavePath decommissions the node that receives it (connectd leave calls it).
 const LeavePath = "/connectd/leave"
 

@@ -31,6 +31,8 @@ type Backend interface {
 	// ApplyLocal commits an encoded command on this node, which must be the leader.
 	ApplyLocal(ctx context.Context, data []byte) (fsm.Result, uint64, error)
 	Health() HealthStatus
+	// Cluster is this node's view of the cluster, for operators.
+	Cluster() ClusterStatus
 	Registry() *plugins.Registry
 	Settings() Settings
 	// Heartbeat renews a worker's lease and returns the leader's applied index, which the worker
@@ -56,6 +58,23 @@ type Settings struct {
 	Commit                  string
 	// KafkaClusterID reports the id of the Kafka cluster the node's connectors use.
 	KafkaClusterID func() string
+}
+
+// ClusterStatus is GET /connectd/cluster: which node this is, who leads Raft, and the members
+// gossip knows, so that operators and scripts need not read logs to find the leader.
+type ClusterStatus struct {
+	NodeID    string          `json:"node_id"`
+	RaftState string          `json:"raft_state"`
+	Leader    string          `json:"leader"`
+	LeaderURL string          `json:"leader_url"`
+	Members   []ClusterMember `json:"members"`
+}
+
+// ClusterMember is one node as gossip sees it.
+type ClusterMember struct {
+	NodeID  string `json:"node_id"`
+	Status  string `json:"status"`
+	RESTURL string `json:"rest_url"`
 }
 
 // HealthStatus is what the node reports about its own readiness.
@@ -122,6 +141,7 @@ func (s *Server) routes() {
 	handle(http.MethodPost, InternalApplyPath, s.internalApply)
 	handle(http.MethodPost, InternalHeartbeatPath, s.internalHeartbeat)
 	handle(http.MethodPost, LeavePath, s.leave)
+	handle(http.MethodGet, ClusterPath, s.cluster)
 }
 
 // ServeHTTP implements http.Handler.

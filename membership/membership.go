@@ -198,6 +198,28 @@ func (m *Membership) Leave(timeout time.Duration) error {
 // Shutdown stops gossip without leaving: the others will see this node fail.
 func (m *Membership) Shutdown() error { return m.list.Shutdown() }
 
+// RejoinFailed contacts again the members gossip declared failed. After a network partition
+// heals, memberlist on neither side looks for the other by itself once the news of the failure
+// has stopped spreading, so a node that was cut off would stay out (Serf's reconnect, in short).
+// A member that is really gone costs a failed dial per call.
+func (m *Membership) RejoinFailed() {
+	var addrs []string
+	m.mu.Lock()
+	for _, mem := range m.members {
+		if mem.Status == StatusFailed {
+			addrs = append(addrs, mem.Addr)
+		}
+	}
+	m.mu.Unlock()
+	if len(addrs) > 0 {
+		if n, err := m.list.Join(addrs); n > 0 {
+			m.logger.Info("rejoined failed members", "contacted", n)
+		} else if err != nil {
+			m.logger.Debug("failed members still unreachable", "err", err)
+		}
+	}
+}
+
 func toMember(n *memberlist.Node, status Status) Member {
 	var meta Meta
 	_ = json.Unmarshal(n.Meta, &meta)

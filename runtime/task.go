@@ -101,7 +101,9 @@ func (ti *taskInstance) loop() {
 			return
 		case spec = <-ti.updates:
 		case err := <-runDone:
-			if err != nil && ti.ctx.Err() == nil {
+			// Without a lease the worker is stopping everything and has cut its producers'
+			// connections; the errors that causes are not the task's failure.
+			if err != nil && ti.ctx.Err() == nil && ti.w.lease.valid(time.Now()) {
 				ti.logger.Warn("task failed", "err", err)
 				ti.report(fsm.StateFailed, trace(err))
 				failed = true

@@ -177,7 +177,14 @@ func (w *Worker) reconcile(ctx context.Context, state *fsm.State) {
 	a := state.Assignment()
 	ours := a.Sessions[w.deps.Node] == w.deps.Session
 	desired := make(map[itemKey]*fsm.Connector, len(w.running))
-	if ours && w.lease.valid(time.Now()) && !w.draining.Load() {
+	leased := w.lease.valid(time.Now())
+	if !leased {
+		// Cut the producers' connections before stopping the tasks: records they still buffer
+		// must not reach Kafka after the work has moved (a cut-off node delivered them seconds
+		// late once the network healed), and without connections the tasks stop at once.
+		w.dropProducerConnections()
+	}
+	if ours && leased && !w.draining.Load() {
 		mine := a.Owned[w.deps.Node]
 		for _, name := range mine.Connectors {
 			if c := state.Connector(name); c != nil {
@@ -324,6 +331,17 @@ func (w *Worker) Drain(ctx context.Context) error {
 		err = res.Err
 	}
 	return err
+}
+
+// dropProducerConnections closes the connections the source tasks share; producers that still
+// hold records fail them, and the next task to start connects again.
+func (w *Worker) dropProducerConnections() {
+	w.clientMu.Lock()
+	defer w.clientMu.Unlock()
+	if w.client != nil {
+		_ = w.client.Close()
+		w.client = nil
+	}
 }
 
 // producerClient returns the worker's shared producer connections, connecting on first use.
