@@ -10,6 +10,7 @@ import (
 	"io"
 	"log"
 	"log/slog"
+	"net"
 	"sort"
 	"strings"
 	"sync"
@@ -99,7 +100,11 @@ func New(cfg Config) (*Membership, error) {
 		mc.BindAddr = "0.0.0.0"
 	}
 	mc.BindPort = cfg.BindPort
-	mc.AdvertiseAddr = cfg.AdvertiseAddr
+	advertise, err := resolveIP(cfg.AdvertiseAddr)
+	if err != nil {
+		return nil, err
+	}
+	mc.AdvertiseAddr = advertise
 	mc.AdvertisePort = cfg.AdvertisePort
 	if mc.AdvertisePort == 0 {
 		mc.AdvertisePort = cfg.BindPort
@@ -133,6 +138,24 @@ func New(cfg Config) (*Membership, error) {
 	}
 	m.list = list
 	return m, nil
+}
+
+// resolveIP turns a host name into an address memberlist can advertise (it takes only IPs), so
+// that cluster.advertised.address can name the host as container and VM setups do.
+func resolveIP(host string) (string, error) {
+	if host == "" || net.ParseIP(host) != nil {
+		return host, nil
+	}
+	ips, err := net.LookupIP(host)
+	if err != nil || len(ips) == 0 {
+		return "", fmt.Errorf("cannot resolve advertised address %q: %v", host, err)
+	}
+	for _, ip := range ips {
+		if ip.To4() != nil {
+			return ip.String(), nil
+		}
+	}
+	return ips[0].String(), nil
 }
 
 func (m *Membership) setMeta(meta Meta) error {

@@ -123,3 +123,16 @@ func TestOtherGroupIsRefused(t *testing.T) {
 		t.Fatal("the refused node is listed as a member")
 	}
 }
+
+func TestAdvertisedHostNameIsResolved(t *testing.T) {
+	port := freePort(t)
+	m, err := New(Config{BindAddr: "127.0.0.1", BindPort: port, AdvertiseAddr: "localhost",
+		Meta: Meta{NodeID: "h", GroupID: "g"}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatalf("a host name must be accepted: %v", err)
+	}
+	defer m.Shutdown()
+	if addr := m.list.LocalNode().Addr.String(); addr != "127.0.0.1" {
+		t.Fatalf("advertised %s, want 127.0.0.1", addr)
+	}
+}
