@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"fmt"
+	"net"
 	"strings"
 	"time"
 
@@ -36,7 +37,23 @@ func producerConfig(clientID string) *sarama.Config {
 	conf.Producer.Flush.Bytes = 1 << 20
 	conf.Producer.Partitioner = newExplicitOrHash
 	conf.Net.MaxOpenRequests = 1
+	// Sarama has no other hook for its dialer than the proxy one.
+	conf.Net.Proxy.Enable = true
+	conf.Net.Proxy.Dialer = resettingDialer{net.Dialer{Timeout: conf.Net.DialTimeout, KeepAlive: conf.Net.KeepAlive}}
 	return conf
+}
+
+// resettingDialer makes producer connections that are reset, not drained, when closed: a worker
+// that loses its lease closes them so that records still in the kernel's send buffer are
+// dropped, instead of reaching Kafka after the network heals and the work has moved on.
+type resettingDialer struct{ net.Dialer }
+
+func (d resettingDialer) Dial(network, addr string) (net.Conn, error) {
+	conn, err := d.Dialer.Dial(network, addr)
+	if tcp, ok := conn.(*net.TCPConn); ok {
+		_ = tcp.SetLinger(0)
+	}
+	return conn, err
 }
 
 // consumerConfig is a consumer-group member that commits only what the task has flushed.
