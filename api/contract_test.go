@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/connectd/connectd/api"
 	"github.com/connectd/connectd/internal/testcluster"
 )
 
@@ -57,6 +58,15 @@ func TestContract(t *testing.T) {
 		if code, resp, _ := call(t, "POST", node(1)+"/connectors", jsonType, body); code != http.StatusCreated {
 			t.Fatalf("fixture: %d %s", code, resp)
 		}
+	}
+	// Other nodes apply the fixtures a few milliseconds later.
+	for i := 0; i < 3; i++ {
+		testcluster.Eventually(t, 5*time.Second, func() error {
+			if _, body, _ := call(t, "GET", node(i)+"/connectors", "", ""); !strings.Contains(body, `"sink"`) || !strings.Contains(body, `"src"`) {
+				return fmt.Errorf("node %d lists %s", i, body)
+			}
+			return nil
+		})
 	}
 	invalidSuffix := "\nYou can also find the above list of errors at the endpoint `/connector-plugins/{connectorType}/config/validate`"
 	tests := []struct {
@@ -108,6 +118,8 @@ func TestContract(t *testing.T) {
 		{name: "topics", method: "GET", path: "/connectors/src/topics", wantCode: 200, wantBody: `{"src":{"topics":[]}}`},
 		{name: "topics reset", method: "PUT", path: "/connectors/src/topics/reset", wantCode: 202},
 		{name: "offsets unknown", method: "GET", path: "/connectors/nope/offsets", wantCode: 404, wantBody: errorBody(404, "Connector nope not found")},
+		{name: "internal task configs unsigned", method: "POST", path: "/connectors/src/tasks", contentType: jsonType, body: `[{}]`, wantCode: 400, wantBody: errorBody(400, "Internal request missing required signature")},
+		{name: "internal fence unsigned", method: "PUT", path: "/connectors/src/fence", wantCode: 400, wantBody: errorBody(400, "Internal request missing required signature")},
 		{name: "source offsets", method: "GET", path: "/connectors/src/offsets", wantCode: 200, wantBody: `{"offsets":[]}`},
 		{name: "sink offsets without Kafka", method: "GET", path: "/connectors/sink/offsets", wantCode: 500, wantBody: errorBody(500, "Failed to retrieve consumer group offsets for sink connector sink")},
 		{name: "plugins", method: "GET", path: "/connector-plugins", wantCode: 200, wantContain: `"class":"org.apache.kafka.connect.file.FileStreamSinkConnector","type":"sink"`},
@@ -237,5 +249,54 @@ func TestClusterStatusNamesTheLeader(t *testing.T) {
 			}
 			return nil
 		})
+	}
+}
+
+func TestInternalEndpointsKeepKafkasContract(t *testing.T) {
+	c := testcluster.New(t, 3)
+	for _, body := range []string{
+		sourceConfig("src"),
+		`{"name":"sink","config":{"connector.class":"FileStreamSink","topics":"t","file":"/tmp/out.txt"}}`,
+		`{"name":"stopped","config":{"connector.class":"FileStreamSource","topic":"t","file":"/tmp/in.txt"},"initial_state":"STOPPED"}`,
+	} {
+		if code, resp, _ := call(t, "POST", c.URL(0)+"/connectors", jsonType, body); code != http.StatusCreated {
+			t.Fatalf("fixture: %d %s", code, resp)
+		}
+	}
+	testcluster.Eventually(t, 5*time.Second, func() error {
+		if _, body, _ := call(t, "GET", c.URL(1)+"/connectors", "", ""); !strings.Contains(body, `"stopped"`) {
+			return fmt.Errorf("node 1 lists %s", body)
+		}
+		return nil
+	})
+	key := c.Node(0).FSM().State().SessionKey()
+	signed := func(method, path, body string, key []byte) (int, string) {
+		req, _ := http.NewRequest(method, c.URL(1)+path, strings.NewReader(body))
+		api.Sign(req, key, []byte(body))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	for _, tt := range []struct {
+		name, method, path, body string
+		key                      []byte
+		wantCode                 int
+		wantBody                 string
+	}{
+		{"bad signature", "PUT", "/connectors/src/fence", "", []byte("not the key"), 403, errorBody(403, "Internal request contained invalid signature.")},
+		{"fence a source", "PUT", "/connectors/src/fence", "", key, 204, ""},
+		{"fence a sink", "PUT", "/connectors/sink/fence", "", key, 400, errorBody(400, "Connector sink is not a source connector")},
+		{"fence unknown", "PUT", "/connectors/nope/fence", "", key, 404, errorBody(404, "Connector nope not found")},
+		{"task configs for a stopped connector", "POST", "/connectors/stopped/tasks", `[{"x":"1"}]`, key, 400, errorBody(400, "Cannot submit non-empty set of task configs for stopped connector stopped")},
+		{"task configs", "POST", "/connectors/src/tasks", `[{"task.class":"x"}]`, key, 204, ""},
+	} {
+		code, body := signed(tt.method, tt.path, tt.body, tt.key)
+		if code != tt.wantCode || strings.TrimSpace(body) != tt.wantBody {
+			t.Errorf("%s: got %d %s, want %d %s", tt.name, code, body, tt.wantCode, tt.wantBody)
+		}
 	}
 }

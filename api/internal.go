@@ -130,3 +130,51 @@ func (s *Server) leave(w http.ResponseWriter, r *http.Request) error {
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
+
+// internalTaskConfigs is Kafka Connect's POST /connectors/{n}/tasks: a worker hands the leader
+// the task configs its connector generated. connectd's own workers commit them through the
+// internal apply path; this endpoint keeps Kafka's contract (signature checks and messages).
+func (s *Server) internalTaskConfigs(w http.ResponseWriter, r *http.Request) error {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return asError(err)
+	}
+	if err := verify(r, s.backend.State().SessionKey(), body); err != nil {
+		return err
+	}
+	var tasks []map[string]string
+	if err := json.Unmarshal(body, &tasks); err != nil {
+		return malformed(err)
+	}
+	if _, err := s.lookup(r); err != nil {
+		return err
+	}
+	res, err := s.backend.Apply(r.Context(), &fsm.TaskConfigs{Name: connectorName(r), Tasks: tasks})
+	if err = resultError(res, err); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// internalFence is Kafka Connect's PUT /connectors/{n}/fence, which fences the zombie tasks of an
+// exactly-once source connector. connectd runs no exactly-once sources, and its leases already
+// fence every task, so there is nothing more to do once the request is checked.
+func (s *Server) internalFence(w http.ResponseWriter, r *http.Request) error {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return asError(err)
+	}
+	if err := verify(r, s.backend.State().SessionKey(), body); err != nil {
+		return err
+	}
+	c, err := s.lookup(r)
+	if err != nil {
+		return err
+	}
+	if s.connectorType(c) != "source" {
+		return errorf(http.StatusBadRequest, "Connector %s is not a source connector", c.Name)
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

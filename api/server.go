@@ -138,6 +138,8 @@ func (s *Server) routes() {
 	handle(http.MethodGet, "/connector-plugins", s.listPlugins)
 	handle(http.MethodGet, "/connector-plugins/{plugin}/config", s.pluginConfig)
 	handle(http.MethodPut, "/connector-plugins/{plugin}/config/validate", s.validateConfig)
+	handle(http.MethodPost, "/connectors/{name}/tasks", s.internalTaskConfigs)
+	handle(http.MethodPut, "/connectors/{name}/fence", s.internalFence)
 	handle(http.MethodPost, InternalApplyPath, s.internalApply)
 	handle(http.MethodPost, InternalHeartbeatPath, s.internalHeartbeat)
 	handle(http.MethodPost, LeavePath, s.leave)
