@@ -18,11 +18,11 @@ import (
 
 // leaderWait bounds how long a write waits for an election, or for a leader that does not
 // answer, before answering 409 (clients retry 409s).
-const leaderWait = 2 * time.Second
+const leaderWait = 1500 * time.Millisecond
 
 // forwardAttempt bounds one forwarded write: a leader cut off by the network answers nothing,
 // and the write must then go to the leader the others elect instead.
-const forwardAttempt = time.Second
+const forwardAttempt = 750 * time.Millisecond
 
 // State implements api.Backend: the node's applied state.
 func (a *Agent) State() *fsm.State { return a.fsm.State() }
