@@ -107,6 +107,20 @@ func startWork(t *testing.T, c *testcluster.Cluster, n int) {
 	})
 }
 
+// waitRunningSomewhere waits until every item runs on some node.
+func waitRunningSomewhere(t *testing.T, c *testcluster.Cluster, items []string) {
+	t.Helper()
+	testcluster.Eventually(t, 30*time.Second, func() error {
+		p := placement(c)
+		for _, item := range items {
+			if _, ok := p[item]; !ok {
+				return fmt.Errorf("%s not running yet", item)
+			}
+		}
+		return nil
+	})
+}
+
 // victimWithTasks picks a non-leader node that runs at least one task.
 func victimWithTasks(t *testing.T, c *testcluster.Cluster) int {
 	t.Helper()
@@ -142,15 +156,7 @@ func TestLostWorkWaitsForTheDelay(t *testing.T) {
 	lost := itemsOn(c, victim)
 	killed := time.Now()
 	c.Kill(victim)
-	testcluster.Eventually(t, 30*time.Second, func() error {
-		p := placement(c)
-		for _, item := range lost {
-			if _, ok := p[item]; !ok {
-				return fmt.Errorf("%s not running yet", item)
-			}
-		}
-		return nil
-	})
+	waitRunningSomewhere(t, c, lost)
 	took := time.Since(killed)
 	t.Logf("lost work ran elsewhere %s after the crash (delay %s)", took, delay)
 	if took < delay {
@@ -191,15 +197,7 @@ func TestZeroDelayReassignsOnceTheLeaseRunsOut(t *testing.T) {
 	lost := itemsOn(c, victim)
 	killed := time.Now()
 	c.Kill(victim)
-	testcluster.Eventually(t, 30*time.Second, func() error {
-		p := placement(c)
-		for _, item := range lost {
-			if _, ok := p[item]; !ok {
-				return fmt.Errorf("%s not running yet", item)
-			}
-		}
-		return nil
-	})
+	waitRunningSomewhere(t, c, lost)
 	t.Logf("crash -> running elsewhere: %s (session timeout %s + skew)", time.Since(killed), testcluster.TightTimings["session.timeout.ms"])
 	excl.check(t)
 }
@@ -231,15 +229,7 @@ func TestLeaderFailoverDuringDelay(t *testing.T) {
 	scheduled := c.Node(c.Leader()).FSM().State().Assignment().ScheduledAt
 	c.Kill(c.Leader())
 	c.WaitLeader()
-	testcluster.Eventually(t, 30*time.Second, func() error {
-		p := placement(c)
-		for _, item := range lost {
-			if _, ok := p[item]; !ok {
-				return fmt.Errorf("%s not running yet", item)
-			}
-		}
-		return nil
-	})
+	waitRunningSomewhere(t, c, lost)
 	placed := time.Now()
 	if placed.UnixMilli() < scheduled {
 		t.Fatalf("lost work placed before the scheduled time")

@@ -259,24 +259,21 @@ func TestSinkFailuresFailTheTask(t *testing.T) {
 	mustDo(t, 201, "POST", c.URL(0)+"/connectors", fmt.Sprintf(`{"name":"src","config":{"connector.class":"FileStreamSource","file":%q,"topic":"open-t"}}`, in))
 	waitState(t, c.URL(0), "src", "RUNNING", 1)
 	mustDo(t, 201, "POST", c.URL(1)+"/connectors", `{"name":"snk","config":{"connector.class":"io.connectd.test.FailingSinkConnector","topics":"open-t","task.fail.on.open":"true","fail.message":"cannot open"}}`)
-	testcluster.Eventually(t, 30*time.Second, func() error {
-		s, err := status(t, c.URL(2), "snk")
-		if err != nil {
-			return err
-		}
-		if len(s.Tasks) != 1 || s.Tasks[0].State != "FAILED" || !strings.Contains(s.Tasks[0].Trace, "opening partitions: cannot open") {
-			return fmt.Errorf("%+v", s)
-		}
-		return nil
-	})
+	waitTaskFailed(t, c.URL(2), "snk", "opening partitions: cannot open")
 	// A failing put fails the task the same way (the run used to wait for its flush loop).
 	mustDo(t, 201, "POST", c.URL(1)+"/connectors", `{"name":"put","config":{"connector.class":"io.connectd.test.FailingSinkConnector","topics":"open-t","fail.after.ms":"1","fail.message":"cannot put"}}`)
+	waitTaskFailed(t, c.URL(0), "put", "cannot put")
+}
+
+// waitTaskFailed waits until the connector's only task is FAILED with trace in its trace.
+func waitTaskFailed(t *testing.T, url, name, trace string) {
+	t.Helper()
 	testcluster.Eventually(t, 30*time.Second, func() error {
-		s, err := status(t, c.URL(0), "put")
+		s, err := status(t, url, name)
 		if err != nil {
 			return err
 		}
-		if len(s.Tasks) != 1 || s.Tasks[0].State != "FAILED" || !strings.Contains(s.Tasks[0].Trace, "cannot put") {
+		if len(s.Tasks) != 1 || s.Tasks[0].State != "FAILED" || !strings.Contains(s.Tasks[0].Trace, trace) {
 			return fmt.Errorf("%+v", s)
 		}
 		return nil

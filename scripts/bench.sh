@@ -114,7 +114,7 @@ wR50=$(metric WriteRaftApply p50-ms); wR99=$(metric WriteRaftApply p99-ms)
 rS=$(metric RESTReadStatus req/s); rB=$(metric RESTReadBare req/s)
 fo=$(metric LeaderFailover ms-to-write); foFloor=$(metric LeaderFailover ms-election-timeout)
 cr=$(metric CrashReassign ms-to-reassign); crFloor=$(metric CrashReassign ms-lease-floor)
-scConv=$(metric Scale s-to-converge); scTask=$(metric Scale KiB/task); scRSS=$(metric Scale MiB-RSS/node)
+scConv=$(metric Scale s-to-converge); scCreate=$(metric Scale s-to-create); scTask=$(metric Scale KiB/task); scRSS=$(metric Scale MiB-RSS/node)
 GB="go test ./agent -run '^\$' -bench"
 {
   echo "# Benchmarks"
@@ -133,7 +133,7 @@ GB="go test ./agent -run '^\$' -bench"
   echo "| Create -> 10 tasks RUNNING, ms p50 / p99 | $(fmt "$(pct 50 "${CREATE[@]}")") / $(fmt "$(pct 99 "${CREATE[@]}")") | — | — | \`scripts/bench.sh\` |"
   echo "| Crash -> reassigned (kill a node, delay 0, lease skew 500 ms), ms | $(fmt "$cr") | $(fmt "$crFloor") (lease + skew: the floor) | $(ratio "$cr" "$crFloor") | \`$GB CrashReassign\` |"
   echo "| Leader failover (kill the leader), ms until a write succeeds | $(fmt "$fo") | $(fmt "$foFloor") (Raft election timeout: the floor) | $(ratio "$fo" "$foFloor") | \`$GB LeaderFailover\` |"
-  echo "| Scale: $SCALE connectors x 10 tasks on 3 nodes | converged in $(fmt1 "$scConv") s; $(fmt1 "$scTask") KiB heap/task; $(fmt "$scRSS") MiB RSS/node | — | — | \`SCALE_CONNECTORS=$SCALE $GB Scale -benchtime 1x\` |"
+  echo "| Scale: $SCALE connectors x 10 tasks on 3 nodes, created one by one over REST | converged $(fmt1 "$(python3 -c "print($scConv-$scCreate)")") s after the last create ($(fmt1 "$scConv") s after the first); $(fmt1 "$scTask") KiB heap/task; $(fmt "$scRSS") MiB RSS/node | — | — | \`SCALE_CONNECTORS=$SCALE $GB Scale -benchtime 1x\` |"
   echo "| REST read: GET /connectors/{n}/status, req/s | $(fmt "$rS") | $(fmt "$rB") (bare net/http handler, same JSON) | $(ratio "$rS" "$rB") | \`$GB RESTRead\` |"
 } > "$OUT"
 cat "$OUT"
