@@ -55,7 +55,11 @@ func newTransport(bind, advertise string, logger hclog.Logger) (*raft.NetworkTra
 	if addr.IP == nil || addr.IP.IsUnspecified() {
 		return nil, fmt.Errorf("raft advertise address %q must name a reachable host (set raft.advertised.address)", advertise)
 	}
-	return raft.NewTCPTransportWithLogger(bind, addr, 3, 10*time.Second, logger)
+	// The I/O timeout bounds how long the leader stays stuck on a connection a partition killed;
+	// with the usual 10 s, a healed follower waited that long, plus raft's back-off, before it
+	// was sent the entries it missed, and could not renew its worker lease meanwhile. Snapshot
+	// transfers scale the deadline with their size.
+	return raft.NewTCPTransportWithLogger(bind, addr, 3, raftIOTimeout, logger)
 }
 
 // hclogAdapter routes hashicorp/raft's hclog output into slog, keeping one log stream per node.
@@ -98,3 +102,6 @@ func (w *slogWriter) Write(p []byte) (int, error) {
 }
 
 var _ io.Writer = (*slogWriter)(nil)
+
+// raftIOTimeout is the Raft transport's per-RPC I/O timeout.
+const raftIOTimeout = 2 * time.Second
