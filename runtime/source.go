@@ -132,6 +132,11 @@ func (r *sourceRun) run(ctx context.Context) error {
 			err = r.send(ctx, records)
 		}
 	}
+	if !r.ti.w.lease.valid(time.Now()) {
+		// Fenced: the leader may already have given the task to another worker, this one may be
+		// cut off from it, and any commit would be refused; stop at once instead.
+		return nil
+	}
 	// Stopping: wait (bounded) for outstanding acknowledgements, then commit what they allow.
 	timeout, cancel := context.WithTimeout(context.Background(), r.ti.w.cfg.OffsetFlushTimeout)
 	r.submitted.waitDrained(timeout.Done())
@@ -234,10 +239,15 @@ func (r *sourceRun) commitOffsets(ctx context.Context) {
 func (r *sourceRun) close() {
 	r.closeOnce.Do(func() {
 		r.ti.bounded("task stop", func() error { return r.task.Stop() })
-		if err := r.producer.Close(); err != nil && !errors.Is(err, sarama.ErrClosedClient) {
-			r.ti.logger.Debug("producer close", "err", err)
-		}
-		<-r.acksDone
+		// Bounded too: a producer cut off from Kafka, or whose connections a fenced worker
+		// closed, can wait for acknowledgements for ever, and the worker waits for this close.
+		r.ti.bounded("producer close", func() error {
+			if err := r.producer.Close(); err != nil && !errors.Is(err, sarama.ErrClosedClient) {
+				r.ti.logger.Debug("producer close", "err", err)
+			}
+			<-r.acksDone
+			return nil
+		})
 		if r.admin != nil {
 			_ = r.admin.Close()
 		}
