@@ -95,22 +95,25 @@ func New(t testing.TB, n int, opts ...Option) *Cluster {
 // AddNode starts one more node that joins the running cluster; it returns its index.
 func (c *Cluster) AddNode(opts ...Option) int {
 	c.t.Helper()
-	i := len(c.props)
 	ports := FreePorts(c.t, 3)
+	c.mu.Lock()
+	i := len(c.props)
+	first := c.props[0]
+	c.mu.Unlock()
 	props := map[string]string{}
-	for k, v := range c.props[0] {
+	for k, v := range first {
 		props[k] = v
 	}
 	props["node.id"] = fmt.Sprintf("node-%d", i+1)
-	props["data.dir"] = filepath.Join(filepath.Dir(c.props[0]["data.dir"]), fmt.Sprintf("node-%d", i+1))
+	props["data.dir"] = filepath.Join(filepath.Dir(first["data.dir"]), fmt.Sprintf("node-%d", i+1))
 	props["listeners"] = "http://127.0.0.1:" + strconv.Itoa(ports[0])
 	props["raft.listener"] = "127.0.0.1:" + strconv.Itoa(ports[1])
 	props["cluster.listener"] = "127.0.0.1:" + strconv.Itoa(ports[2])
 	for _, o := range opts {
 		o(props)
 	}
-	c.props = append(c.props, props)
 	c.mu.Lock()
+	c.props = append(c.props, props)
 	c.nodes = append(c.nodes, nil)
 	c.mu.Unlock()
 	c.Start(i)
@@ -120,7 +123,7 @@ func (c *Cluster) AddNode(opts ...Option) int {
 // Start starts (or restarts) node i with its data dir and ports.
 func (c *Cluster) Start(i int) {
 	c.t.Helper()
-	cfg, err := config.Parse(c.props[i], nil)
+	cfg, err := config.Parse(c.propsOf(i), nil)
 	if err != nil {
 		c.t.Fatalf("node %d config: %v", i, err)
 	}
@@ -194,7 +197,14 @@ func (c *Cluster) Size() int {
 
 // URL is node i's REST base URL.
 func (c *Cluster) URL(i int) string {
-	return c.props[i]["listeners"]
+	return c.propsOf(i)["listeners"]
+}
+
+// propsOf is node i's configuration; AddNode may grow the list while tests read it.
+func (c *Cluster) propsOf(i int) map[string]string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.props[i]
 }
 
 // Leader returns the index of the running node that is Raft leader, or -1.
