@@ -41,11 +41,8 @@ func mac(key, body []byte) []byte {
 }
 
 func (s *Server) internalApply(w http.ResponseWriter, r *http.Request) error {
-	body, err := io.ReadAll(r.Body)
+	body, err := s.readSigned(r)
 	if err != nil {
-		return asError(err)
-	}
-	if err := verify(r, s.backend.State().SessionKey(), body); err != nil {
 		return err
 	}
 	if len(body) == 0 {
@@ -57,6 +54,18 @@ func (s *Server) internalApply(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusOK, ApplyResponse{Result: res, Index: index})
 	return nil
+}
+
+// readSigned reads an internal request's body and checks its signature with the session key.
+func (s *Server) readSigned(r *http.Request) ([]byte, error) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return nil, asError(err)
+	}
+	if err := verify(r, s.backend.State().SessionKey(), body); err != nil {
+		return nil, err
+	}
+	return body, nil
 }
 
 // verify checks an internal request's signature with Kafka Connect's status codes and messages.
@@ -93,11 +102,8 @@ type HeartbeatResponse struct {
 }
 
 func (s *Server) internalHeartbeat(w http.ResponseWriter, r *http.Request) error {
-	body, err := io.ReadAll(r.Body)
+	body, err := s.readSigned(r)
 	if err != nil {
-		return asError(err)
-	}
-	if err := verify(r, s.backend.State().SessionKey(), body); err != nil {
 		return err
 	}
 	var hb HeartbeatRequest
@@ -135,11 +141,8 @@ func (s *Server) leave(w http.ResponseWriter, r *http.Request) error {
 // the task configs its connector generated. connectd's own workers commit them through the
 // internal apply path; this endpoint keeps Kafka's contract (signature checks and messages).
 func (s *Server) internalTaskConfigs(w http.ResponseWriter, r *http.Request) error {
-	body, err := io.ReadAll(r.Body)
+	body, err := s.readSigned(r)
 	if err != nil {
-		return asError(err)
-	}
-	if err := verify(r, s.backend.State().SessionKey(), body); err != nil {
 		return err
 	}
 	var tasks []map[string]string
@@ -161,11 +164,7 @@ func (s *Server) internalTaskConfigs(w http.ResponseWriter, r *http.Request) err
 // exactly-once source connector. connectd runs no exactly-once sources, and its leases already
 // fence every task, so there is nothing more to do once the request is checked.
 func (s *Server) internalFence(w http.ResponseWriter, r *http.Request) error {
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		return asError(err)
-	}
-	if err := verify(r, s.backend.State().SessionKey(), body); err != nil {
+	if _, err := s.readSigned(r); err != nil {
 		return err
 	}
 	c, err := s.lookup(r)
