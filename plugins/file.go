@@ -265,43 +265,30 @@ func (c *FileStreamSink) AlterOffsets(map[string]string, []connect.PartitionOffs
 }
 
 type fileSinkTask struct {
-	out    io.Writer
-	file   *os.File
-	writer *bufio.Writer
+	out *lineAppender
 }
 
 func (t *fileSinkTask) Start(_ connect.SinkTaskContext, config map[string]string) error {
-	name := config["file"]
-	if name == "" {
-		t.writer = bufio.NewWriter(os.Stdout)
-		return nil
-	}
-	f, err := os.OpenFile(name, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	out, err := openLineAppender(config["file"])
 	if err != nil {
-		return fmt.Errorf("Couldn't find or create file '%s' for FileStreamSinkTask: %w", name, err)
+		return fmt.Errorf("Couldn't find or create file '%s' for FileStreamSinkTask: %w", config["file"], err)
 	}
-	t.file, t.writer = f, bufio.NewWriter(f)
+	t.out = out
 	return nil
 }
 
 func (t *fileSinkTask) Put(records []*connect.SinkRecord) error {
 	for _, r := range records {
-		if _, err := t.writer.WriteString(valueString(r.Value) + "\n"); err != nil {
+		if err := t.out.add([]byte(valueString(r.Value))); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (t *fileSinkTask) Flush(map[connect.TopicPartition]int64) error { return t.writer.Flush() }
+func (t *fileSinkTask) Flush(map[connect.TopicPartition]int64) error { return t.out.flush(false) }
 
-func (t *fileSinkTask) Stop() error {
-	err := t.writer.Flush()
-	if t.file != nil {
-		err = errors.Join(err, t.file.Close())
-	}
-	return err
-}
+func (t *fileSinkTask) Stop() error { return t.out.close() }
 
 // valueString renders a value as Java's String.valueOf does for Connect data.
 func valueString(v any) string {

@@ -3,9 +3,11 @@ package plugins
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/connectd/connectd/connect"
@@ -100,6 +102,53 @@ func TestFileSinkAppends(t *testing.T) {
 	}
 	if err := (&fileSinkTask{}).Start(nil, map[string]string{"file": "/nonexistent/dir/f"}); err == nil || !strings.Contains(err.Error(), "Couldn't find or create file '/nonexistent/dir/f' for FileStreamSinkTask") {
 		t.Fatalf("start failure: %v", err)
+	}
+}
+
+// TestFileSinkTasksSharingAFileKeepLinesWhole: two tasks of one sink append to the same file at
+// once, and every line must come out whole (a split line was a lost record).
+func TestFileSinkTasksSharingAFileKeepLinesWhole(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "out.txt")
+	const perTask, batch = 20000, 50
+	var wg sync.WaitGroup
+	for w := 0; w < 2; w++ {
+		task := &fileSinkTask{}
+		if err := task.Start(nil, map[string]string{"file": path}); err != nil {
+			t.Fatal(err)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < perTask; i += batch {
+				recs := make([]*connect.SinkRecord, batch)
+				for j := range recs {
+					recs[j] = &connect.SinkRecord{Value: fmt.Sprintf("task-%d-record-%d", w, i+j)}
+				}
+				if err := task.Put(recs); err != nil {
+					t.Error(err)
+				}
+				if i%(10*batch) == 0 {
+					task.Flush(nil)
+				}
+			}
+			task.Stop()
+		}()
+	}
+	wg.Wait()
+	got, _ := os.ReadFile(path)
+	seen := map[string]bool{}
+	for _, line := range strings.Split(strings.TrimSuffix(string(got), "\n"), "\n") {
+		seen[line] = true
+	}
+	for w := 0; w < 2; w++ {
+		for i := 0; i < perTask; i++ {
+			if line := fmt.Sprintf("task-%d-record-%d", w, i); !seen[line] {
+				t.Fatalf("%s is not a whole line of the file", line)
+			}
+		}
+	}
+	if len(seen) != 2*perTask {
+		t.Fatalf("%d distinct lines, want %d", len(seen), 2*perTask)
 	}
 }
 

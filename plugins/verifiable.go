@@ -1,15 +1,12 @@
 package plugins
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
-	"os"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/connectd/connectd/connect"
@@ -165,28 +162,21 @@ func (c *VerifiableSink) Config() *connect.ConfigDef {
 		Define(connect.ConfigKey{Name: "file", Type: connect.TypeString, Required: true, Validator: connect.NonEmptyString, Importance: connect.High, Documentation: "File every received record is appended to, one JSON line each"})
 }
 
-// verifiableFiles serialises appends from several tasks to one file.
-var verifiableFiles sync.Mutex
-
 type verifiableSinkTask struct {
-	task   int
-	file   *os.File
-	writer *bufio.Writer
+	task int
+	out  *lineAppender
 }
 
 func (t *verifiableSinkTask) Start(ctx connect.SinkTaskContext, config map[string]string) error {
-	f, err := os.OpenFile(config["file"], os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	out, err := openLineAppender(config["file"])
 	if err != nil {
 		return fmt.Errorf("Couldn't find or create file '%s' for VerifiableSinkTask: %w", config["file"], err)
 	}
-	t.task, t.file, t.writer = ctx.TaskID(), f, bufio.NewWriter(f)
+	t.task, t.out = ctx.TaskID(), out
 	return nil
 }
 
 func (t *verifiableSinkTask) Put(records []*connect.SinkRecord) error {
-	// Tasks may share the file: hold the lock so that no line is split between writes.
-	verifiableFiles.Lock()
-	defer verifiableFiles.Unlock()
 	for _, r := range records {
 		var rec VerifiableRecord
 		if s, ok := r.Value.(string); ok {
@@ -195,7 +185,7 @@ func (t *verifiableSinkTask) Put(records []*connect.SinkRecord) error {
 		partition, offset, task := r.Partition, r.Offset, t.task
 		rec.Topic, rec.Partition, rec.Offset, rec.SinkTask = r.Topic, &partition, &offset, &task
 		line, _ := json.Marshal(rec)
-		if _, err := t.writer.Write(append(line, '\n')); err != nil {
+		if err := t.out.add(line); err != nil {
 			return err
 		}
 	}
@@ -204,15 +194,8 @@ func (t *verifiableSinkTask) Put(records []*connect.SinkRecord) error {
 
 // Flush writes and fsyncs what was delivered, so that offsets are committed only for records
 // that are on disk.
-func (t *verifiableSinkTask) Flush(map[connect.TopicPartition]int64) error {
-	verifiableFiles.Lock()
-	defer verifiableFiles.Unlock()
-	if err := t.writer.Flush(); err != nil {
-		return err
-	}
-	return t.file.Sync()
-}
+func (t *verifiableSinkTask) Flush(map[connect.TopicPartition]int64) error { return t.out.flush(true) }
 
 func (t *verifiableSinkTask) Stop() error {
-	return errors.Join(t.Flush(nil), t.file.Close())
+	return errors.Join(t.out.flush(true), t.out.close())
 }
