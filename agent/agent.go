@@ -54,8 +54,12 @@ type Agent struct {
 	cancel context.CancelFunc
 	// done closes once the node has stopped, for instance after a decommission.
 	done chan struct{}
-	wg   sync.WaitGroup
-	once sync.Once
+	// workerDone closes when the worker has stopped its instances and sent their last statuses.
+	workerDone chan struct{}
+	// raftClosing closes just before Raft shuts down: a write's local apply will never come.
+	raftClosing chan struct{}
+	wg          sync.WaitGroup
+	once        sync.Once
 }
 
 // Start brings a node up: REST first (so /health can say "starting"), then gossip and Raft.
@@ -64,7 +68,7 @@ func Start(cfg *config.Config, logger *slog.Logger, levels *logging.Levels) (*Ag
 	a := &Agent{cfg: cfg, logger: logger.With("node", cfg.NodeID), levels: levels, session: newSessionID(), health: newHealth(),
 		fsm: fsm.New(), registry: plugins.New(), client: &http.Client{Timeout: cfg.RESTRequestTimeout}}
 	a.ctx, a.cancel = context.WithCancel(context.Background())
-	a.done = make(chan struct{})
+	a.done, a.workerDone, a.raftClosing = make(chan struct{}), make(chan struct{}), make(chan struct{})
 	if err := a.start(); err != nil {
 		a.Shutdown()
 		return nil, err
@@ -122,7 +126,10 @@ func (a *Agent) start() error {
 		Node: a.cfg.NodeID, Session: a.session, FSM: a.fsm, Registry: a.registry,
 		Apply: a.Apply, Heartbeat: a.heartbeat, Logger: a.logger,
 	})
-	a.goFunc(func() { a.worker.Run(a.ctx) })
+	a.goFunc(func() {
+		defer close(a.workerDone)
+		a.worker.Run(a.ctx)
+	})
 	a.goFunc(a.applyClusterLogLevels)
 	// Not waited for on stop: a dial to an unreachable member cannot be interrupted.
 	go a.rejoinFailedMembers()
@@ -293,6 +300,13 @@ func (a *Agent) stop(graceful bool) {
 				_ = a.http.Close()
 			}
 		}
+		if graceful && a.worker != nil {
+			// Let the worker report its instances UNASSIGNED while Raft still commits.
+			select {
+			case <-a.workerDone:
+			case <-time.After(a.cfg.TaskShutdownTimeout + time.Second):
+			}
+		}
 		if graceful && a.raft != nil && a.raft.State() == raft.Leader {
 			// Hand leadership over so the survivors need not wait for an election timeout.
 			_ = a.raft.LeadershipTransfer().Error()
@@ -300,6 +314,7 @@ func (a *Agent) stop(graceful bool) {
 		if a.members != nil {
 			_ = a.members.Shutdown()
 		}
+		close(a.raftClosing)
 		if a.raft != nil {
 			_ = a.raft.Shutdown().Error()
 		}

@@ -133,6 +133,8 @@ func (a *Agent) waitApplied(ctx context.Context, index uint64) {
 		select {
 		case <-ctx.Done():
 			return
+		case <-a.raftClosing:
+			return
 		case <-advanced:
 		}
 	}
