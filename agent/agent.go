@@ -58,8 +58,10 @@ type Agent struct {
 	workerDone chan struct{}
 	// raftClosing closes just before Raft shuts down: a write's local apply will never come.
 	raftClosing chan struct{}
-	wg          sync.WaitGroup
-	once        sync.Once
+	// announce asks announceCommits to tell followers about a forwarded write's commit.
+	announce chan struct{}
+	wg       sync.WaitGroup
+	once     sync.Once
 }
 
 // Start brings a node up: REST first (so /health can say "starting"), then gossip and Raft.
@@ -69,6 +71,7 @@ func Start(cfg *config.Config, logger *slog.Logger, levels *logging.Levels) (*Ag
 		fsm: fsm.New(), registry: plugins.New(), client: &http.Client{Timeout: cfg.RESTRequestTimeout}}
 	a.ctx, a.cancel = context.WithCancel(context.Background())
 	a.done, a.workerDone, a.raftClosing = make(chan struct{}), make(chan struct{}), make(chan struct{})
+	a.announce = make(chan struct{}, 1)
 	if err := a.start(); err != nil {
 		a.Shutdown()
 		return nil, err
@@ -116,6 +119,7 @@ func (a *Agent) start() error {
 		Eager: a.cfg.ConnectProtocol == "eager",
 	})
 	a.goFunc(func() { a.coord.Run(a.ctx) })
+	a.goFunc(a.announceCommits)
 	a.worker = runtime.New(runtime.Config{
 		WorkerID: workerID(a.restURL), BootstrapServers: a.cfg.BootstrapServers,
 		OffsetFlushInterval: a.cfg.OffsetFlushInterval, OffsetFlushTimeout: a.cfg.OffsetFlushTimeout,

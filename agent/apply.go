@@ -98,7 +98,28 @@ func (a *Agent) ApplyLocal(ctx context.Context, data []byte) (fsm.Result, uint64
 	if errors.Is(err, errNotLeader) {
 		return res, index, api.ErrNoLeader
 	}
+	if err == nil {
+		select {
+		case a.announce <- struct{}{}:
+		default:
+		}
+	}
 	return res, index, err
+}
+
+// announceCommits tells followers promptly that forwarded writes committed. Raft carries the
+// commit index on the next append, which without further writes waits for the commit timeout;
+// the follower that forwarded a write waits for its own apply before it answers, so a barrier
+// entry (one at a time, however many writes) sends that append at once.
+func (a *Agent) announceCommits() {
+	for {
+		select {
+		case <-a.ctx.Done():
+			return
+		case <-a.announce:
+			_ = a.raft.Barrier(time.Second).Error()
+		}
+	}
 }
 
 func (a *Agent) applyLocal(ctx context.Context, data []byte) (fsm.Result, uint64, error) {
