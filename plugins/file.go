@@ -2,6 +2,7 @@ package plugins
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -173,31 +174,43 @@ func (t *fileSourceTask) Poll(ctx context.Context) ([]*connect.SourceRecord, err
 	}
 	var records []*connect.SourceRecord
 	for len(records) < t.batchSize {
-		b, err := t.reader.ReadByte()
-		if err != nil {
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			return records, err
-		}
-		if b == '\r' {
-			// As Kafka's task does, decide between "\r" and "\r\n" only once the next byte is
-			// there, so that the stored position never splits "\r\n".
-			next, err := t.reader.Peek(1)
-			if err != nil {
-				_ = t.reader.UnreadByte()
-				break
-			}
-			if next[0] == '\n' {
-				_, _ = t.reader.ReadByte()
-				t.position++
+		if t.reader.Buffered() == 0 {
+			if _, err := t.reader.Peek(1); err != nil {
+				if errors.Is(err, io.EOF) {
+					break
+				}
+				return records, err
 			}
 		}
-		t.position++
-		if b != '\n' && b != '\r' {
-			t.partial = append(t.partial, b)
+		// Take the line's content up to its terminator in one step.
+		buf, _ := t.reader.Peek(t.reader.Buffered())
+		end := bytes.IndexByte(buf, '\n')
+		if end < 0 {
+			end = len(buf)
+		}
+		if cr := bytes.IndexByte(buf[:end], '\r'); cr >= 0 {
+			end = cr
+		}
+		t.partial = append(t.partial, buf[:end]...)
+		t.position += int64(end)
+		_, _ = t.reader.Discard(end)
+		if end == len(buf) {
 			continue
 		}
+		terminator := 1
+		if buf[end] == '\r' {
+			// As Kafka's task does, decide between "\r" and "\r\n" only once the next byte is
+			// there, so that the stored position never splits "\r\n".
+			next, err := t.reader.Peek(2)
+			if err != nil {
+				break
+			}
+			if next[1] == '\n' {
+				terminator = 2
+			}
+		}
+		_, _ = t.reader.Discard(terminator)
+		t.position += int64(terminator)
 		records = append(records, t.record(string(t.partial)))
 		t.partial = t.partial[:0]
 	}

@@ -74,6 +74,31 @@ func TestFileSourceSplitsLinesAndTracksPositions(t *testing.T) {
 	}
 }
 
+// TestFileSourceCarriageReturnAtEndOfData: a "\r" that ends the data read so far is decided
+// only when the next byte arrives, so "\r\n" written in two steps is one terminator.
+func TestFileSourceCarriageReturnAtEndOfData(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "in.txt")
+	if err := os.WriteFile(path, []byte("x\r"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	task := &fileSourceTask{}
+	if err := task.Start(fakeTaskContext{}, map[string]string{"file": path, "topic": "t"}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if recs, err := task.Poll(ctx); err != nil || len(recs) != 0 {
+		t.Fatalf("a line ended by a lone trailing \\r was emitted early: %v %v", values(recs), err)
+	}
+	f, _ := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	f.WriteString("\ny\n")
+	f.Close()
+	recs, err := task.Poll(ctx)
+	if err != nil || strings.Join(values(recs), ",") != "x,y" || recs[0].SourceOffset["position"] != int64(3) || recs[1].SourceOffset["position"] != int64(5) {
+		t.Fatalf("after the \\n arrived: %v %v", values(recs), err)
+	}
+}
+
 func TestFileSourceWaitsForMissingFile(t *testing.T) {
 	task := &fileSourceTask{}
 	_ = task.Start(fakeTaskContext{}, map[string]string{"file": filepath.Join(t.TempDir(), "none"), "topic": "t"})

@@ -15,7 +15,7 @@ import (
 	"github.com/connectd/connectd/internal/testcluster"
 )
 
-func do(t *testing.T, method, url, body string) (int, string) {
+func do(t testing.TB, method, url, body string) (int, string) {
 	t.Helper()
 	var rd io.Reader
 	if body != "" {
@@ -34,7 +34,7 @@ func do(t *testing.T, method, url, body string) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
-func mustDo(t *testing.T, want int, method, url, body string) string {
+func mustDo(t testing.TB, want int, method, url, body string) string {
 	t.Helper()
 	code, resp := do(t, method, url, body)
 	if code != want {

@@ -1,0 +1,79 @@
+package runtime_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/connectd/connectd/internal/testcluster"
+)
+
+// BenchmarkFileSource runs the file -> topic row of scripts/bench.sh in one process, so that
+// the source path can be profiled: a FileStreamSource on BENCH_RECORDS 100-byte lines into the
+// embedded broker (or the one at BENCH_BROKER, so that it can run in its own process), until its
+// committed position covers the file.
+// Run: go test ./runtime -run '^$' -bench FileSource -benchtime 1x -cpuprofile cpu.out
+func BenchmarkFileSource(b *testing.B) {
+	records, _ := strconv.Atoi(os.Getenv("BENCH_RECORDS"))
+	if records <= 0 {
+		records = 200000
+	}
+	in := filepath.Join(b.TempDir(), "in.txt")
+	line := strings.Repeat("x", 99) + "\n"
+	writeLines := func() error {
+		f, err := os.Create(in)
+		if err != nil {
+			return err
+		}
+		chunk := []byte(strings.Repeat(line, 10000))
+		for n := 0; n < records; n += 10000 {
+			if _, err := f.Write(chunk[:min(10000, records-n)*len(line)]); err != nil {
+				return err
+			}
+		}
+		return f.Close()
+	}
+	if err := writeLines(); err != nil {
+		b.Fatal(err)
+	}
+	size := int64(records * len(line))
+	broker := os.Getenv("BENCH_BROKER")
+	if broker == "" {
+		broker = testcluster.StartBroker(b)
+	}
+	c := testcluster.New(b, 1, testcluster.With("bootstrap.servers", broker), testcluster.With("offset.flush.interval.ms", "100"))
+	var total time.Duration
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		name := fmt.Sprintf("src-%d-%d", i, time.Now().UnixNano())
+		mustDo(b, 201, "PUT", fmt.Sprintf("%s/connectors/%s/config", c.URL(0), name), fmt.Sprintf(`{"connector.class":"FileStreamSource","file":%q,"topic":%q,%s}`, in, name, stringConverters))
+		testcluster.Eventually(b, 5*time.Minute, func() error {
+			if pos := committedPosition(b, c.URL(0), name); pos < size {
+				return fmt.Errorf("position %d of %d", pos, size)
+			}
+			return nil
+		})
+		total += time.Since(start)
+	}
+	b.ReportMetric(float64(records*b.N)/total.Seconds(), "records/s")
+}
+
+func committedPosition(t testing.TB, url, name string) int64 {
+	_, body := do(t, "GET", url+"/connectors/"+name+"/offsets", "")
+	var out struct {
+		Offsets []struct {
+			Offset struct {
+				Position int64 `json:"position"`
+			} `json:"offset"`
+		} `json:"offsets"`
+	}
+	if json.Unmarshal([]byte(body), &out) != nil || len(out.Offsets) == 0 {
+		return 0
+	}
+	return out.Offsets[0].Offset.Position
+}
