@@ -169,3 +169,39 @@ func getStatus(t *testing.T, url string) int {
 	resp.Body.Close()
 	return resp.StatusCode
 }
+
+// TestLeasesHoldWhenTheLogEndsWithABarrier: entries that never reach the state machine (the
+// barrier that announces a forwarded write's commit, the leader's no-op) must not make a
+// heartbeat wait for an index that no command will reach: the lease lapsed, the worker stopped
+// and reported its instances, and each report ended with a barrier again.
+func TestLeasesHoldWhenTheLogEndsWithABarrier(t *testing.T) {
+	c := testcluster.New(t, 3)
+	leader := c.WaitLeader()
+	// A source on a missing file runs and then writes nothing: a settled cluster stays quiet.
+	body := `{"connector.class":"FileStreamSource","file":"/nonexistent/in.txt","topic":"t","tasks.max":"1"}`
+	req, _ := http.NewRequest(http.MethodPut, c.URL((leader+1)%3)+"/connectors/quiet/config", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	r := c.Node(leader).Raft()
+	var settled uint64
+	testcluster.Eventually(t, 10*time.Second, func() error {
+		last := r.LastIndex()
+		time.Sleep(time.Second)
+		if settled = r.LastIndex(); settled != last {
+			return fmt.Errorf("the log still grows: %d -> %d", last, settled)
+		}
+		return nil
+	})
+	if err := r.Barrier(time.Second).Error(); err != nil {
+		t.Fatal(err)
+	}
+	// Three lease lengths: a stalled heartbeat would have stopped and reported instances by then.
+	time.Sleep(4500 * time.Millisecond)
+	if grown := r.LastIndex() - settled; grown != 1 {
+		t.Fatalf("%d entries after the barrier, want only the barrier: a lease lapsed", grown)
+	}
+}

@@ -70,14 +70,17 @@ func (c *Coordinator) poke() {
 	}
 }
 
-// Heartbeat renews the lease of a worker session. It reports false when this node is not the
-// leader, in which case the worker must not count the lease as renewed.
+// Heartbeat renews the lease of a worker session and answers the index of the last command the
+// leader's state machine applied, which the worker applies before it counts the renewal. Raft's
+// own applied index would not do: it also counts no-op, barrier and configuration entries, which
+// never reach a state machine, so a worker could wait for them until the next command. It
+// reports false when this node is not the leader; the worker must not count the lease then.
 func (c *Coordinator) Heartbeat(node, session string) (uint64, bool) {
 	if c.deps.Raft.State() != raft.Leader {
 		return 0, false
 	}
 	c.leases.renew(node, session, time.Now())
-	return c.deps.Raft.AppliedIndex(), true
+	return c.deps.FSM.AppliedIndex(), true
 }
 
 // Run follows leadership changes until ctx ends: on gaining leadership it starts the leader loop,
