@@ -60,8 +60,10 @@ type Agent struct {
 	raftClosing chan struct{}
 	// announce asks announceCommits to tell followers about a forwarded write's commit.
 	announce chan struct{}
-	wg       sync.WaitGroup
-	once     sync.Once
+	// reads holds REST reads back until they include the writes this node answered.
+	reads readFloor
+	wg    sync.WaitGroup
+	once  sync.Once
 }
 
 // Start brings a node up: REST first (so /health can say "starting"), then gossip and Raft.
@@ -128,7 +130,7 @@ func (a *Agent) start() error {
 		TopicCreation: a.cfg.TopicCreationEnable, WorkerProps: a.cfg.Raw,
 	}, runtime.Deps{
 		Node: a.cfg.NodeID, Session: a.session, FSM: a.fsm, Registry: a.registry,
-		Apply: a.Apply, Heartbeat: a.heartbeat, Logger: a.logger,
+		Apply: a.applyAndWait, Heartbeat: a.heartbeat, Logger: a.logger,
 	})
 	a.goFunc(func() {
 		defer close(a.workerDone)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/raft"
@@ -24,16 +25,46 @@ const leaderWait = 1500 * time.Millisecond
 // and the write must then go to the leader the others elect instead.
 const forwardAttempt = 750 * time.Millisecond
 
-// State implements api.Backend: the node's applied state.
-func (a *Agent) State() *fsm.State { return a.fsm.State() }
+// State implements api.Backend: the node's applied state, once it holds every write this node
+// has answered (see Apply); a node that cannot catch up within leaderWait of such a write answers
+// what it has.
+func (a *Agent) State() *fsm.State {
+	if index, until := a.reads.get(); a.fsm.AppliedIndex() < index {
+		ctx, cancel := context.WithDeadline(context.Background(), until)
+		a.waitApplied(ctx, index)
+		cancel()
+	}
+	return a.fsm.State()
+}
 
 // Apply implements api.Backend: it commits cmd through the Raft leader, forwarding it when this
-// node is a follower, and returns once this node has applied it too, so a read that follows a
-// write on the same node sees it.
+// node is a follower, and answers as soon as the leader has. The follower's own apply follows
+// within a replication round trip; reads on this node wait for it (State), so a read after a
+// write here still sees the write, and the write itself does not pay for that wait.
 func (a *Agent) Apply(ctx context.Context, cmd fsm.Command) (fsm.Result, error) {
+	res, index, err := a.commit(ctx, cmd)
+	if err == nil {
+		a.reads.raise(index, time.Now().Add(leaderWait))
+	}
+	return res, err
+}
+
+// applyAndWait commits cmd and returns once this node has applied it: the worker reads the
+// state machine directly right after its writes.
+func (a *Agent) applyAndWait(ctx context.Context, cmd fsm.Command) (fsm.Result, error) {
+	res, index, err := a.commit(ctx, cmd)
+	if err == nil {
+		a.waitApplied(ctx, index)
+	}
+	return res, err
+}
+
+// commit commits cmd through the Raft leader and returns the leader's result and log index,
+// retrying while there is no leader for at most leaderWait.
+func (a *Agent) commit(ctx context.Context, cmd fsm.Command) (fsm.Result, uint64, error) {
 	data, err := fsm.Encode(cmd)
 	if err != nil {
-		return fsm.Result{}, err
+		return fsm.Result{}, 0, err
 	}
 	deadline := time.Now().Add(leaderWait)
 	for {
@@ -41,20 +72,39 @@ func (a *Agent) Apply(ctx context.Context, cmd fsm.Command) (fsm.Result, error) 
 		if errors.Is(err, errNotLeader) && time.Now().Before(deadline) {
 			select {
 			case <-ctx.Done():
-				return fsm.Result{}, timedOut("waiting for a Raft leader")
+				return fsm.Result{}, 0, timedOut("waiting for a Raft leader")
 			case <-time.After(25 * time.Millisecond):
 				continue
 			}
 		}
 		if errors.Is(err, errNotLeader) {
-			return fsm.Result{}, api.ErrNoLeader
+			return fsm.Result{}, 0, api.ErrNoLeader
 		}
-		if err != nil {
-			return fsm.Result{}, err
-		}
-		a.waitApplied(ctx, index)
-		return res, nil
+		return res, index, err
 	}
+}
+
+// readFloor is the log index that reads on this node wait for: the highest write it answered,
+// until a deadline after which a node that fell behind answers what it has.
+type readFloor struct {
+	mu    sync.Mutex
+	index uint64
+	until time.Time
+}
+
+func (f *readFloor) raise(index uint64, until time.Time) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.index = max(f.index, index)
+	if until.After(f.until) {
+		f.until = until
+	}
+}
+
+func (f *readFloor) get() (uint64, time.Time) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.index, f.until
 }
 
 // errNotLeader means no node known to this one can commit right now; callers may retry.

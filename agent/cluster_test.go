@@ -205,3 +205,33 @@ func TestLeasesHoldWhenTheLogEndsWithABarrier(t *testing.T) {
 		t.Fatalf("%d entries after the barrier, want only the barrier: a lease lapsed", grown)
 	}
 }
+
+// TestFollowerReadsItsOwnWrites: a write sent to a follower answers once the leader has
+// committed it, and a read that follows on the same follower still sees it.
+func TestFollowerReadsItsOwnWrites(t *testing.T) {
+	c := testcluster.New(t, 3)
+	follower := c.URL((c.WaitLeader() + 1) % 3)
+	for i := 0; i < 50; i++ {
+		file := fmt.Sprintf("/tmp/in-%d.txt", i)
+		body := fmt.Sprintf(`{"connector.class":"FileStreamSource","file":%q,"topic":"t"}`, file)
+		req, _ := http.NewRequest(http.MethodPut, follower+"/connectors/rw/config", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 && resp.StatusCode != 201 {
+			t.Fatalf("write %d: status %d", i, resp.StatusCode)
+		}
+		resp, err = http.Get(follower + "/connectors/rw/config")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(got), fmt.Sprintf(`"file":%q`, file)) {
+			t.Fatalf("read after write %d on the follower: %s", i, got)
+		}
+	}
+}
