@@ -159,8 +159,8 @@ func (a *Agent) ApplyLocal(ctx context.Context, data []byte) (fsm.Result, uint64
 
 // announceCommits tells followers promptly that forwarded writes committed. Raft carries the
 // commit index on the next append, which without further writes waits for the commit timeout;
-// the follower that forwarded a write waits for its own apply before it answers, so a barrier
-// entry (one at a time, however many writes) sends that append at once.
+// the follower that forwarded a write waits for its own apply (a worker's write, or the next REST
+// read there), so a barrier entry (one at a time, however many writes) sends that append at once.
 func (a *Agent) announceCommits() {
 	for {
 		select {
