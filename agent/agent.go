@@ -58,8 +58,6 @@ type Agent struct {
 	workerDone chan struct{}
 	// raftClosing closes just before Raft shuts down: a write's local apply will never come.
 	raftClosing chan struct{}
-	// announce asks announceCommits to tell followers about a forwarded write's commit.
-	announce chan struct{}
 	// reads holds REST reads back until they include the writes this node answered.
 	reads readFloor
 	wg    sync.WaitGroup
@@ -73,7 +71,6 @@ func Start(cfg *config.Config, logger *slog.Logger, levels *logging.Levels) (*Ag
 		fsm: fsm.New(), registry: plugins.New(), client: &http.Client{Timeout: cfg.RESTRequestTimeout}}
 	a.ctx, a.cancel = context.WithCancel(context.Background())
 	a.done, a.workerDone, a.raftClosing = make(chan struct{}), make(chan struct{}), make(chan struct{})
-	a.announce = make(chan struct{}, 1)
 	if err := a.start(); err != nil {
 		a.Shutdown()
 		return nil, err
@@ -121,7 +118,6 @@ func (a *Agent) start() error {
 		Eager: a.cfg.ConnectProtocol == "eager",
 	})
 	a.goFunc(func() { a.coord.Run(a.ctx) })
-	a.goFunc(a.announceCommits)
 	a.worker = runtime.New(runtime.Config{
 		WorkerID: workerID(a.restURL), BootstrapServers: a.cfg.BootstrapServers,
 		OffsetFlushInterval: a.cfg.OffsetFlushInterval, OffsetFlushTimeout: a.cfg.OffsetFlushTimeout,

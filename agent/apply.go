@@ -38,9 +38,10 @@ func (a *Agent) State() *fsm.State {
 }
 
 // Apply implements api.Backend: it commits cmd through the Raft leader, forwarding it when this
-// node is a follower, and answers as soon as the leader has. The follower's own apply follows
-// within a replication round trip; reads on this node wait for it (State), so a read after a
-// write here still sees the write, and the write itself does not pay for that wait.
+// node is a follower, and answers as soon as the leader has. The follower learns of the commit
+// with the leader's next append (at most raft.commit.timeout.ms later); reads on this node wait
+// for it (State), so a read after a write here still sees the write, and the write itself does
+// not pay for that wait.
 func (a *Agent) Apply(ctx context.Context, cmd fsm.Command) (fsm.Result, error) {
 	res, index, err := a.commit(ctx, cmd)
 	if err == nil {
@@ -148,28 +149,7 @@ func (a *Agent) ApplyLocal(ctx context.Context, data []byte) (fsm.Result, uint64
 	if errors.Is(err, errNotLeader) {
 		return res, index, api.ErrNoLeader
 	}
-	if err == nil {
-		select {
-		case a.announce <- struct{}{}:
-		default:
-		}
-	}
 	return res, index, err
-}
-
-// announceCommits tells followers promptly that forwarded writes committed. Raft carries the
-// commit index on the next append, which without further writes waits for the commit timeout;
-// the follower that forwarded a write waits for its own apply (a worker's write, or the next REST
-// read there), so a barrier entry (one at a time, however many writes) sends that append at once.
-func (a *Agent) announceCommits() {
-	for {
-		select {
-		case <-a.ctx.Done():
-			return
-		case <-a.announce:
-			_ = a.raft.Barrier(time.Second).Error()
-		}
-	}
 }
 
 func (a *Agent) applyLocal(ctx context.Context, data []byte) (fsm.Result, uint64, error) {

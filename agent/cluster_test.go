@@ -170,10 +170,9 @@ func getStatus(t *testing.T, url string) int {
 	return resp.StatusCode
 }
 
-// TestLeasesHoldWhenTheLogEndsWithABarrier: entries that never reach the state machine (the
-// barrier that announces a forwarded write's commit, the leader's no-op) must not make a
-// heartbeat wait for an index that no command will reach: the lease lapsed, the worker stopped
-// and reported its instances, and each report ended with a barrier again.
+// TestLeasesHoldWhenTheLogEndsWithABarrier: entries that never reach the state machine (a
+// barrier, the new leader's no-op, a configuration change) must not make a heartbeat wait for an
+// index that no command will reach: the lease lapsed, and the worker stopped its instances.
 func TestLeasesHoldWhenTheLogEndsWithABarrier(t *testing.T) {
 	c := testcluster.New(t, 3)
 	leader := c.WaitLeader()
