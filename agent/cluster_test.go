@@ -176,15 +176,26 @@ func getStatus(t *testing.T, url string) int {
 func TestLeasesHoldWhenTheLogEndsWithABarrier(t *testing.T) {
 	c := testcluster.New(t, 3)
 	leader := c.WaitLeader()
-	// A source on a missing file runs and then writes nothing: a settled cluster stays quiet.
-	body := `{"connector.class":"FileStreamSource","file":"/nonexistent/in.txt","topic":"t","tasks.max":"1"}`
-	req, _ := http.NewRequest(http.MethodPut, c.URL((leader+1)%3)+"/connectors/quiet/config", strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
+	// Sources on a missing file run and then write nothing: a settled cluster stays quiet. Three
+	// of them put instances on both followers, whose heartbeats are the ones that wait.
+	for i := 0; i < 3; i++ {
+		body := `{"connector.class":"FileStreamSource","file":"/nonexistent/in.txt","topic":"t","tasks.max":"1"}`
+		req, _ := http.NewRequest(http.MethodPut, fmt.Sprintf("%s/connectors/quiet-%d/config", c.URL((leader+1)%3), i), strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
 	}
-	resp.Body.Close()
+	testcluster.Eventually(t, 10*time.Second, func() error {
+		for i := 0; i < c.Size(); i++ {
+			if len(c.Node(i).Running()) == 0 {
+				return fmt.Errorf("node %d runs nothing yet", i)
+			}
+		}
+		return nil
+	})
 	r := c.Node(leader).Raft()
 	var settled uint64
 	testcluster.Eventually(t, 10*time.Second, func() error {
