@@ -25,7 +25,7 @@ func BenchmarkFileSource(b *testing.B) {
 	}
 	in := filepath.Join(b.TempDir(), "in.txt")
 	line := strings.Repeat("x", 99) + "\n"
-	writeLines := func() error {
+	writeInput := func() error {
 		f, err := os.Create(in)
 		if err != nil {
 			return err
@@ -38,7 +38,7 @@ func BenchmarkFileSource(b *testing.B) {
 		}
 		return f.Close()
 	}
-	if err := writeLines(); err != nil {
+	if err := writeInput(); err != nil {
 		b.Fatal(err)
 	}
 	size := int64(records * len(line))
