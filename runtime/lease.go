@@ -6,6 +6,9 @@ import (
 	"time"
 )
 
+// leaseRetry is how soon a failed lease renewal is tried again.
+const leaseRetry = 100 * time.Millisecond
+
 // lease is this worker's permission from the current leader to run work. It is timed on the
 // worker's monotonic clock from when the renewal was sent, so a slow answer cannot stretch it.
 type lease struct {
@@ -60,24 +63,29 @@ func (l *lease) signal() {
 }
 
 // renewLease heartbeats the leader every interval until ctx ends. Each granted heartbeat extends
-// the lease to (send time + ttl); the worker loop stops everything once it lapses.
+// the lease to (send time + ttl); the worker loop stops everything once it lapses. A refused or
+// failed renewal is retried after leaseRetry, not a whole interval later: a new cluster, or one
+// that has just elected a leader, should not wait a heartbeat interval before it runs anything.
 func (w *Worker) renewLease(ctx context.Context) {
-	ticker := time.NewTicker(w.cfg.HeartbeatInterval)
-	defer ticker.Stop()
+	timer := time.NewTimer(0)
+	defer timer.Stop()
 	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-timer.C:
+		}
 		sentAt := time.Now()
 		hbCtx, cancel := context.WithTimeout(ctx, w.cfg.HeartbeatInterval)
 		err := w.deps.Heartbeat(hbCtx)
 		cancel()
+		next := w.cfg.HeartbeatInterval
 		if err == nil {
 			w.lease.extend(sentAt, w.cfg.SessionTimeout)
 		} else if ctx.Err() == nil {
 			w.logger.Debug("lease renewal failed", "err", err)
+			next = min(next, leaseRetry)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-ticker.C:
-		}
+		timer.Reset(next)
 	}
 }

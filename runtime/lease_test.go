@@ -2,6 +2,9 @@ package runtime
 
 import (
 	"context"
+	"errors"
+	"log/slog"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -30,5 +33,35 @@ func TestLeaseAwaitHoldsWorkWhileLapsed(t *testing.T) {
 	l.extend(time.Now(), time.Minute)
 	if !<-released {
 		t.Fatal("a renewed lease must release the task")
+	}
+}
+
+func TestFailedRenewalIsRetriedWithoutWaitingAnInterval(t *testing.T) {
+	var calls atomic.Int32
+	w := &Worker{
+		cfg:    Config{HeartbeatInterval: time.Minute, SessionTimeout: 2 * time.Minute},
+		logger: slog.New(slog.DiscardHandler),
+		lease:  newLease(),
+		deps: Deps{Heartbeat: func(context.Context) error {
+			if calls.Add(1) <= 2 {
+				return errors.New("no known leader")
+			}
+			return nil
+		}},
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go w.renewLease(ctx)
+
+	deadline := time.Now().Add(2 * time.Second)
+	for !w.lease.valid(time.Now()) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no lease 2 s after start with a 1 min heartbeat interval (%d renewals tried): a failed renewal waited for the next interval", calls.Load())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if n := calls.Load(); n != 3 {
+		t.Fatalf("%d renewals, want 3: once granted, the next renewal waits for the interval", n)
 	}
 }
