@@ -2,10 +2,11 @@
 # Measures connectd's data plane and control plane against references in the same run, on the
 # same machine, and writes BENCHMARKS.md.
 # Usage: scripts/bench.sh [--lines N] [--runs R] [--scale CONNECTORS] [--out FILE]
+# The default input is the issue's 1 GiB file: 10,737,418 lines of 100 bytes.
 # Needs kcat (apt-get install kcat), curl and python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-LINES=1000000 RUNS=3 SCALE=1000 OUT=BENCHMARKS.md
+LINES=10737418 RUNS=3 SCALE=1000 OUT=BENCHMARKS.md
 while [ $# -gt 0 ]; do
   case "$1" in
     --lines) LINES=$2; shift 2 ;;
@@ -87,6 +88,7 @@ for r in $(seq "$RUNS"); do
   until [ -f "$WORK/sink-$r.txt" ] && [ "$(stat -c %s "$WORK/sink-$r.txt")" -ge "$SIZE" ]; do sleep 0.05; done
   t1=$(now); SINK+=($(python3 -c "print($LINES/($t1-$t0))"))
   curl -sf -X DELETE "$URL/connectors/src-$r" >/dev/null; curl -sf -X DELETE "$URL/connectors/sink-$r" >/dev/null
+  rm -f "$WORK/kcat-out-$r.txt" "$WORK/sink-$r.txt"
 done
 
 # Create -> every one of 10 tasks RUNNING, polled every 2 ms from one client process (a curl and a
@@ -118,7 +120,8 @@ PY
 # Go benchmarks for the client ceiling and the control-plane rows; each runs RUNS times.
 GOBENCH="$WORK/gobench.txt"
 gobench() { go test "$1" -run '^$' -bench "$2" -benchtime "$3" -count "$RUNS" -timeout 60m | tee -a "$GOBENCH" | grep '^Benchmark' || true; }
-BENCH_BROKER=$BROKER BENCH_RECORDS=$LINES gobench ./runtime ProducerCeiling 1x
+# A rate: 2 M records measure it as well as the whole file would, and hold less broker memory.
+BENCH_BROKER=$BROKER BENCH_RECORDS=$((LINES < 2000000 ? LINES : 2000000)) gobench ./runtime ProducerCeiling 1x
 gobench ./agent 'WriteREST|WriteRaft' $((LINES < 100000 ? 200 : 2000))x
 gobench ./agent 'RESTRead' $((LINES < 100000 ? 2000 : 20000))x
 gobench ./agent 'LeaderFailover|CrashReassign' 1x
