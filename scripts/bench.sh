@@ -57,8 +57,15 @@ with open(sys.argv[1], "w") as f:
 PY
 SIZE=$(stat -c %s "$WORK/in.txt")
 
-"$WORK/connectd" broker --listen "$BROKER" >"$WORK/broker.log" 2>&1 & PIDS+=($!)
-sleep 1
+# fresh_broker restarts the embedded broker, empty: it holds every record in memory (about six
+# times the data), so each 1 GiB topic gets a broker of its own. connectd reconnects by itself.
+BROKER_PID=
+fresh_broker() {
+  if [ -n "$BROKER_PID" ]; then kill "$BROKER_PID"; wait "$BROKER_PID" 2>/dev/null || true; fi
+  "$WORK/connectd" broker --listen "$BROKER" >>"$WORK/broker.log" 2>&1 & BROKER_PID=$!; PIDS+=($!)
+  until kcat -b $BROKER -L -m 1 >/dev/null 2>&1; do sleep 0.1; done
+}
+fresh_broker
 "$WORK/connectd" dev --nodes 3 --broker none --rest-port $REST --data-dir "$WORK/dev" \
   --set bootstrap.servers=$BROKER --set offset.flush.interval.ms=500 --set log.level=WARN >"$WORK/dev.log" 2>&1 & PIDS+=($!)
 for _ in $(seq 100); do curl -sf localhost:$REST/health >/dev/null && break; sleep 0.2; done
@@ -68,10 +75,12 @@ CONV='"key.converter":"org.apache.kafka.connect.storage.StringConverter","value.
 declare -a SRC KCATP SINK KCATC CREATE
 for r in $(seq "$RUNS"); do
   # kcat -P: the reference producer.
+  fresh_broker
   t0=$(now); kcat -b $BROKER -P -t kcat-$r -l "$WORK/in.txt"; t1=$(now)
   KCATP+=($(python3 -c "print($LINES/($t1-$t0))"))
 
   # FileStreamSource: until its committed position covers the whole file.
+  fresh_broker
   t0=$(now)
   put "$URL/connectors/src-$r/config" -d "{\"connector.class\":\"FileStreamSource\",\"file\":\"$WORK/in.txt\",\"topic\":\"src-$r\",$CONV}" >/dev/null
   wait_position "src-$r" "$SIZE"
@@ -120,6 +129,7 @@ PY
 # Go benchmarks for the client ceiling and the control-plane rows; each runs RUNS times.
 GOBENCH="$WORK/gobench.txt"
 gobench() { go test "$1" -run '^$' -bench "$2" -benchtime "$3" -count "$RUNS" -timeout 60m | tee -a "$GOBENCH" | grep '^Benchmark' || true; }
+fresh_broker
 # A rate: 2 M records measure it as well as the whole file would, and hold less broker memory.
 BENCH_BROKER=$BROKER BENCH_RECORDS=$((LINES < 2000000 ? LINES : 2000000)) gobench ./runtime ProducerCeiling 1x
 gobench ./agent 'WriteREST|WriteRaft' $((LINES < 100000 ? 200 : 2000))x
