@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -19,17 +18,10 @@ import (
 // (or the one at BENCH_BROKER), then a FileStreamSink drains them until its file holds them all.
 // Run: go test ./runtime -run '^$' -bench FileSink -benchtime 1x -cpuprofile cpu.out
 func BenchmarkFileSink(b *testing.B) {
-	records, _ := strconv.Atoi(os.Getenv("BENCH_RECORDS"))
-	if records <= 0 {
-		records = 200000
-	}
-	broker := os.Getenv("BENCH_BROKER")
-	if broker == "" {
-		broker = testcluster.StartBroker(b)
-	}
+	records, broker := benchSettings(b)
 	topic := fmt.Sprintf("sink-bench-%d", time.Now().UnixNano())
 	produce(b, broker, topic, records)
-	c := testcluster.New(b, 1, testcluster.With("bootstrap.servers", broker), testcluster.With("offset.flush.interval.ms", "100"))
+	c := benchCluster(b, broker)
 	size := int64(records * 100)
 	var total time.Duration
 	for i := 0; i < b.N; i++ {

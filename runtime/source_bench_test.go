@@ -19,10 +19,7 @@ import (
 // committed position covers the file.
 // Run: go test ./runtime -run '^$' -bench FileSource -benchtime 1x -cpuprofile cpu.out
 func BenchmarkFileSource(b *testing.B) {
-	records, _ := strconv.Atoi(os.Getenv("BENCH_RECORDS"))
-	if records <= 0 {
-		records = 200000
-	}
+	records, broker := benchSettings(b)
 	in := filepath.Join(b.TempDir(), "in.txt")
 	line := strings.Repeat("x", 99) + "\n"
 	writeInput := func() error {
@@ -42,11 +39,7 @@ func BenchmarkFileSource(b *testing.B) {
 		b.Fatal(err)
 	}
 	size := int64(records * len(line))
-	broker := os.Getenv("BENCH_BROKER")
-	if broker == "" {
-		broker = testcluster.StartBroker(b)
-	}
-	c := testcluster.New(b, 1, testcluster.With("bootstrap.servers", broker), testcluster.With("offset.flush.interval.ms", "100"))
+	c := benchCluster(b, broker)
 	var total time.Duration
 	for i := 0; i < b.N; i++ {
 		start := time.Now()
@@ -61,6 +54,24 @@ func BenchmarkFileSource(b *testing.B) {
 		total += time.Since(start)
 	}
 	b.ReportMetric(float64(records*b.N)/total.Seconds(), "records/s")
+}
+
+// benchSettings reads the data-plane benchmarks' settings: BENCH_RECORDS (default 200,000) and
+// BENCH_BROKER, the broker to use; without it an embedded one starts in this process.
+func benchSettings(b *testing.B) (records int, broker string) {
+	records, _ = strconv.Atoi(os.Getenv("BENCH_RECORDS"))
+	if records <= 0 {
+		records = 200000
+	}
+	if broker = os.Getenv("BENCH_BROKER"); broker == "" {
+		broker = testcluster.StartBroker(b)
+	}
+	return records, broker
+}
+
+// benchCluster is a one-node cluster on broker that commits offsets often, as the bench script's does.
+func benchCluster(b *testing.B, broker string) *testcluster.Cluster {
+	return testcluster.New(b, 1, testcluster.With("bootstrap.servers", broker), testcluster.With("offset.flush.interval.ms", "100"))
 }
 
 func committedPosition(t testing.TB, url, name string) int64 {

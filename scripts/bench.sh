@@ -63,7 +63,8 @@ BROKER_PID=
 fresh_broker() {
   if [ -n "$BROKER_PID" ]; then kill "$BROKER_PID"; wait "$BROKER_PID" 2>/dev/null || true; fi
   "$WORK/connectd" broker --listen "$BROKER" >>"$WORK/broker.log" 2>&1 & BROKER_PID=$!; PIDS+=($!)
-  until kcat -b $BROKER -L -m 1 >/dev/null 2>&1; do sleep 0.1; done
+  for _ in $(seq 100); do kcat -b $BROKER -L -m 1 >/dev/null 2>&1 && return; sleep 0.1; done
+  echo "bench: the embedded broker did not start; see $WORK/broker.log" >&2; exit 1
 }
 fresh_broker
 "$WORK/connectd" dev --nodes 3 --broker none --rest-port $REST --data-dir "$WORK/dev" \
