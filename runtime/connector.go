@@ -35,8 +35,15 @@ func startConnector(w *Worker, c *fsm.Connector, logger *slog.Logger) instance {
 	ci := &connectorInstance{w: w, name: c.Name, logger: logger, updates: make(chan *fsm.Connector, 1),
 		reconf: make(chan struct{}, 1), ctx: ctx, cancel: cancel, done: make(chan struct{})}
 	ci.updates <- c
+	w.status.claim(ci.key(), ci)
 	go ci.run()
 	return ci
+}
+
+func (ci *connectorInstance) key() itemKey { return itemKey{ci.name, fsm.ConnectorTask} }
+
+func (ci *connectorInstance) report(state, trace string) {
+	ci.w.status.report(ci, ci.key(), state, trace)
 }
 
 func (ci *connectorInstance) update(c *fsm.Connector) {
@@ -67,7 +74,7 @@ func (ci *connectorInstance) RequestTaskReconfiguration() {
 
 // RaiseError implements connect.ConnectorContext: the connector fails.
 func (ci *connectorInstance) RaiseError(err error) {
-	ci.w.status.report(ci.name, fsm.ConnectorTask, fsm.StateFailed, trace(err))
+	ci.report(fsm.StateFailed, trace(err))
 	ci.once.Do(ci.cancel)
 }
 
@@ -81,6 +88,7 @@ type running struct {
 
 func (ci *connectorInstance) run() {
 	defer close(ci.done)
+	defer ci.w.status.release(ci.key(), ci)
 	var cur *running
 	defer func() { ci.shutdown(cur, true) }()
 	var spec *fsm.Connector
@@ -101,7 +109,7 @@ func (ci *connectorInstance) run() {
 			cur = nil
 		}
 		if spec.Target == fsm.TargetStopped {
-			ci.w.status.report(ci.name, fsm.ConnectorTask, fsm.StateStopped, "")
+			ci.report(fsm.StateStopped, "")
 			continue
 		}
 		if cur == nil {
@@ -111,9 +119,9 @@ func (ci *connectorInstance) run() {
 			continue
 		}
 		if spec.Target == fsm.TargetPaused {
-			ci.w.status.report(ci.name, fsm.ConnectorTask, fsm.StatePaused, "")
+			ci.report(fsm.StatePaused, "")
 		} else {
-			ci.w.status.report(ci.name, fsm.ConnectorTask, fsm.StateRunning, "")
+			ci.report(fsm.StateRunning, "")
 		}
 		ci.generateTasks(cur, spec)
 	}
@@ -128,7 +136,7 @@ func (ci *connectorInstance) startPlugin(spec *fsm.Connector) *running {
 	}
 	if err != nil {
 		ci.logger.Warn("connector failed to start", "err", err)
-		ci.w.status.report(ci.name, fsm.ConnectorTask, fsm.StateFailed, trace(err))
+		ci.report(fsm.StateFailed, trace(err))
 		r.failed = true
 	}
 	return r
@@ -143,7 +151,7 @@ func (ci *connectorInstance) shutdown(r *running, final bool) {
 	}
 	r.plugin = nil
 	if final && ci.w.deps.FSM.State().Connector(ci.name) != nil {
-		ci.w.status.report(ci.name, fsm.ConnectorTask, fsm.StateUnassigned, "")
+		ci.report(fsm.StateUnassigned, "")
 	}
 }
 
@@ -184,7 +192,7 @@ func (ci *connectorInstance) generateTasks(r *running, spec *fsm.Connector) {
 
 func (ci *connectorInstance) fail(r *running, err error) {
 	ci.logger.Warn("connector failed", "err", err)
-	ci.w.status.report(ci.name, fsm.ConnectorTask, fsm.StateFailed, trace(err))
+	ci.report(fsm.StateFailed, trace(err))
 	r.failed = true
 }
 

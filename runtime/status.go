@@ -15,18 +15,42 @@ type statusReporter struct {
 	w       *Worker
 	mu      sync.Mutex
 	pending map[itemKey]fsm.Status
-	wake    chan struct{}
+	// owners is the instance that speaks for each item. An instance abandoned after the
+	// shutdown timeout still reports UNASSIGNED when it finally ends; by then the worker may run
+	// a successor for the same item, whose RUNNING that report must not overwrite.
+	owners map[itemKey]instance
+	wake   chan struct{}
 }
 
 func newStatusReporter(w *Worker) *statusReporter {
-	return &statusReporter{w: w, pending: map[itemKey]fsm.Status{}, wake: make(chan struct{}, 1)}
+	return &statusReporter{w: w, pending: map[itemKey]fsm.Status{}, owners: map[itemKey]instance{}, wake: make(chan struct{}, 1)}
 }
 
-// report queues a status record for an instance of this worker.
-func (r *statusReporter) report(connector string, task int, state, trace string) {
-	st := fsm.Status{Connector: connector, Task: task, State: state, Trace: trace, WorkerID: r.w.cfg.WorkerID}
+// claim makes owner the instance that reports for k, from before it can report anything.
+func (r *statusReporter) claim(k itemKey, owner instance) {
 	r.mu.Lock()
-	r.pending[itemKey{connector, task}] = st
+	r.owners[k] = owner
+	r.mu.Unlock()
+}
+
+// release ends owner's claim on k once it reports nothing more, unless a successor claimed k.
+func (r *statusReporter) release(k itemKey, owner instance) {
+	r.mu.Lock()
+	if r.owners[k] == owner {
+		delete(r.owners, k)
+	}
+	r.mu.Unlock()
+}
+
+// report queues a status record for k from owner; a replaced instance's reports are dropped.
+func (r *statusReporter) report(owner instance, k itemKey, state, trace string) {
+	st := fsm.Status{Connector: k.connector, Task: k.task, State: state, Trace: trace, WorkerID: r.w.cfg.WorkerID}
+	r.mu.Lock()
+	if r.owners[k] != owner {
+		r.mu.Unlock()
+		return
+	}
+	r.pending[k] = st
 	r.mu.Unlock()
 	select {
 	case r.wake <- struct{}{}:

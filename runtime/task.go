@@ -43,6 +43,7 @@ func startTask(w *Worker, task int, c *fsm.Connector, logger *slog.Logger) insta
 	ti := &taskInstance{w: w, id: fsm.TaskID{Connector: c.Name, Task: task}, logger: logger,
 		updates: make(chan *fsm.Connector, 1), ctx: ctx, cancel: cancel, done: make(chan struct{})}
 	ti.updates <- c
+	w.status.claim(ti.key(), ti)
 	go ti.loop()
 	return ti
 }
@@ -64,14 +65,17 @@ func (ti *taskInstance) stop(timeout time.Duration) {
 	}
 }
 
+func (ti *taskInstance) key() itemKey { return itemKey{ti.id.Connector, ti.id.Task} }
+
 func (ti *taskInstance) report(state, trace string) {
-	ti.w.status.report(ti.id.Connector, ti.id.Task, state, trace)
+	ti.w.status.report(ti, ti.key(), state, trace)
 }
 
 // loop starts the task with its committed config and restarts it when that config changes or a
 // restart is requested; pause and resume reach the running task without a restart.
 func (ti *taskInstance) loop() {
 	defer close(ti.done)
+	defer ti.w.status.release(ti.key(), ti)
 	var (
 		cur          *activeRun
 		config       map[string]string
