@@ -40,6 +40,7 @@ type SinkRecord struct {
 // Converter turns connector data into bytes for Kafka and back.
 type Converter interface {
 	Configure(config map[string]string, isKey bool) error
+	// FromConnectData's result is only read, never modified, so it may share the value's memory.
 	FromConnectData(topic string, schema *Schema, value any) ([]byte, error)
 	ToConnectData(topic string, data []byte) (*Schema, any, error)
 }

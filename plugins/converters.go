@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unsafe"
 
 	"github.com/connectd/connectd/connect"
 )
@@ -34,7 +35,10 @@ func (StringConverter) FromConnectData(_ string, _ *connect.Schema, value any) (
 	if value == nil {
 		return nil, nil
 	}
-	return []byte(valueString(value)), nil
+	s := valueString(value)
+	// The string's own bytes, not a copy (a tenth of a source task's time went to copying
+	// them): the runtime only reads what a converter returns.
+	return unsafe.Slice(unsafe.StringData(s), len(s)), nil
 }
 
 // ToConnectData implements connect.Converter.
