@@ -55,7 +55,8 @@ type SourceTask interface {
 	Start(ctx SourceTaskContext, config map[string]string) error
 	// Poll returns the next records; it may return none, and must return when ctx ends.
 	Poll(ctx context.Context) ([]*SourceRecord, error)
-	// Commit is called after the offsets of acknowledged records were committed.
+	// Commit is called after the offsets of acknowledged records were committed; as in Kafka
+	// Connect it runs on another goroutine than Poll.
 	Commit() error
 	Stop() error
 }

@@ -22,21 +22,10 @@ func baseConfig(clientID string) *sarama.Config {
 	return conf
 }
 
-// producerConfig is an idempotent, acks=all producer that reports every ack and error, so that
-// only acknowledged records advance source offsets.
+// producerConfig is the source tasks' shared connections to Kafka; batchProducer does the
+// producing itself, idempotent and acks=all.
 func producerConfig(clientID string) *sarama.Config {
 	conf := baseConfig(clientID)
-	conf.Producer.Idempotent = true
-	conf.Producer.RequiredAcks = sarama.WaitForAll
-	conf.Producer.Return.Successes = true
-	conf.Producer.Return.Errors = true
-	conf.Producer.Retry.Max = 10
-	conf.Producer.Retry.Backoff = 100 * time.Millisecond
-	// Idempotence allows one request in flight per broker, so each request should carry much.
-	conf.Producer.Flush.Frequency = 5 * time.Millisecond
-	conf.Producer.Flush.Bytes = 1 << 20
-	conf.Producer.Partitioner = newExplicitOrHash
-	conf.Net.MaxOpenRequests = 1
 	// Sarama has no other hook for its dialer than the proxy one.
 	conf.Net.Proxy.Enable = true
 	conf.Net.Proxy.Dialer = resettingDialer{net.Dialer{Timeout: conf.Net.DialTimeout, KeepAlive: conf.Net.KeepAlive}}

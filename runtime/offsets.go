@@ -5,6 +5,7 @@ import (
 	"sort"
 	"sync"
 
+	"github.com/connectd/connectd/connect"
 	"github.com/connectd/connectd/fsm"
 )
 
@@ -40,55 +41,66 @@ func newSubmittedRecords() *submittedRecords {
 	return s
 }
 
-// submit records that a record with this source partition and offset was handed to the producer.
-func (s *submittedRecords) submit(partition, offset map[string]any) *submitted {
+// submit records that records were handed to the producer, in order, and returns the entries
+// that acknowledge them, allocated together.
+func (s *submittedRecords) submit(records []*connect.SourceRecord) []submitted {
+	entries := make([]submitted, len(records))
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.inFlight++
-	if partition == nil {
-		return &submitted{}
-	}
-	q := s.last
-	if q == nil || reflect.ValueOf(q.partition).UnsafePointer() != reflect.ValueOf(partition).UnsafePointer() {
-		key := fsm.PartitionKey(partition)
-		q = s.partitions[key]
-		if q == nil {
-			q = &partitionQueue{partition: partition}
-			s.partitions[key] = q
+	s.inFlight += len(records)
+	for i, rec := range records {
+		if rec.SourcePartition == nil {
+			continue
 		}
-		s.last = q
+		q := s.queue(rec.SourcePartition)
+		entries[i] = submitted{queue: q, offset: rec.SourceOffset}
+		q.queue = append(q.queue, &entries[i])
 	}
-	rec := &submitted{queue: q, offset: offset}
-	q.queue = append(q.queue, rec)
-	return rec
+	return entries
 }
 
-// ack marks a record acknowledged by Kafka and advances its partition's committable offset.
-func (s *submittedRecords) ack(rec *submitted) {
+func (s *submittedRecords) queue(partition map[string]any) *partitionQueue {
+	if q := s.last; q != nil && reflect.ValueOf(q.partition).UnsafePointer() == reflect.ValueOf(partition).UnsafePointer() {
+		return q
+	}
+	key := fsm.PartitionKey(partition)
+	q := s.partitions[key]
+	if q == nil {
+		q = &partitionQueue{partition: partition}
+		s.partitions[key] = q
+	}
+	s.last = q
+	return q
+}
+
+// ack marks records acknowledged by Kafka and advances their partitions' committable offsets.
+func (s *submittedRecords) ack(recs ...*submitted) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.inFlight--
+	s.inFlight -= len(recs)
 	if s.inFlight == 0 {
 		s.drained.Broadcast()
 	}
-	if rec.queue == nil {
-		return
-	}
-	rec.acked = true
-	q := rec.queue
-	for len(q.queue) > 0 && q.queue[0].acked {
-		q.committable = q.queue[0].offset
-		q.dirty = true
-		q.queue = q.queue[1:]
+	for _, rec := range recs {
+		if rec.queue == nil {
+			continue
+		}
+		rec.acked = true
+		q := rec.queue
+		for len(q.queue) > 0 && q.queue[0].acked {
+			q.committable = q.queue[0].offset
+			q.dirty = true
+			q.queue = q.queue[1:]
+		}
 	}
 }
 
-// fail forgets a record Kafka refused: it stays unacknowledged, so no later offset of its
-// partition is committed and the record is produced again after a restart.
-func (s *submittedRecords) fail() {
+// fail forgets n records Kafka refused or that were never sent: they stay unacknowledged, so
+// no later offset of their partitions is committed and they are produced again after a restart.
+func (s *submittedRecords) fail(n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.inFlight--
+	s.inFlight -= n
 	if s.inFlight == 0 {
 		s.drained.Broadcast()
 	}

@@ -4,15 +4,15 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/connectd/connectd/connect"
 	"github.com/connectd/connectd/fsm"
 )
 
 func TestOnlyAcknowledgedPrefixIsCommittable(t *testing.T) {
 	s := newSubmittedRecords()
 	p := map[string]any{"file": "a"}
-	r1 := s.submit(p, map[string]any{"pos": 1})
-	r2 := s.submit(p, map[string]any{"pos": 2})
-	r3 := s.submit(p, map[string]any{"pos": 3})
+	recs := s.submit(sourceRecords(p, 1, 2, 3))
+	r1, r2, r3 := &recs[0], &recs[1], &recs[2]
 	s.ack(r2)
 	if got := s.committable(); len(got) != 0 {
 		t.Fatalf("offset committed past an unacknowledged record: %v", got)
@@ -34,13 +34,20 @@ func TestOnlyAcknowledgedPrefixIsCommittable(t *testing.T) {
 func TestFailedRecordBlocksLaterOffsets(t *testing.T) {
 	s := newSubmittedRecords()
 	p := map[string]any{"file": "a"}
-	s.submit(p, map[string]any{"pos": 1})
-	r2 := s.submit(p, map[string]any{"pos": 2})
-	s.fail()
-	s.ack(r2)
+	recs := s.submit(sourceRecords(p, 1, 2))
+	s.fail(1)
+	s.ack(&recs[1])
 	if got := s.committable(); len(got) != 0 {
 		t.Fatalf("an offset after a failed record became committable: %v", got)
 	}
 	done := make(chan struct{})
 	s.waitDrained(done)
+}
+
+func sourceRecords(partition map[string]any, positions ...int) []*connect.SourceRecord {
+	var out []*connect.SourceRecord
+	for _, pos := range positions {
+		out = append(out, &connect.SourceRecord{SourcePartition: partition, SourceOffset: map[string]any{"pos": pos}})
+	}
+	return out
 }

@@ -2,9 +2,7 @@ package runtime
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -24,7 +22,7 @@ type sourceRun struct {
 	task     connect.SourceTask
 	config   map[string]string
 	conv     converters
-	producer sarama.AsyncProducer
+	producer *batchProducer
 	admin    sarama.ClusterAdmin
 
 	submitted *submittedRecords
@@ -33,7 +31,6 @@ type sourceRun struct {
 	resume    chan struct{}
 	sendErr   chan error
 	closeOnce sync.Once
-	acksDone  chan struct{}
 }
 
 func newSourceRun(ti *taskInstance, task connect.SourceTask, config map[string]string, conv converters) (taskRun, error) {
@@ -41,20 +38,26 @@ func newSourceRun(ti *taskInstance, task connect.SourceTask, config map[string]s
 	if err != nil {
 		return nil, fmt.Errorf("create producer: %w", err)
 	}
-	producer, err := sarama.NewAsyncProducerFromClient(client)
-	if err != nil {
+	r := &sourceRun{ti: ti, task: task, config: config, conv: conv, submitted: newSubmittedRecords(),
+		topics: map[string]bool{}, resume: make(chan struct{}, 1), sendErr: make(chan error, 1)}
+	if r.producer, err = newBatchProducer(client, ti.logger, r.submitted, r.producerFailed); err != nil {
 		return nil, fmt.Errorf("create producer: %w", err)
 	}
-	r := &sourceRun{ti: ti, task: task, config: config, conv: conv, producer: producer, submitted: newSubmittedRecords(),
-		topics: map[string]bool{}, resume: make(chan struct{}, 1), sendErr: make(chan error, 1), acksDone: make(chan struct{})}
 	if ti.w.cfg.TopicCreation && hasTopicCreation(config) {
 		if r.admin, err = sarama.NewClusterAdmin(ti.w.cfg.BootstrapServers, baseConfig(fmt.Sprintf("connector-adminclient-%s", ti.id))); err != nil {
-			producer.Close()
+			r.producer.close()
 			return nil, fmt.Errorf("create admin client: %w", err)
 		}
 	}
-	go r.collectAcks()
 	return r, nil
+}
+
+// producerFailed fails the task when Kafka refuses a record for good.
+func (r *sourceRun) producerFailed(err error) {
+	select {
+	case r.sendErr <- fmt.Errorf("Unrecoverable exception from producer send callback: %w", err):
+	default:
+	}
 }
 
 func hasTopicCreation(config map[string]string) bool {
@@ -76,53 +79,23 @@ func (r *sourceRun) setPaused(paused bool) {
 	}
 }
 
-// collectAcks advances offsets as Kafka acknowledges records; a refused record fails the task.
-func (r *sourceRun) collectAcks() {
-	defer close(r.acksDone)
-	successes, errs := r.producer.Successes(), r.producer.Errors()
-	for successes != nil || errs != nil {
-		select {
-		case msg, ok := <-successes:
-			if !ok {
-				successes = nil
-				continue
-			}
-			r.submitted.ack(msg.Metadata.(*submitted))
-		case perr, ok := <-errs:
-			if !ok {
-				errs = nil
-				continue
-			}
-			r.submitted.fail()
-			select {
-			case r.sendErr <- fmt.Errorf("Unrecoverable exception from producer send callback: %w", perr.Err):
-			default:
-			}
-		}
-	}
-}
-
 func (r *sourceRun) run(ctx context.Context) error {
 	if err := r.task.Start(taskContext{r.ti}, r.config); err != nil {
 		return err
 	}
-	flush := time.NewTicker(r.ti.w.cfg.OffsetFlushInterval)
-	defer flush.Stop()
+	stopCommits := r.commitEvery(ctx, r.ti.w.cfg.OffsetFlushInterval)
 	var err error
 	for ctx.Err() == nil && err == nil {
 		select {
 		case err = <-r.sendErr:
 			continue
-		case <-flush.C:
-			r.commitOffsets(ctx)
 		default:
 		}
 		if r.paused.Load() {
 			select {
 			case <-ctx.Done():
 			case <-r.resume:
-			case <-flush.C:
-				r.commitOffsets(ctx)
+			case err = <-r.sendErr:
 			}
 			continue
 		}
@@ -132,6 +105,7 @@ func (r *sourceRun) run(ctx context.Context) error {
 			err = r.send(ctx, records)
 		}
 	}
+	stopCommits()
 	if !r.ti.w.lease.valid(time.Now()) {
 		// Fenced: the leader may already have given the task to another worker, this one may be
 		// cut off from it, and any commit would be refused; stop at once instead.
@@ -150,52 +124,76 @@ func (r *sourceRun) run(ctx context.Context) error {
 	return err
 }
 
-func (r *sourceRun) send(ctx context.Context, records []*connect.SourceRecord) error {
-	for _, rec := range records {
-		msg, err := r.message(rec)
-		if err != nil {
-			return err
+// commitEvery commits offsets every interval from a goroutine of its own, as Kafka Connect's
+// offset committer does, so that a Poll that waits for data does not hold back the commit of
+// records already acknowledged. The returned func stops it and waits for a commit under way.
+func (r *sourceRun) commitEvery(ctx context.Context, interval time.Duration) (stop func()) {
+	done, stopped := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(stopped)
+		tick := time.NewTicker(interval)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				r.commitOffsets(ctx)
+			}
 		}
-		if err := r.track(ctx, rec.Topic); err != nil {
-			return err
-		}
-		msg.Metadata = r.submitted.submit(rec.SourcePartition, rec.SourceOffset)
-		select {
-		case r.producer.Input() <- msg:
-		case <-ctx.Done():
-			r.submitted.fail()
-			return nil
-		}
+	}()
+	return func() {
+		close(done)
+		<-stopped
 	}
-	return nil
 }
 
-func (r *sourceRun) message(rec *connect.SourceRecord) (*sarama.ProducerMessage, error) {
+func (r *sourceRun) send(ctx context.Context, records []*connect.SourceRecord) error {
+	now := time.Now()
+	msgs := make([]message, 0, len(records))
+	var err error
+	for _, rec := range records {
+		var msg message
+		if msg, err = r.message(rec, now); err == nil {
+			err = r.track(ctx, rec.Topic)
+		}
+		if err != nil {
+			break
+		}
+		msgs = append(msgs, msg)
+	}
+	acks := r.submitted.submit(records[:len(msgs)])
+	sent, sendErr := r.producer.send(ctx, msgs, acks)
+	if sendErr != nil {
+		r.submitted.fail(len(msgs) - sent)
+		if ctx.Err() != nil {
+			return nil
+		}
+		return sendErr
+	}
+	return err
+}
+
+func (r *sourceRun) message(rec *connect.SourceRecord, now time.Time) (message, error) {
 	key, err := r.conv.key.FromConnectData(rec.Topic, rec.KeySchema, rec.Key)
 	if err != nil {
-		return nil, fmt.Errorf("Failed to convert key of record for topic %s: %w", rec.Topic, err)
+		return message{}, fmt.Errorf("Failed to convert key of record for topic %s: %w", rec.Topic, err)
 	}
 	value, err := r.conv.value.FromConnectData(rec.Topic, rec.ValueSchema, rec.Value)
 	if err != nil {
-		return nil, fmt.Errorf("Failed to convert value of record for topic %s: %w", rec.Topic, err)
+		return message{}, fmt.Errorf("Failed to convert value of record for topic %s: %w", rec.Topic, err)
 	}
-	msg := &sarama.ProducerMessage{Topic: rec.Topic}
-	if key != nil {
-		msg.Key = sarama.ByteEncoder(key)
-	}
-	if value != nil {
-		msg.Value = sarama.ByteEncoder(value)
-	}
+	msg := message{topic: rec.Topic, partition: anyPartition, key: key, value: value, timestamp: now}
 	if rec.Partition != nil {
-		msg.Partition = *rec.Partition
-	} else {
-		msg.Partition = anyPartition
+		msg.partition = *rec.Partition
 	}
 	if rec.Timestamp != nil {
-		msg.Timestamp = *rec.Timestamp
+		msg.timestamp = *rec.Timestamp
 	}
 	for _, h := range rec.Headers {
-		msg.Headers = append(msg.Headers, sarama.RecordHeader{Key: []byte(h.Key), Value: []byte(fmt.Sprint(h.Value))})
+		msg.headers = append(msg.headers, &sarama.RecordHeader{Key: []byte(h.Key), Value: []byte(fmt.Sprint(h.Value))})
 	}
 	return msg, nil
 }
@@ -240,12 +238,10 @@ func (r *sourceRun) close() {
 	r.closeOnce.Do(func() {
 		r.ti.bounded("task stop", func() error { return r.task.Stop() })
 		// Bounded too: a producer cut off from Kafka, or whose connections a fenced worker
-		// closed, can wait for acknowledgements for ever, and the worker waits for this close.
+		// closed, can wait for a response for as long as the network timeouts allow, and the
+		// worker waits for this close.
 		r.ti.bounded("producer close", func() error {
-			if err := r.producer.Close(); err != nil && !errors.Is(err, sarama.ErrClosedClient) {
-				r.ti.logger.Debug("producer close", "err", err)
-			}
-			<-r.acksDone
+			r.producer.close()
 			return nil
 		})
 		if r.admin != nil {
@@ -254,24 +250,5 @@ func (r *sourceRun) close() {
 	})
 }
 
-// anyPartition marks a message whose partition the partitioner chooses.
+// anyPartition marks a message whose partition the producer chooses.
 const anyPartition = -1
-
-// explicitOrHash honours a source record's partition and hashes the key otherwise.
-type explicitOrHash struct{ hash sarama.Partitioner }
-
-func newExplicitOrHash(topic string) sarama.Partitioner {
-	return explicitOrHash{hash: sarama.NewHashPartitioner(topic)}
-}
-
-func (p explicitOrHash) Partition(msg *sarama.ProducerMessage, n int32) (int32, error) {
-	if msg.Partition >= 0 {
-		if msg.Partition >= n {
-			return 0, fmt.Errorf("partition %s of topic %s does not exist", strconv.Itoa(int(msg.Partition)), msg.Topic)
-		}
-		return msg.Partition, nil
-	}
-	return p.hash.Partition(msg, n)
-}
-
-func (p explicitOrHash) RequiresConsistency() bool { return true }

@@ -1,0 +1,295 @@
+package runtime
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/IBM/sarama"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/connectd/connectd/connect"
+)
+
+// producerHarness is a batchProducer on a three-broker cluster whose requests a test can
+// intercept, with the submitted records it acknowledges.
+type producerHarness struct {
+	cluster  *kfake.Cluster
+	client   sarama.Client
+	producer *batchProducer
+	records  *submittedRecords
+	failed   chan error
+	sent     int
+}
+
+const testTopic = "t"
+
+func newProducerHarness(t *testing.T, partitions int32) *producerHarness {
+	t.Helper()
+	cluster, err := kfake.NewCluster(kfake.NumBrokers(3), kfake.SeedTopics(partitions, testTopic))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cluster.Close)
+	conf := producerConfig("producer-test")
+	conf.Net.ReadTimeout = 500 * time.Millisecond
+	client, err := sarama.NewClient(cluster.ListenAddrs(), conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = client.Close() })
+	h := &producerHarness{cluster: cluster, client: client, records: newSubmittedRecords(), failed: make(chan error, 1)}
+	h.producer, err = newBatchProducer(client, slog.New(slog.DiscardHandler), h.records, func(err error) { h.failed <- err })
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(h.producer.close)
+	return h
+}
+
+var testSourcePartition = map[string]any{"source": "test"}
+
+// send produces the next n records, values "0", "1", ..., each keyed by key(i) when key is set.
+func (h *producerHarness) send(n int, key func(i int) []byte) error {
+	records := make([]*connect.SourceRecord, n)
+	msgs := make([]message, n)
+	for i := range records {
+		seq := h.sent + i
+		records[i] = &connect.SourceRecord{SourcePartition: testSourcePartition, SourceOffset: map[string]any{"seq": seq}}
+		msgs[i] = message{topic: testTopic, partition: anyPartition, value: []byte(strconv.Itoa(seq)), timestamp: time.Now()}
+		if key != nil {
+			msgs[i].key = key(seq)
+		}
+	}
+	h.sent += n
+	acks := h.records.submit(records)
+	taken, err := h.producer.send(context.Background(), msgs, acks)
+	if err != nil {
+		h.records.fail(n - taken)
+	}
+	return err
+}
+
+// drained waits until every record sent is acknowledged or failed, and returns the offset of
+// the last record whose predecessors are all acknowledged.
+func (h *producerHarness) drained(t *testing.T) any {
+	t.Helper()
+	done := make(chan struct{})
+	timer := time.AfterFunc(30*time.Second, func() { close(done) })
+	defer timer.Stop()
+	h.records.waitDrained(done)
+	select {
+	case <-done:
+		t.Fatal("records still unacknowledged after 30 s")
+	default:
+	}
+	entries := h.records.committable()
+	if len(entries) != 1 {
+		return nil
+	}
+	return entries[0].Offset["seq"]
+}
+
+// topicRecords reads every record of the topic: values by partition, in log order, and keys.
+func (h *producerHarness) topicRecords(t *testing.T, partitions int32) (values map[int32][]int, keys map[int]string) {
+	t.Helper()
+	consumer, err := sarama.NewConsumer(h.cluster.ListenAddrs(), baseConfig("producer-test-reader"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer consumer.Close()
+	values, keys = map[int32][]int{}, map[int]string{}
+	for p := int32(0); p < partitions; p++ {
+		end, err := h.client.GetOffset(testTopic, p, sarama.OffsetNewest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if end == 0 {
+			continue
+		}
+		pc, err := consumer.ConsumePartition(testTopic, p, sarama.OffsetOldest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for msg := range pc.Messages() {
+			v, _ := strconv.Atoi(string(msg.Value))
+			values[p] = append(values[p], v)
+			keys[v] = string(msg.Key)
+			if msg.Offset == end-1 {
+				break
+			}
+		}
+		pc.Close()
+	}
+	return values, keys
+}
+
+// checkExactlyOnce fails unless the topic holds each of n records once, each partition in
+// the order they were sent.
+func checkExactlyOnce(t *testing.T, values map[int32][]int, n int) {
+	t.Helper()
+	seen := map[int]bool{}
+	for p, vs := range values {
+		for i, v := range vs {
+			if seen[v] {
+				t.Fatalf("record %d is in the topic twice", v)
+			}
+			seen[v] = true
+			if i > 0 && v < vs[i-1] {
+				t.Fatalf("partition %d holds record %d after %d", p, v, vs[i-1])
+			}
+		}
+	}
+	if len(seen) != n {
+		t.Fatalf("the topic holds %d distinct records, %d were sent", len(seen), n)
+	}
+}
+
+func TestProducerPartitionsKeysAsKafkaAndKeepsOrder(t *testing.T) {
+	const partitions, n = 3, 5000
+	h := newProducerHarness(t, partitions)
+	key := func(i int) []byte { return []byte("key-" + strconv.Itoa(i%97)) }
+	if err := h.send(n, key); err != nil {
+		t.Fatal(err)
+	}
+	if last := h.drained(t); last != n-1 {
+		t.Fatalf("committable offset %v after every record was acknowledged, want %d", last, n-1)
+	}
+	values, keys := h.topicRecords(t, partitions)
+	checkExactlyOnce(t, values, n)
+	// franz-go's default partitioner is Kafka's: murmur2 of the key.
+	reference := kgo.StickyKeyPartitioner(nil).ForTopic(testTopic)
+	for p, vs := range values {
+		for _, v := range vs {
+			if want := int32(reference.Partition(&kgo.Record{Key: []byte(keys[v])}, partitions)); want != p {
+				t.Fatalf("key %q is in partition %d; Kafka's partitioner puts it in %d", keys[v], p, want)
+			}
+		}
+	}
+}
+
+func TestProducerFollowsMovingLeadersWithoutLossOrDuplicates(t *testing.T) {
+	const partitions = 3
+	h := newProducerHarness(t, partitions)
+	n := 0
+	for round := 0; round < 6; round++ {
+		if err := h.send(2000, nil); err != nil {
+			t.Fatal(err)
+		}
+		n += 2000
+		for p := int32(0); p < partitions; p++ {
+			leader := h.cluster.LeaderFor(testTopic, p)
+			if err := h.cluster.MoveTopicPartition(testTopic, p, (leader+1)%3); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if last := h.drained(t); last != n-1 {
+		t.Fatalf("committable offset %v, want %d", last, n-1)
+	}
+	values, _ := h.topicRecords(t, partitions)
+	checkExactlyOnce(t, values, n)
+}
+
+// A batch whose response is lost is sent again with the same sequence numbers, and the
+// broker keeps only one copy: the first request is held until the retry was acknowledged.
+func TestProducerRetryOfALostResponseIsNotDuplicated(t *testing.T) {
+	h := newProducerHarness(t, 1)
+	release := make(chan struct{})
+	held := make(chan struct{})
+	var first atomic.Bool
+	h.cluster.ControlKey(int16(kmsg.Produce), func(kmsg.Request) (kmsg.Response, error, bool) {
+		if first.Swap(true) {
+			// The retry, which kfake hands to the same control function while the first sleeps.
+			h.cluster.DropControl()
+			return nil, nil, false
+		}
+		close(held)
+		h.cluster.SleepControl(func() { <-release })
+		return nil, nil, false
+	})
+	if err := h.send(100, nil); err != nil {
+		t.Fatal(err)
+	}
+	<-held
+	if last := h.drained(t); last != 99 {
+		t.Fatalf("committable offset %v, want 99", last)
+	}
+	close(release)
+	// The held request is handled now; a later batch shows that it has been.
+	if err := h.send(1, nil); err != nil {
+		t.Fatal(err)
+	}
+	h.drained(t)
+	values, _ := h.topicRecords(t, 1)
+	checkExactlyOnce(t, values, 101)
+}
+
+func TestProducerFailsOnAnErrorKafkaDoesNotRetry(t *testing.T) {
+	h := newProducerHarness(t, 1)
+	h.cluster.ControlKey(int16(kmsg.Produce), func(req kmsg.Request) (kmsg.Response, error, bool) {
+		resp := req.(*kmsg.ProduceRequest).ResponseKind().(*kmsg.ProduceResponse)
+		for _, rt := range req.(*kmsg.ProduceRequest).Topics {
+			topic := kmsg.NewProduceResponseTopic()
+			topic.Topic = rt.Topic
+			for _, rp := range rt.Partitions {
+				partition := kmsg.NewProduceResponseTopicPartition()
+				partition.Partition = rp.Partition
+				partition.ErrorCode = kerr.InvalidRecord.Code
+				topic.Partitions = append(topic.Partitions, partition)
+			}
+			resp.Topics = append(resp.Topics, topic)
+		}
+		return resp, nil, true
+	})
+	if err := h.send(10, nil); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-h.failed:
+		if !strings.Contains(err.Error(), "t-0") {
+			t.Fatalf("error %q does not name the partition", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the producer did not report the refused batch")
+	}
+	if last := h.drained(t); last != nil {
+		t.Fatalf("a refused record's offset became committable: %v", last)
+	}
+	if err := h.send(1, nil); err == nil {
+		t.Fatal("a failed producer took another record")
+	}
+}
+
+func TestProducerRefusesARecordLargerThanARequest(t *testing.T) {
+	h := newProducerHarness(t, 1)
+	records := []*connect.SourceRecord{{}}
+	acks := h.records.submit(records)
+	msg := message{topic: testTopic, partition: anyPartition, value: make([]byte, maxRequestBytes), timestamp: time.Now()}
+	if _, err := h.producer.send(context.Background(), []message{msg}, acks); err == nil || !strings.Contains(err.Error(), "max.request.size") {
+		t.Fatalf("got %v, want the max.request.size error", err)
+	}
+	msg.partition = 7
+	msg.value = []byte("x")
+	if _, err := h.producer.send(context.Background(), []message{msg}, acks); err == nil || !strings.Contains(err.Error(), "Invalid partition") {
+		t.Fatalf("got %v, want the invalid partition error", err)
+	}
+}
+
+func TestMurmur2MatchesKafka(t *testing.T) {
+	reference := kgo.StickyKeyPartitioner(nil).ForTopic(testTopic)
+	for i := 0; i < 1000; i++ {
+		key := []byte(fmt.Sprintf("%0*d", i%13, i))
+		if got, want := int(positive(murmur2(key))%1009), reference.Partition(&kgo.Record{Key: key}, 1009); got != want {
+			t.Fatalf("key %q: partition %d, Kafka's %d", key, got, want)
+		}
+	}
+}
