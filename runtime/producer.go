@@ -37,6 +37,7 @@ type batchProducer struct {
 	err        error
 	closed     bool
 	requests   sync.WaitGroup
+	stop       chan struct{}
 	senderDone chan struct{}
 }
 
@@ -89,19 +90,42 @@ const (
 
 var errProducerClosed = errors.New("producer closed")
 
-func newBatchProducer(client sarama.Client, logger *slog.Logger, records *submittedRecords, failed func(error)) (*batchProducer, error) {
-	id, err := client.InitProducerID()
-	if err == nil && !errors.Is(id.Err, sarama.ErrNoError) {
-		err = id.Err
-	}
-	if err != nil {
-		return nil, fmt.Errorf("init producer id: %w", err)
-	}
-	p := &batchProducer{client: client, logger: logger, records: records, failed: failed, pid: id.ProducerID, epoch: id.ProducerEpoch,
-		partitions: map[topicPartition]*partitionLog{}, sticky: map[string]int32{}, senderDone: make(chan struct{})}
+func newBatchProducer(client sarama.Client, logger *slog.Logger, records *submittedRecords, failed func(error)) *batchProducer {
+	p := &batchProducer{client: client, logger: logger, records: records, failed: failed,
+		partitions: map[topicPartition]*partitionLog{}, sticky: map[string]int32{}, stop: make(chan struct{}), senderDone: make(chan struct{})}
 	p.changed = sync.NewCond(&p.mu)
 	go p.sendLoop()
-	return p, nil
+	return p
+}
+
+// initProducerID gets the producer's id, trying again until it succeeds, as Kafka's producer
+// does: a broker restarting, or connections left from before it restarted, must not fail the
+// task. Records wait in the buffer meanwhile.
+func (p *batchProducer) initProducerID() bool {
+	for backoff := retryBackoff; ; backoff = min(2*backoff, maxBackoff) {
+		id, err := p.client.InitProducerID()
+		if err == nil && !errors.Is(id.Err, sarama.ErrNoError) {
+			err = id.Err
+		}
+		if err == nil {
+			p.pid, p.epoch = id.ProducerID, id.ProducerEpoch
+			return true
+		}
+		if !retriable(err) && !errors.Is(err, sarama.ErrOutOfBrokers) {
+			p.mu.Lock()
+			p.fail(fmt.Errorf("init producer id: %w", err))
+			p.mu.Unlock()
+			return false
+		}
+		p.logger.Warn("getting a producer id failed; will retry", "err", err, "backoff", backoff)
+		// Connections from before a broker restart are dropped by now; find the brokers again.
+		_ = p.client.RefreshMetadata()
+		select {
+		case <-p.stop:
+			return false
+		case <-time.After(backoff):
+		}
+	}
 }
 
 // message is one record for Kafka; partition is -1 when the producer chooses it.
@@ -301,6 +325,9 @@ func (p *batchProducer) wake() {
 // request per broker for all the partitions it leads.
 func (p *batchProducer) sendLoop() {
 	defer close(p.senderDone)
+	if !p.initProducerID() {
+		return
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for {
@@ -484,10 +511,14 @@ func (p *batchProducer) dropUnsent() {
 	}
 }
 
-// close stops sending, waits for the requests in flight and gives up what was not sent.
+// close stops sending, waits for the requests in flight and gives up what was not sent. It may
+// be called more than once.
 func (p *batchProducer) close() {
 	p.mu.Lock()
-	p.closed = true
+	if !p.closed {
+		p.closed = true
+		close(p.stop)
+	}
 	p.changed.Broadcast()
 	p.mu.Unlock()
 	<-p.senderDone
@@ -502,7 +533,8 @@ func (p *batchProducer) close() {
 func retriable(err error) bool {
 	var kerr sarama.KError
 	if !errors.As(err, &kerr) {
-		return !errors.Is(err, sarama.ErrClosedClient)
+		var encoding sarama.PacketEncodingError
+		return !errors.Is(err, sarama.ErrClosedClient) && !errors.As(err, &encoding)
 	}
 	switch kerr {
 	case sarama.ErrNotLeaderForPartition, sarama.ErrLeaderNotAvailable, sarama.ErrUnknownTopicOrPartition,

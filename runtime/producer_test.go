@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -39,18 +40,24 @@ func newProducerHarness(t *testing.T, partitions int32) *producerHarness {
 		t.Fatal(err)
 	}
 	t.Cleanup(cluster.Close)
+	return startProducer(t, cluster, newProducerClient(t, cluster.ListenAddrs()))
+}
+
+func newProducerClient(t *testing.T, addrs []string) sarama.Client {
+	t.Helper()
 	conf := producerConfig("producer-test")
 	conf.Net.ReadTimeout = 500 * time.Millisecond
-	client, err := sarama.NewClient(cluster.ListenAddrs(), conf)
+	client, err := sarama.NewClient(addrs, conf)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = client.Close() })
+	return client
+}
+
+func startProducer(t *testing.T, cluster *kfake.Cluster, client sarama.Client) *producerHarness {
 	h := &producerHarness{cluster: cluster, client: client, records: newSubmittedRecords(), failed: make(chan error, 1)}
-	h.producer, err = newBatchProducer(client, slog.New(slog.DiscardHandler), h.records, func(err error) { h.failed <- err })
-	if err != nil {
-		t.Fatal(err)
-	}
+	h.producer = newBatchProducer(client, slog.New(slog.DiscardHandler), h.records, func(err error) { h.failed <- err })
 	t.Cleanup(h.producer.close)
 	return h
 }
@@ -292,4 +299,39 @@ func TestMurmur2MatchesKafka(t *testing.T) {
 			t.Fatalf("key %q: partition %d, Kafka's %d", key, got, want)
 		}
 	}
+}
+
+// The worker's connections outlive a broker restart; a task started after one must still
+// get a producer id and deliver (it failed with "run out of available brokers: EOF").
+func TestProducerStartsOnConnectionsFromBeforeABrokerRestart(t *testing.T) {
+	first, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, testTopic))
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := first.ListenAddrs()[0]
+	client := newProducerClient(t, []string{addr})
+	// An earlier task's producer, which leaves a connection to the broker open.
+	earlier := startProducer(t, first, client)
+	if err := earlier.send(1, nil); err != nil {
+		t.Fatal(err)
+	}
+	earlier.drained(t)
+	earlier.producer.close()
+	first.Close()
+	_, port, _ := net.SplitHostPort(addr)
+	portNum, _ := strconv.Atoi(port)
+	second, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.Ports(portNum), kfake.SeedTopics(1, testTopic))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(second.Close)
+	h := startProducer(t, second, client)
+	if err := h.send(100, nil); err != nil {
+		t.Fatal(err)
+	}
+	if last := h.drained(t); last != 99 {
+		t.Fatalf("committable offset %v, want 99", last)
+	}
+	values, _ := h.topicRecords(t, 1)
+	checkExactlyOnce(t, values, 100)
 }

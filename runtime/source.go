@@ -40,9 +40,7 @@ func newSourceRun(ti *taskInstance, task connect.SourceTask, config map[string]s
 	}
 	r := &sourceRun{ti: ti, task: task, config: config, conv: conv, submitted: newSubmittedRecords(),
 		topics: map[string]bool{}, resume: make(chan struct{}, 1), sendErr: make(chan error, 1)}
-	if r.producer, err = newBatchProducer(client, ti.logger, r.submitted, r.producerFailed); err != nil {
-		return nil, fmt.Errorf("create producer: %w", err)
-	}
+	r.producer = newBatchProducer(client, ti.logger, r.submitted, r.producerFailed)
 	if ti.w.cfg.TopicCreation && hasTopicCreation(config) {
 		if r.admin, err = sarama.NewClusterAdmin(ti.w.cfg.BootstrapServers, baseConfig(fmt.Sprintf("connector-adminclient-%s", ti.id))); err != nil {
 			r.producer.close()
