@@ -36,6 +36,7 @@ type batchProducer struct {
 	buffered   int
 	err        error
 	closed     bool
+	sending    bool
 	requests   sync.WaitGroup
 	stop       chan struct{}
 	senderDone chan struct{}
@@ -94,7 +95,6 @@ func newBatchProducer(client sarama.Client, logger *slog.Logger, records *submit
 	p := &batchProducer{client: client, logger: logger, records: records, failed: failed,
 		partitions: map[topicPartition]*partitionLog{}, sticky: map[string]int32{}, stop: make(chan struct{}), senderDone: make(chan struct{})}
 	p.changed = sync.NewCond(&p.mu)
-	go p.sendLoop()
 	return p
 }
 
@@ -155,6 +155,11 @@ func (p *batchProducer) send(ctx context.Context, msgs []message, acks []submitt
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if !p.sending && !p.closed {
+		// The sender starts with the first records: an idle task costs no goroutine.
+		p.sending = true
+		go p.sendLoop()
+	}
 	for i := range msgs {
 		if err := p.add(ctx, &msgs[i], counts[msgs[i].topic], &acks[i]); err != nil {
 			return i, err
@@ -520,8 +525,11 @@ func (p *batchProducer) close() {
 		close(p.stop)
 	}
 	p.changed.Broadcast()
+	sending := p.sending
 	p.mu.Unlock()
-	<-p.senderDone
+	if sending {
+		<-p.senderDone
+	}
 	p.requests.Wait()
 	p.mu.Lock()
 	p.dropUnsent()

@@ -122,29 +122,30 @@ func (r *sourceRun) run(ctx context.Context) error {
 	return err
 }
 
-// commitEvery commits offsets every interval from a goroutine of its own, as Kafka Connect's
+// commitEvery commits offsets every interval, apart from the poll loop, as Kafka Connect's
 // offset committer does, so that a Poll that waits for data does not hold back the commit of
-// records already acknowledged. The returned func stops it and waits for a commit under way.
+// records already acknowledged. A timer rather than a goroutine: an idle task costs no stack.
+// The returned func stops it and waits for a commit under way.
 func (r *sourceRun) commitEvery(ctx context.Context, interval time.Duration) (stop func()) {
-	done, stopped := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(stopped)
-		tick := time.NewTicker(interval)
-		defer tick.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-ctx.Done():
-				return
-			case <-tick.C:
-				r.commitOffsets(ctx)
-			}
+	var mu sync.Mutex
+	stopped := false
+	var timer *time.Timer
+	mu.Lock()
+	defer mu.Unlock()
+	timer = time.AfterFunc(interval, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if stopped || ctx.Err() != nil {
+			return
 		}
-	}()
+		r.commitOffsets(ctx)
+		timer.Reset(interval)
+	})
 	return func() {
-		close(done)
-		<-stopped
+		mu.Lock()
+		defer mu.Unlock()
+		stopped = true
+		timer.Stop()
 	}
 }
 
