@@ -100,7 +100,8 @@ func (c *JSONConverter) Configure(config map[string]string, _ bool) error {
 
 // FromConnectData implements connect.Converter.
 func (c *JSONConverter) FromConnectData(_ string, schema *connect.Schema, value any) ([]byte, error) {
-	if !c.schemas && value == nil {
+	// As Kafka's: no schema and no value is no data (a record without a key, a tombstone).
+	if schema == nil && value == nil {
 		return nil, nil
 	}
 	var buf bytes.Buffer

@@ -235,6 +235,10 @@ func TestJSONConverter(t *testing.T) {
 	if b, _ := c.FromConnectData("t", connect.StringSchema, "hi"); string(b) != `{"schema":{"type":"string","optional":false},"payload":"hi"}` {
 		t.Fatalf("string envelope %s", b)
 	}
+	// A source record without a key keeps it null in Kafka, envelope or not.
+	if b, err := c.FromConnectData("t", nil, nil); b != nil || err != nil {
+		t.Fatalf("no schema and no value: %q %v, want null", b, err)
+	}
 	if _, _, err := c.ToConnectData("t", []byte(`{"a":1}`)); err == nil || !strings.Contains(err.Error(), "schemas.enable=false") {
 		t.Fatalf("plain JSON with schemas enabled: %v", err)
 	}
