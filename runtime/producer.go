@@ -225,7 +225,7 @@ func (p *batchProducer) add(ctx context.Context, msg *message, n int32, ack *sub
 	}
 	b.bytes += size
 	p.buffered += size
-	if becameSendable && time.Now().After(log.retryAt) {
+	if becameSendable {
 		p.changed.Broadcast()
 	}
 	return nil
@@ -255,7 +255,7 @@ func (p *batchProducer) partitionCount(ctx context.Context, topic string) (int32
 }
 
 // stickyPartition is where records without key or partition go: one partition until its
-// batch closes, then a random other one, as Kafka's producer does.
+// batch closes, then one chosen at random, as Kafka's producer does.
 func (p *batchProducer) stickyPartition(topic string, n int32) int32 {
 	if s, ok := p.sticky[topic]; ok && s < n {
 		return s
