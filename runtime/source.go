@@ -170,7 +170,13 @@ func (r *sourceRun) send(ctx context.Context, records []*connect.SourceRecord) e
 		if ctx.Err() != nil {
 			return nil
 		}
-		return sendErr
+		// A refused record was reported already, in Kafka Connect's words; that is the task's error.
+		select {
+		case reported := <-r.sendErr:
+			return reported
+		default:
+			return sendErr
+		}
 	}
 	return err
 }
