@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -18,6 +17,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/connectd/connectd/connect"
+	"github.com/connectd/connectd/internal/freeport"
 )
 
 // producerHarness is a batchProducer on a three-broker cluster whose requests a test can
@@ -304,7 +304,8 @@ func TestMurmur2MatchesKafka(t *testing.T) {
 // The worker's connections outlive a broker restart; a task started after one must still
 // get a producer id and deliver (it failed with "run out of available brokers: EOF").
 func TestProducerStartsOnConnectionsFromBeforeABrokerRestart(t *testing.T) {
-	first, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, testTopic))
+	port := freeport.Take(t, 1)[0]
+	first, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.Ports(port), kfake.SeedTopics(1, testTopic))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -318,9 +319,7 @@ func TestProducerStartsOnConnectionsFromBeforeABrokerRestart(t *testing.T) {
 	earlier.drained(t)
 	earlier.producer.close()
 	first.Close()
-	_, port, _ := net.SplitHostPort(addr)
-	portNum, _ := strconv.Atoi(port)
-	second, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.Ports(portNum), kfake.SeedTopics(1, testTopic))
+	second, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.Ports(port), kfake.SeedTopics(1, testTopic))
 	if err != nil {
 		t.Fatal(err)
 	}

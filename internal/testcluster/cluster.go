@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -18,6 +17,7 @@ import (
 	"github.com/connectd/connectd/agent"
 	"github.com/connectd/connectd/broker"
 	"github.com/connectd/connectd/config"
+	"github.com/connectd/connectd/internal/freeport"
 	"github.com/connectd/connectd/logging"
 )
 
@@ -59,7 +59,7 @@ func New(t testing.TB, n int, opts ...Option) *Cluster {
 	t.Helper()
 	c := &Cluster{t: t}
 	dir := t.TempDir()
-	ports := FreePorts(t, 3*n)
+	ports := freeport.Take(t, 3*n)
 	var joins []string
 	for i := 0; i < n; i++ {
 		joins = append(joins, "127.0.0.1:"+strconv.Itoa(ports[3*i+2]))
@@ -95,7 +95,7 @@ func New(t testing.TB, n int, opts ...Option) *Cluster {
 // AddNode starts one more node that joins the running cluster; it returns its index.
 func (c *Cluster) AddNode(opts ...Option) int {
 	c.t.Helper()
-	ports := FreePorts(c.t, 3)
+	ports := freeport.Take(c.t, 3)
 	c.mu.Lock()
 	i := len(c.props)
 	first := c.props[0]
@@ -245,31 +245,6 @@ func (c *Cluster) WaitHealthy() {
 		}
 		return nil
 	})
-}
-
-// FreePorts reserves n free loopback TCP ports (also free for UDP, which gossip needs).
-func FreePorts(t testing.TB, n int) []int {
-	t.Helper()
-	var ports []int
-	seen := map[int]bool{}
-	for len(ports) < n {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		port := ln.Addr().(*net.TCPAddr).Port
-		udp, err := net.ListenPacket("udp", "127.0.0.1:"+strconv.Itoa(port))
-		ln.Close()
-		if err != nil {
-			continue
-		}
-		udp.Close()
-		if !seen[port] {
-			seen[port] = true
-			ports = append(ports, port)
-		}
-	}
-	return ports
 }
 
 // Eventually retries f until it returns nil or timeout passes, then fails the test with f's last
