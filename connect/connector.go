@@ -53,7 +53,9 @@ type ConnectorContext interface {
 // SourceTask reads records from an external system.
 type SourceTask interface {
 	Start(ctx SourceTaskContext, config map[string]string) error
-	// Poll returns the next records; it may return none, and must return when ctx ends.
+	// Poll returns the next records; it may return none, and must return when ctx ends. The
+	// worker is done with the returned slice and records when it calls Poll again, so a task may
+	// reuse them then; what the records' fields refer to (offsets, keys, values) it may keep longer.
 	Poll(ctx context.Context) ([]*SourceRecord, error)
 	// Commit is called after the offsets of acknowledged records were committed; as in Kafka
 	// Connect it runs on another goroutine than Poll.

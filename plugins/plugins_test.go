@@ -48,12 +48,12 @@ func TestFileSourceSplitsLinesAndTracksPositions(t *testing.T) {
 	if err != nil || strings.Join(values(recs), ",") != "a,bb" {
 		t.Fatalf("first batch %v %v", values(recs), err)
 	}
-	if recs[0].SourceOffset["position"] != int64(3) || recs[0].SourcePartition["filename"] != path {
-		t.Fatalf("offset after \\r\\n: %v", recs[0].SourceOffset)
+	if recs[0].SourceOffset.Map()["position"] != int64(3) || recs[0].SourcePartition["filename"] != path {
+		t.Fatalf("offset after \\r\\n: %v", recs[0].SourceOffset.Map())
 	}
 	recs, _ = task.Poll(ctx)
-	if strings.Join(values(recs), ",") != "ccc" || recs[0].SourceOffset["position"] != int64(10) {
-		t.Fatalf("second batch %v %v", values(recs), recs[0].SourceOffset)
+	if strings.Join(values(recs), ",") != "ccc" || recs[0].SourceOffset.Map()["position"] != int64(10) {
+		t.Fatalf("second batch %v %v", values(recs), recs[0].SourceOffset.Map())
 	}
 	f, _ := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
 	f.WriteString("-done\n")
@@ -94,7 +94,7 @@ func TestFileSourceCarriageReturnAtEndOfData(t *testing.T) {
 	f.WriteString("\ny\n")
 	f.Close()
 	recs, err := task.Poll(ctx)
-	if err != nil || strings.Join(values(recs), ",") != "x,y" || recs[0].SourceOffset["position"] != int64(3) || recs[1].SourceOffset["position"] != int64(5) {
+	if err != nil || strings.Join(values(recs), ",") != "x,y" || recs[0].SourceOffset.Map()["position"] != int64(3) || recs[1].SourceOffset.Map()["position"] != int64(5) {
 		t.Fatalf("after the \\n arrived: %v %v", values(recs), err)
 	}
 }
@@ -210,8 +210,8 @@ func TestVerifiableSourceResumes(t *testing.T) {
 	recs, _ := task.Poll(context.Background())
 	var first VerifiableRecord
 	json.Unmarshal([]byte(recs[0].Value.(string)), &first)
-	if first.Seqno != 42 || first.Task != 1 || first.Node != "w:1" || recs[0].SourceOffset["seqno"] != int64(42) {
-		t.Fatalf("first record %+v offset %v", first, recs[0].SourceOffset)
+	if first.Seqno != 42 || first.Task != 1 || first.Node != "w:1" || recs[0].SourceOffset.Map()["seqno"] != int64(42) {
+		t.Fatalf("first record %+v offset %v", first, recs[0].SourceOffset.Map())
 	}
 }
 

@@ -116,7 +116,7 @@ func (t *verifiableSourceTask) Poll(ctx context.Context) ([]*connect.SourceRecor
 		now := time.Now()
 		v, _ := json.Marshal(VerifiableRecord{Task: t.task, Seqno: t.next, Node: t.ctx.WorkerID(), TimeMs: now.UnixMilli(), ID: t.ctx.ConnectorName()})
 		out = append(out, &connect.SourceRecord{
-			SourcePartition: t.partition(), SourceOffset: map[string]any{"seqno": t.next},
+			SourcePartition: t.partition(), SourceOffset: connect.OffsetMap{"seqno": t.next},
 			Topic: t.topic, KeySchema: connect.Int32Schema, Key: int32(t.task),
 			ValueSchema: connect.StringSchema, Value: string(v), Timestamp: &now,
 		})

@@ -25,13 +25,13 @@ type partitionQueue struct {
 	partition map[string]any
 	queue     []*submitted
 	// committable is the newest offset whose record and predecessors are all acknowledged.
-	committable map[string]any
+	committable connect.Offset
 	dirty       bool
 }
 
 type submitted struct {
 	queue  *partitionQueue
-	offset map[string]any
+	offset connect.Offset
 	acked  bool
 }
 
@@ -120,7 +120,11 @@ func (s *submittedRecords) committable() []fsm.OffsetEntry {
 	sort.Strings(keys)
 	for _, k := range keys {
 		q := s.partitions[k]
-		out = append(out, fsm.OffsetEntry{Partition: q.partition, Offset: q.committable})
+		var offset map[string]any
+		if q.committable != nil {
+			offset = q.committable.Map()
+		}
+		out = append(out, fsm.OffsetEntry{Partition: q.partition, Offset: offset})
 		q.dirty = false
 	}
 	return out

@@ -47,7 +47,7 @@ func TestFailedRecordBlocksLaterOffsets(t *testing.T) {
 func sourceRecords(partition map[string]any, positions ...int) []*connect.SourceRecord {
 	var out []*connect.SourceRecord
 	for _, pos := range positions {
-		out = append(out, &connect.SourceRecord{SourcePartition: partition, SourceOffset: map[string]any{"pos": pos}})
+		out = append(out, &connect.SourceRecord{SourcePartition: partition, SourceOffset: connect.OffsetMap{"pos": pos}})
 	}
 	return out
 }

@@ -70,7 +70,7 @@ func (h *producerHarness) send(n int, key func(i int) []byte) error {
 	msgs := make([]message, n)
 	for i := range records {
 		seq := h.sent + i
-		records[i] = &connect.SourceRecord{SourcePartition: testSourcePartition, SourceOffset: map[string]any{"seq": seq}}
+		records[i] = &connect.SourceRecord{SourcePartition: testSourcePartition, SourceOffset: connect.OffsetMap{"seq": seq}}
 		msgs[i] = message{topic: testTopic, partition: anyPartition, value: []byte(strconv.Itoa(seq)), timestamp: time.Now()}
 		if key != nil {
 			msgs[i].key = key(seq)

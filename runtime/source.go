@@ -31,6 +31,8 @@ type sourceRun struct {
 	resume    chan struct{}
 	sendErr   chan error
 	closeOnce sync.Once
+	// msgs is reused by every send: the producer copies what it keeps out of it.
+	msgs []message
 }
 
 func newSourceRun(ti *taskInstance, task connect.SourceTask, config map[string]string, conv converters) (taskRun, error) {
@@ -151,7 +153,11 @@ func (r *sourceRun) commitEvery(ctx context.Context, interval time.Duration) (st
 
 func (r *sourceRun) send(ctx context.Context, records []*connect.SourceRecord) error {
 	now := time.Now()
-	msgs := make([]message, 0, len(records))
+	msgs := r.msgs[:0]
+	defer func() {
+		clear(msgs)
+		r.msgs = msgs[:0]
+	}()
 	var err error
 	for _, rec := range records {
 		var msg message
