@@ -223,6 +223,8 @@ func (t *fileSourceTask) Poll(ctx context.Context) ([]*connect.SourceRecord, err
 	}
 	t.ends = ends
 	if len(ends) == 0 {
+		// Caught up: an idle task holds no records.
+		t.ends, t.slab, t.recs = nil, nil, nil
 		sleep(ctx, time.Second)
 		return nil, nil
 	}

@@ -99,6 +99,56 @@ func TestFileSourceCarriageReturnAtEndOfData(t *testing.T) {
 	}
 }
 
+// TestFileSourceReadsLinesLongerThanItsBuffer: lines of any length, across polls, each value
+// intact after later polls (they share one string per poll) and each position exact.
+func TestFileSourceReadsLinesLongerThanItsBuffer(t *testing.T) {
+	var want []string
+	var content strings.Builder
+	var positions []int64
+	for i := 0; i < 5000; i++ {
+		line := fmt.Sprintf("line-%d-", i) + strings.Repeat("y", i%150)
+		if i == 1234 {
+			line = strings.Repeat("long", 50000)
+		}
+		terminator := "\n"
+		if i%7 == 0 {
+			terminator = "\r\n"
+		}
+		want = append(want, line)
+		content.WriteString(line + terminator)
+		positions = append(positions, int64(content.Len()))
+	}
+	path := filepath.Join(t.TempDir(), "in.txt")
+	if err := os.WriteFile(path, []byte(content.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	task := &fileSourceTask{}
+	if err := task.Start(fakeTaskContext{}, map[string]string{"file": path, "topic": "t", "batch.size": "700"}); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for polls := 0; len(got) < len(want); polls++ {
+		if polls > 100 {
+			t.Fatalf("%d of %d lines after %d polls", len(got), len(want), polls)
+		}
+		recs, err := task.Poll(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range recs {
+			if pos := r.SourceOffset.Map()["position"]; pos != positions[len(got)] {
+				t.Fatalf("line %d: position %v, want %d", len(got), pos, positions[len(got)])
+			}
+			got = append(got, r.Value.(string))
+		}
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("line %d is %.40q, want %.40q", i, got[i], want[i])
+		}
+	}
+}
+
 func TestFileSourceWaitsForMissingFile(t *testing.T) {
 	task := &fileSourceTask{}
 	_ = task.Start(fakeTaskContext{}, map[string]string{"file": filepath.Join(t.TempDir(), "none"), "topic": "t"})

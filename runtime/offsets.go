@@ -53,8 +53,10 @@ func (s *submittedRecords) submit(records []*connect.SourceRecord) []submitted {
 			continue
 		}
 		q := s.queue(rec.SourcePartition)
-		entries[i] = submitted{queue: q, offset: rec.SourceOffset}
-		q.queue = append(q.queue, &entries[i])
+		// Field by field: copying a whole entry costs a bulk write barrier while the GC runs.
+		e := &entries[i]
+		e.queue, e.offset = q, rec.SourceOffset
+		q.queue = append(q.queue, e)
 	}
 	return entries
 }
