@@ -183,6 +183,40 @@ func TestProducerPartitionsKeysAsKafkaAndKeepsOrder(t *testing.T) {
 	}
 }
 
+// Records without a key or partition stick to one partition until its batch closes, then to
+// another chosen at random, as Kafka's producer does: runs, not one partition or a scatter.
+func TestProducerSpreadsRecordsWithoutKeysBatchByBatch(t *testing.T) {
+	const partitions, rounds, perRound = 3, 12, 500
+	h := newProducerHarness(t, partitions)
+	for round := 0; round < rounds; round++ {
+		if err := h.send(perRound, nil); err != nil {
+			t.Fatal(err)
+		}
+		// Past the linger: the round's batch goes, and the next records pick a partition again.
+		time.Sleep(4 * linger)
+	}
+	const n = rounds * perRound
+	h.drained(t)
+	values, _ := h.topicRecords(t, partitions)
+	checkExactlyOnce(t, values, n)
+	partitionOf := make([]int32, n)
+	for p, vs := range values {
+		for _, v := range vs {
+			partitionOf[v] = p
+		}
+	}
+	switches := 0
+	for v := 1; v < n; v++ {
+		if partitionOf[v] != partitionOf[v-1] {
+			switches++
+		}
+	}
+	// With 12 batches, all in one partition has a chance of 3^-11.
+	if len(values) < 2 || switches >= rounds {
+		t.Fatalf("%d partitions used, %d switches between consecutive records; want runs of one partition per batch", len(values), switches)
+	}
+}
+
 func TestProducerFollowsMovingLeadersWithoutLossOrDuplicates(t *testing.T) {
 	const partitions = 3
 	h := newProducerHarness(t, partitions)
