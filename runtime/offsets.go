@@ -23,7 +23,8 @@ type submittedRecords struct {
 
 type partitionQueue struct {
 	partition map[string]any
-	queue     []*submitted
+	// pending holds the records not yet committable, oldest first.
+	pending ring
 	// committable is the newest offset whose record and predecessors are all acknowledged.
 	committable connect.Offset
 	dirty       bool
@@ -56,7 +57,7 @@ func (s *submittedRecords) submit(records []*connect.SourceRecord) []submitted {
 		// Field by field: copying a whole entry costs a bulk write barrier while the GC runs.
 		e := &entries[i]
 		e.queue, e.offset = q, rec.SourceOffset
-		q.queue = append(q.queue, e)
+		q.pending.push(e)
 	}
 	return entries
 }
@@ -89,10 +90,21 @@ func (s *submittedRecords) ack(recs ...*submitted) {
 		}
 		rec.acked = true
 		q := rec.queue
-		for len(q.queue) > 0 && q.queue[0].acked {
-			q.committable = q.queue[0].offset
+		for q.pending.size > 0 && q.pending.front().acked {
+			q.committable = q.pending.front().offset
 			q.dirty = true
-			q.queue = q.queue[1:]
+			q.pending.pop()
+		}
+	}
+}
+
+// idle releases the memory of queues with nothing in flight, for a task whose poll found nothing.
+func (s *submittedRecords) idle() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, q := range s.partitions {
+		if q.pending.size == 0 {
+			q.pending = ring{}
 		}
 	}
 }
@@ -166,4 +178,31 @@ func (s *submittedRecords) waitDrained(done <-chan struct{}) {
 		}
 		s.drained.Wait()
 	}
+}
+
+// ring is a queue of submitted records that reuses its storage: a sliding slice reallocated
+// and copied every record in flight every so often, which showed in the source's profile.
+type ring struct {
+	buf        []*submitted // its length is a power of two
+	head, size int
+}
+
+func (r *ring) push(e *submitted) {
+	if r.size == len(r.buf) {
+		grown := make([]*submitted, max(64, 2*len(r.buf)))
+		for i := range r.size {
+			grown[i] = r.buf[(r.head+i)&(len(r.buf)-1)]
+		}
+		r.buf, r.head = grown, 0
+	}
+	r.buf[(r.head+r.size)&(len(r.buf)-1)] = e
+	r.size++
+}
+
+func (r *ring) front() *submitted { return r.buf[r.head] }
+
+func (r *ring) pop() {
+	r.buf[r.head] = nil
+	r.head = (r.head + 1) & (len(r.buf) - 1)
+	r.size--
 }

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"math/rand/v2"
 	"reflect"
 	"testing"
 
@@ -51,3 +52,50 @@ func sourceRecords(partition map[string]any, positions ...int) []*connect.Source
 	}
 	return out
 }
+
+// Many records in flight across two partitions, acknowledged in a shuffled order while more
+// are submitted: each partition's committable offset is always its longest acknowledged prefix.
+func TestCommittableOffsetIsTheAcknowledgedPrefixUnderLoad(t *testing.T) {
+	s := newSubmittedRecords()
+	a, b := map[string]any{"file": "a"}, map[string]any{"file": "b"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	var inFlight []*submitted
+	acked := map[string][]bool{"a": nil, "b": nil}
+	next := map[string]int{}
+	for round := 0; round < 50; round++ {
+		var recs []*connect.SourceRecord
+		for range 1 + rng.IntN(300) {
+			name, p := "a", a
+			if rng.IntN(3) == 0 {
+				name, p = "b", b
+			}
+			recs = append(recs, &connect.SourceRecord{SourcePartition: p, SourceOffset: connect.OffsetMap{"pos": next[name]}})
+			acked[name] = append(acked[name], false)
+			next[name]++
+		}
+		entries := s.submit(recs)
+		for i := range entries {
+			inFlight = append(inFlight, &entries[i])
+		}
+		rng.Shuffle(len(inFlight), func(i, j int) { inFlight[i], inFlight[j] = inFlight[j], inFlight[i] })
+		n := rng.IntN(len(inFlight) + 1)
+		for _, e := range inFlight[:n] {
+			pos := e.offset.Map()["pos"].(int)
+			acked[partitionName(e.queue.partition)][pos] = true
+		}
+		s.ack(inFlight[:n]...)
+		inFlight = inFlight[n:]
+		for _, e := range s.committable() {
+			name := partitionName(e.Partition)
+			prefix := 0
+			for prefix < len(acked[name]) && acked[name][prefix] {
+				prefix++
+			}
+			if got := e.Offset["pos"].(int); got != prefix-1 {
+				t.Fatalf("round %d: partition %s committable %d, acknowledged prefix ends at %d", round, name, got, prefix-1)
+			}
+		}
+	}
+}
+
+func partitionName(p map[string]any) string { return p["file"].(string) }
