@@ -192,5 +192,9 @@ GB="go test ./agent -run '^\$' -bench"
   echo "| Leader failover (kill the leader), ms until a write succeeds | $(fmt "$fo") | $(fmt "$foFloor") (Raft election timeout: the floor) | $(ratio "$fo" "$foFloor") | \`$GB LeaderFailover\` |"
   echo "| Scale: $SCALE connectors x 10 tasks on 3 nodes, created one by one over REST | converged $(fmt1 "$(python3 -c "print($scConv-$scCreate)")") s after the last create ($(fmt1 "$scConv") s after the first); $(fmt1 "$scTask") KiB heap/task; $(fmt "$scRSS") MiB RSS/node | — | — | \`SCALE_CONNECTORS=$SCALE $GB Scale -benchtime 1x\` |"
   echo "| REST read: GET /connectors/{n}/status, req/s | $(fmt "$rS") | $(fmt "$rB") (bare net/http handler, same JSON) | $(ratio "$rS" "$rB") | \`$GB RESTRead\` |"
+  echo
+  runs() { local out=() v; for v in "$@"; do out+=("$(fmt "$v")"); done; (IFS=/; echo "${out[*]}"); }
+  echo "Each run, in order: file -> topic $(runs "${SRC[@]}") vs kcat -P $(runs "${KCATP[@]}");"
+  echo "topic -> file $(runs "${SINK[@]}") vs kcat -C $(runs "${KCATC[@]}") records/s."
 } > "$OUT"
 cat "$OUT"
