@@ -1,6 +1,8 @@
 package agent
 
 import (
+	"github.com/connectd/connectd/internal/kafkasecurity"
+
 	"errors"
 	"fmt"
 	"sort"
@@ -71,6 +73,9 @@ func adminConfig(clientID string, props map[string]string) (*sarama.Config, erro
 			return nil, fmt.Errorf("invalid value %q for %s: must be a non-negative integer", v, s.key)
 		}
 		s.set(n)
+	}
+	if err := kafkasecurity.Apply(conf, props, kafkasecurity.Admin); err != nil {
+		return nil, err
 	}
 	return conf, conf.Validate()
 }

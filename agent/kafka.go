@@ -1,6 +1,8 @@
 package agent
 
 import (
+	"github.com/connectd/connectd/internal/kafkasecurity"
+
 	"time"
 
 	"github.com/IBM/sarama"
@@ -19,6 +21,10 @@ func (a *Agent) fetchKafkaClusterID() {
 	conf.Net.DialTimeout = time.Second
 	conf.Net.ReadTimeout = 2 * time.Second
 	conf.Version = sarama.V2_1_0_0
+	if err := kafkasecurity.Apply(conf, a.cfg.Raw, kafkasecurity.Admin); err != nil {
+		a.logger.Warn("cannot ask Kafka for its cluster id", "err", err)
+		return
+	}
 	for {
 		for _, addr := range a.cfg.BootstrapServers {
 			if id := clusterIDFrom(addr, conf); id != "" {

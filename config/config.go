@@ -4,6 +4,8 @@
 package config
 
 import (
+	"github.com/connectd/connectd/internal/kafkasecurity"
+
 	"encoding/base64"
 	"fmt"
 	"log/slog"
@@ -152,6 +154,7 @@ var keys = []key{
 	{name: "cluster.bootstrap.expect", typ: tInt, def: "3", doc: "Number of fresh nodes that bootstrap Raft together.", set: func(c *Config, v any) { c.ClusterBootstrapExpect = v.(int) }, check: atLeast(1)},
 	{name: "cluster.gossip.key", typ: tBase64, doc: "Optional base64 key (16, 24 or 32 bytes) that encrypts gossip.", set: func(c *Config, v any) { c.ClusterGossipKey = v.([]byte) }},
 	{name: "bootstrap.servers", typ: tList, def: "localhost:9092", doc: "Kafka brokers for connector data.", set: func(c *Config, v any) { c.BootstrapServers = v.([]string) }},
+	{name: "security.protocol", typ: tString, def: "PLAINTEXT", doc: "How every Kafka client connects: PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL, with the sasl.* and ssl.* keys (producer.*, consumer.* and admin.* forms win for their clients)."},
 	{name: "key.converter", typ: tString, def: "org.apache.kafka.connect.json.JsonConverter", doc: "Default key converter."},
 	{name: "value.converter", typ: tString, def: "org.apache.kafka.connect.json.JsonConverter", doc: "Default value converter."},
 	{name: "header.converter", typ: tString, def: "org.apache.kafka.connect.storage.SimpleHeaderConverter", doc: "Default header converter."},
@@ -185,7 +188,7 @@ var keys = []key{
 }
 
 // prefixes are key families passed through to converters and Kafka clients as they are.
-var prefixes = []string{"key.converter.", "value.converter.", "header.converter.", "producer.", "consumer.", "admin."}
+var prefixes = []string{"key.converter.", "value.converter.", "header.converter.", "producer.", "consumer.", "admin.", "sasl.", "ssl."}
 
 // ignored are connect-distributed.properties keys that have no meaning in connectd; a migrated
 // file that carries them still starts.
@@ -376,6 +379,9 @@ func (c *Config) finish() error {
 	}
 	if c.HeartbeatInterval >= c.SessionTimeout {
 		return fmt.Errorf("config: invalid value %q for %q: must be less than session.timeout.ms", c.Raw["heartbeat.interval.ms"], "heartbeat.interval.ms")
+	}
+	if err := kafkasecurity.Check(c.Raw); err != nil {
+		return fmt.Errorf("config: %w", err)
 	}
 	if c.RaftAdvertisedAddress == "" {
 		host, port, _ := net.SplitHostPort(c.RaftListener)

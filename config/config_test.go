@@ -47,12 +47,27 @@ func TestErrorsNameTheKey(t *testing.T) {
 		{with("cluster.bootstrap.expect", "0"), `for "cluster.bootstrap.expect": must be at least 1`},
 		{with("gossip.probe.timeout.ms", "2000"), `for "gossip.probe.timeout.ms": must be less than`},
 		{with("log.level", "LOUD"), `for "log.level"`},
+		{with("security.protocol", "SASL_SSL", "sasl.mechanism", "GSSAPI"), `sasl.mechanism GSSAPI is not supported`},
+		{with("producer.security.protocol", "SSL", "producer.ssl.truststore.location", "/etc/ts.jks"), `ssl.truststore.type JKS is not supported`},
 	}
 	for _, tt := range tests {
 		_, err := Parse(tt.props, nil)
 		if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "\n") {
 			t.Errorf("%v: got %v, want one line containing %q", tt.props, err, tt.want)
 		}
+	}
+}
+
+// A connect-distributed.properties with SASL settings starts, and the settings reach Raw for the clients.
+func TestSecuritySettingsAreAccepted(t *testing.T) {
+	c, err := Parse(with("security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", "SCRAM-SHA-512",
+		"sasl.jaas.config", `org.apache.kafka.common.security.scram.ScramLoginModule required username="u" password="p";`,
+		"consumer.ssl.endpoint.identification.algorithm", ""), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Raw["sasl.mechanism"] != "SCRAM-SHA-512" {
+		t.Fatalf("raw settings: %v", c.Raw)
 	}
 }
 

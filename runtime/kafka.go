@@ -1,6 +1,8 @@
 package runtime
 
 import (
+	"github.com/connectd/connectd/internal/kafkasecurity"
+
 	"fmt"
 	"net"
 	"strings"
@@ -24,12 +26,12 @@ func baseConfig(clientID string) *sarama.Config {
 
 // producerConfig is the source tasks' shared connections to Kafka; batchProducer does the
 // producing itself, idempotent and acks=all.
-func producerConfig(clientID string) *sarama.Config {
+func producerConfig(clientID string, props map[string]string) (*sarama.Config, error) {
 	conf := baseConfig(clientID)
 	// Sarama has no other hook for its dialer than the proxy one.
 	conf.Net.Proxy.Enable = true
 	conf.Net.Proxy.Dialer = resettingDialer{net.Dialer{Timeout: conf.Net.DialTimeout, KeepAlive: conf.Net.KeepAlive}}
-	return conf
+	return conf, kafkasecurity.Apply(conf, props, kafkasecurity.Producer)
 }
 
 // resettingDialer makes producer connections that are reset, not drained, when closed: a worker
@@ -46,7 +48,7 @@ func (d resettingDialer) Dial(network, addr string) (net.Conn, error) {
 }
 
 // consumerConfig is a consumer-group member that commits only what the task has flushed.
-func consumerConfig(clientID string) *sarama.Config {
+func consumerConfig(clientID string, props map[string]string) (*sarama.Config, error) {
 	conf := baseConfig(clientID)
 	conf.Consumer.Offsets.AutoCommit.Enable = false
 	conf.Consumer.Offsets.Initial = sarama.OffsetOldest
@@ -55,7 +57,13 @@ func consumerConfig(clientID string) *sarama.Config {
 	conf.Consumer.Group.Session.Timeout = 10 * time.Second
 	conf.Consumer.Group.Heartbeat.Interval = 3 * time.Second
 	conf.Consumer.MaxWaitTime = 100 * time.Millisecond
-	return conf
+	return conf, kafkasecurity.Apply(conf, props, kafkasecurity.Consumer)
+}
+
+// adminConfig is a connector's admin client, for topic creation.
+func adminConfig(clientID string, props map[string]string) (*sarama.Config, error) {
+	conf := baseConfig(clientID)
+	return conf, kafkasecurity.Apply(conf, props, kafkasecurity.Admin)
 }
 
 // SinkGroupID is the consumer group of a sink connector: Kafka Connect's connect-<name>, unless

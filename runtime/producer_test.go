@@ -45,7 +45,10 @@ func newProducerHarness(t *testing.T, partitions int32) *producerHarness {
 
 func newProducerClient(t *testing.T, addrs []string) sarama.Client {
 	t.Helper()
-	conf := producerConfig("producer-test")
+	conf, err := producerConfig("producer-test", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	conf.Net.ReadTimeout = 500 * time.Millisecond
 	client, err := sarama.NewClient(addrs, conf)
 	if err != nil {

@@ -38,7 +38,10 @@ type sinkRun struct {
 }
 
 func newSinkRun(ti *taskInstance, task connect.SinkTask, config map[string]string, conv converters) (taskRun, error) {
-	conf := consumerConfig(fmt.Sprintf("connector-consumer-%s", ti.id))
+	conf, err := consumerConfig(fmt.Sprintf("connector-consumer-%s", ti.id), ti.w.cfg.WorkerProps)
+	if err != nil {
+		return nil, fmt.Errorf("create consumer: %w", err)
+	}
 	client, err := sarama.NewClient(ti.w.cfg.BootstrapServers, conf)
 	if err != nil {
 		return nil, fmt.Errorf("create consumer: %w", err)

@@ -45,7 +45,11 @@ func newSourceRun(ti *taskInstance, task connect.SourceTask, config map[string]s
 		topics: map[string]bool{}, resume: make(chan struct{}, 1), sendErr: make(chan error, 1)}
 	r.producer = newBatchProducer(client, ti.logger, r.submitted, r.producerFailed)
 	if ti.w.cfg.TopicCreation && hasTopicCreation(config) {
-		if r.admin, err = sarama.NewClusterAdmin(ti.w.cfg.BootstrapServers, baseConfig(fmt.Sprintf("connector-adminclient-%s", ti.id))); err != nil {
+		conf, err := adminConfig(fmt.Sprintf("connector-adminclient-%s", ti.id), ti.w.cfg.WorkerProps)
+		if err == nil {
+			r.admin, err = sarama.NewClusterAdmin(ti.w.cfg.BootstrapServers, conf)
+		}
+		if err != nil {
 			r.producer.close()
 			return nil, fmt.Errorf("create admin client: %w", err)
 		}

@@ -351,7 +351,11 @@ func (w *Worker) producerClient() (sarama.Client, error) {
 	if w.client != nil && !w.client.Closed() {
 		return w.client, nil
 	}
-	client, err := sarama.NewClient(w.cfg.BootstrapServers, producerConfig("connectd-producer-"+w.deps.Node))
+	conf, err := producerConfig("connectd-producer-"+w.deps.Node, w.cfg.WorkerProps)
+	if err != nil {
+		return nil, err
+	}
+	client, err := sarama.NewClient(w.cfg.BootstrapServers, conf)
 	if err != nil {
 		return nil, err
 	}
