@@ -382,3 +382,29 @@ func TestVerifiablePipelineHasNoGapsAfterNodeKill(t *testing.T) {
 		return nil
 	})
 }
+
+// A producer override Kafka would refuse fails the task at start with Kafka's message, as a
+// producer that cannot be constructed does in Kafka Connect; a valid one is used.
+func TestProducerOverridesReachTheProducer(t *testing.T) {
+	c := newCluster(t)
+	in := filepath.Join(t.TempDir(), "in.txt")
+	writeLines(t, in, 0, 10)
+	mustDo(t, 201, "PUT", c.URL(0)+"/connectors/bad/config", fmt.Sprintf(`{"connector.class":"FileStreamSource","file":%q,"topic":"o","producer.override.compression.type":"brotli"}`, in))
+	testcluster.Eventually(t, 20*time.Second, func() error {
+		s, err := status(t, c.URL(0), "bad")
+		if err != nil || len(s.Tasks) != 1 || s.Tasks[0].State != "FAILED" {
+			return fmt.Errorf("%+v %v", s, err)
+		}
+		if want := "Invalid value brotli for configuration compression.type"; !strings.Contains(s.Tasks[0].Trace, want) {
+			t.Fatalf("trace %q lacks %q", s.Tasks[0].Trace, want)
+		}
+		return nil
+	})
+	mustDo(t, 201, "PUT", c.URL(0)+"/connectors/good/config", fmt.Sprintf(`{"connector.class":"FileStreamSource","file":%q,"topic":"o2","producer.override.compression.type":"zstd","producer.override.linger.ms":"50"}`, in))
+	testcluster.Eventually(t, 20*time.Second, func() error {
+		if pos := committedPosition(t, c.URL(0), "good"); pos < 70 {
+			return fmt.Errorf("committed position %d", pos)
+		}
+		return nil
+	})
+}

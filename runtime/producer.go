@@ -20,12 +20,13 @@ import (
 // Like Kafka Connect's producer it retries retriable errors until it is closed; any other
 // error fails every record it holds and is reported once to failed.
 type batchProducer struct {
-	client  sarama.Client
-	logger  *slog.Logger
-	records *submittedRecords
-	failed  func(error)
-	pid     int64
-	epoch   int16
+	client   sarama.Client
+	settings producerSettings
+	logger   *slog.Logger
+	records  *submittedRecords
+	failed   func(error)
+	pid      int64
+	epoch    int16
 
 	mu         sync.Mutex
 	changed    *sync.Cond
@@ -80,15 +81,6 @@ type recordBatch struct {
 }
 
 const (
-	// batchBytes closes a batch; the broker's default message.max.bytes is 1 MiB.
-	batchBytes = 960 << 10
-	// maxRequestBytes is Kafka's default max.request.size: a larger record fails its task.
-	maxRequestBytes = 1 << 20
-	// linger lets a batch fill before it goes, as Kafka's producer does by default since 4.0:
-	// fewer, larger requests cost the broker much less.
-	linger = 5 * time.Millisecond
-	// bufferBytes bounds what a task holds unacknowledged; Poll waits for room.
-	bufferBytes = 4 << 20
 	// recordOverhead is a record's framing in a batch, at most.
 	recordOverhead = 21
 	// produceVersion is the Produce request of Kafka 2.1, kafkaVersion.
@@ -100,8 +92,8 @@ const (
 
 var errProducerClosed = errors.New("producer closed")
 
-func newBatchProducer(client sarama.Client, logger *slog.Logger, records *submittedRecords, failed func(error)) *batchProducer {
-	p := &batchProducer{client: client, logger: logger, records: records, failed: failed,
+func newBatchProducer(client sarama.Client, settings producerSettings, logger *slog.Logger, records *submittedRecords, failed func(error)) *batchProducer {
+	p := &batchProducer{client: client, settings: settings, logger: logger, records: records, failed: failed,
 		partitions: map[topicPartition]*partitionLog{}, sticky: map[string]int32{}, stop: make(chan struct{}), senderDone: make(chan struct{})}
 	p.changed = sync.NewCond(&p.mu)
 	return p
@@ -194,13 +186,13 @@ func (p *batchProducer) add(ctx context.Context, msg *message, n int32, ack *sub
 	for _, h := range msg.headers {
 		size += len(h.Key) + len(h.Value) + 10
 	}
-	if size > maxRequestBytes {
-		return fmt.Errorf("The message is %d bytes when serialized which is larger than %d, which is the value of the max.request.size configuration.", size, maxRequestBytes)
+	if size > p.settings.maxRequestBytes {
+		return fmt.Errorf("The message is %d bytes when serialized which is larger than %d, which is the value of the max.request.size configuration.", size, p.settings.maxRequestBytes)
 	}
 	waited := false
-	if p.buffered+size > bufferBytes && p.buffered > 0 {
+	if p.buffered+size > p.settings.bufferBytes && p.buffered > 0 {
 		stop := context.AfterFunc(ctx, p.wake)
-		for p.buffered+size > bufferBytes && p.buffered > 0 && p.err == nil && !p.closed && ctx.Err() == nil {
+		for p.buffered+size > p.settings.bufferBytes && p.buffered > 0 && p.err == nil && !p.closed && ctx.Err() == nil {
 			p.changed.Wait()
 		}
 		stop()
@@ -234,7 +226,7 @@ func (p *batchProducer) add(ctx context.Context, msg *message, n int32, ack *sub
 		p.last = log
 	}
 	becameSendable := log.open == nil && len(log.sealed) == 0 && !log.inFlight
-	if log.open != nil && log.open.bytes+size > batchBytes {
+	if log.open != nil && log.open.bytes+size > p.settings.batchBytes {
 		p.seal(log)
 	}
 	b := log.open
@@ -423,7 +415,7 @@ func (p *batchProducer) takeReady(now time.Time) []outgoing {
 			continue
 		}
 		if len(log.sealed) == 0 && log.open != nil {
-			if wait := log.open.created.Add(linger).Sub(now); wait > 0 {
+			if wait := log.open.created.Add(p.settings.linger).Sub(now); wait > 0 {
 				p.wakeIn(now, wait)
 				continue
 			}
@@ -497,7 +489,8 @@ func (p *batchProducer) wireBatch(b *recordBatch) *sarama.RecordBatch {
 		records[i] = &b.records[i]
 	}
 	return &sarama.RecordBatch{Version: 2, ProducerID: p.pid, ProducerEpoch: p.epoch, FirstSequence: b.sequence,
-		FirstTimestamp: b.base, MaxTimestamp: b.max, LastOffsetDelta: int32(len(records) - 1), Records: records}
+		FirstTimestamp: b.base, MaxTimestamp: b.max, LastOffsetDelta: int32(len(records) - 1), Records: records,
+		Codec: p.settings.codec, CompressionLevel: sarama.CompressionLevelDefault}
 }
 
 // retry sends log's batch again after a backoff that doubles up to a second.

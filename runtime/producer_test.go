@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -34,13 +35,17 @@ type producerHarness struct {
 const testTopic = "t"
 
 func newProducerHarness(t *testing.T, partitions int32) *producerHarness {
+	return newProducerHarnessWith(t, partitions, defaultProducerSettings)
+}
+
+func newProducerHarnessWith(t *testing.T, partitions int32, settings producerSettings) *producerHarness {
 	t.Helper()
 	cluster, err := kfake.NewCluster(kfake.NumBrokers(3), kfake.SeedTopics(partitions, testTopic))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(cluster.Close)
-	return startProducer(t, cluster, newProducerClient(t, cluster.ListenAddrs()))
+	return startProducer(t, cluster, newProducerClient(t, cluster.ListenAddrs()), settings)
 }
 
 func newProducerClient(t *testing.T, addrs []string) sarama.Client {
@@ -58,9 +63,9 @@ func newProducerClient(t *testing.T, addrs []string) sarama.Client {
 	return client
 }
 
-func startProducer(t *testing.T, cluster *kfake.Cluster, client sarama.Client) *producerHarness {
+func startProducer(t *testing.T, cluster *kfake.Cluster, client sarama.Client, settings producerSettings) *producerHarness {
 	h := &producerHarness{cluster: cluster, client: client, records: newSubmittedRecords(), failed: make(chan error, 1)}
-	h.producer = newBatchProducer(client, slog.New(slog.DiscardHandler), h.records, func(err error) { h.failed <- err })
+	h.producer = newBatchProducer(client, settings, slog.New(slog.DiscardHandler), h.records, func(err error) { h.failed <- err })
 	t.Cleanup(h.producer.close)
 	return h
 }
@@ -196,7 +201,7 @@ func TestProducerSpreadsRecordsWithoutKeysBatchByBatch(t *testing.T) {
 			t.Fatal(err)
 		}
 		// Past the linger: the round's batch goes, and the next records pick a partition again.
-		time.Sleep(4 * linger)
+		time.Sleep(4 * defaultProducerSettings.linger)
 	}
 	const n = rounds * perRound
 	h.drained(t)
@@ -317,7 +322,7 @@ func TestProducerRefusesARecordLargerThanARequest(t *testing.T) {
 	h := newProducerHarness(t, 1)
 	records := []*connect.SourceRecord{{}}
 	acks := h.records.submit(records)
-	msg := message{topic: testTopic, partition: anyPartition, value: make([]byte, maxRequestBytes), timestamp: time.Now()}
+	msg := message{topic: testTopic, partition: anyPartition, value: make([]byte, defaultProducerSettings.maxRequestBytes), timestamp: time.Now()}
 	if _, err := h.producer.send(context.Background(), []message{msg}, acks); err == nil || !strings.Contains(err.Error(), "max.request.size") {
 		t.Fatalf("got %v, want the max.request.size error", err)
 	}
@@ -325,6 +330,76 @@ func TestProducerRefusesARecordLargerThanARequest(t *testing.T) {
 	msg.value = []byte("x")
 	if _, err := h.producer.send(context.Background(), []message{msg}, acks); err == nil || !strings.Contains(err.Error(), "Invalid partition") {
 		t.Fatalf("got %v, want the invalid partition error", err)
+	}
+}
+
+// compression.type and batch.size reach the wire: every batch is LZ4-compressed and holds what
+// batch.size allows, and the records read back intact.
+func TestProducerCompressesAndSizesBatchesAsConfigured(t *testing.T) {
+	settings := defaultProducerSettings
+	settings.codec, settings.batchBytes = sarama.CompressionLZ4, 500
+	h := newProducerHarnessWith(t, 1, settings)
+	var mu sync.Mutex
+	var codecs []int16
+	var counts []int
+	h.cluster.ControlKey(int16(kmsg.Produce), func(req kmsg.Request) (kmsg.Response, error, bool) {
+		h.cluster.KeepControl()
+		for _, topic := range req.(*kmsg.ProduceRequest).Topics {
+			for _, p := range topic.Partitions {
+				var batch kmsg.RecordBatch
+				if err := batch.ReadFrom(p.Records); err == nil {
+					mu.Lock()
+					codecs, counts = append(codecs, batch.Attributes&0x07), append(counts, int(batch.NumRecords))
+					mu.Unlock()
+				}
+			}
+		}
+		return nil, nil, false
+	})
+	const n = 200
+	if err := h.send(n, nil); err != nil {
+		t.Fatal(err)
+	}
+	h.drained(t)
+	values, _ := h.topicRecords(t, 1)
+	checkExactlyOnce(t, values, n)
+	mu.Lock()
+	defer mu.Unlock()
+	// Values are "0".."199": at most 3 bytes, plus at most 21 of framing per record.
+	for i := range codecs {
+		full := i < len(codecs)-1 // the last batch holds what was left
+		if codecs[i] != 3 || (full && counts[i] < 500/24) || counts[i] > 500/22+1 {
+			t.Fatalf("batch %d: codec %d with %d records; want LZ4 (3) with about %d", i, codecs[i], counts[i], 500/22)
+		}
+	}
+	if len(codecs) < n/(500/22+1) {
+		t.Fatalf("%d batches for %d records of at most 24 bytes in 500-byte batches", len(codecs), n)
+	}
+}
+
+func TestProducerSettingsFromWorkerAndConnector(t *testing.T) {
+	s, err := producerSettingsFrom(map[string]string{"producer.linger.ms": "20", "producer.compression.type": "gzip", "producer.batch.size": "2000000"},
+		map[string]string{"producer.override.compression.type": "zstd", "producer.override.buffer.memory": "1048576"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := producerSettings{linger: 20 * time.Millisecond, codec: sarama.CompressionZSTD, bufferBytes: 1 << 20,
+		maxRequestBytes: 1 << 20, batchBytes: 1<<20 - batchOverhead}
+	if s != want {
+		t.Fatalf("got %+v, want %+v (the override wins; a batch fits a request)", s, want)
+	}
+	for _, tc := range []struct {
+		connector map[string]string
+		want      string
+	}{
+		{map[string]string{"producer.override.linger.ms": "soon"}, "Invalid value soon for configuration linger.ms: Not a number of type LONG"},
+		{map[string]string{"producer.override.batch.size": "-1"}, "Invalid value -1 for configuration batch.size: Value must be at least 0"},
+		{map[string]string{"producer.override.max.request.size": "3000000000"}, "Not a number of type INT"},
+		{map[string]string{"producer.override.compression.type": "LZ4"}, "String must be one of: none, gzip, snappy, lz4, zstd"},
+	} {
+		if _, err := producerSettingsFrom(nil, tc.connector); err == nil || err.Error() != tc.want && !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: got %v, want %q", tc.connector, err, tc.want)
+		}
 	}
 }
 
@@ -349,7 +424,7 @@ func TestProducerStartsOnConnectionsFromBeforeABrokerRestart(t *testing.T) {
 	addr := first.ListenAddrs()[0]
 	client := newProducerClient(t, []string{addr})
 	// An earlier task's producer, which leaves a connection to the broker open.
-	earlier := startProducer(t, first, client)
+	earlier := startProducer(t, first, client, defaultProducerSettings)
 	if err := earlier.send(1, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -361,7 +436,7 @@ func TestProducerStartsOnConnectionsFromBeforeABrokerRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(second.Close)
-	h := startProducer(t, second, client)
+	h := startProducer(t, second, client, defaultProducerSettings)
 	if err := h.send(100, nil); err != nil {
 		t.Fatal(err)
 	}

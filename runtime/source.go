@@ -37,13 +37,17 @@ type sourceRun struct {
 }
 
 func newSourceRun(ti *taskInstance, task connect.SourceTask, config map[string]string, conv converters) (taskRun, error) {
+	settings, err := producerSettingsFrom(ti.w.cfg.WorkerProps, config)
+	if err != nil {
+		return nil, fmt.Errorf("Failed to construct kafka producer: %w", err)
+	}
 	client, err := ti.w.producerClient()
 	if err != nil {
 		return nil, fmt.Errorf("create producer: %w", err)
 	}
 	r := &sourceRun{ti: ti, task: task, config: config, conv: conv, submitted: newSubmittedRecords(),
 		topics: map[string]bool{}, resume: make(chan struct{}, 1), sendErr: make(chan error, 1)}
-	r.producer = newBatchProducer(client, ti.logger, r.submitted, r.producerFailed)
+	r.producer = newBatchProducer(client, settings, ti.logger, r.submitted, r.producerFailed)
 	if ti.w.cfg.TopicCreation && hasTopicCreation(config) {
 		conf, err := adminConfig(fmt.Sprintf("connector-adminclient-%s", ti.id), ti.w.cfg.WorkerProps)
 		if err == nil {
