@@ -47,8 +47,10 @@ func (d resettingDialer) Dial(network, addr string) (net.Conn, error) {
 	return conn, err
 }
 
-// consumerConfig is a consumer-group member that commits only what the task has flushed.
-func consumerConfig(clientID string, props map[string]string) (*sarama.Config, error) {
+// consumerConfig is a consumer-group member that commits only what the task has flushed, with
+// the worker's consumer.* and the connector's consumer.override.* settings that sarama has an
+// equivalent for.
+func consumerConfig(clientID string, worker, connector map[string]string) (*sarama.Config, error) {
 	conf := baseConfig(clientID)
 	conf.Consumer.Offsets.AutoCommit.Enable = false
 	conf.Consumer.Offsets.Initial = sarama.OffsetOldest
@@ -57,7 +59,32 @@ func consumerConfig(clientID string, props map[string]string) (*sarama.Config, e
 	conf.Consumer.Group.Session.Timeout = 10 * time.Second
 	conf.Consumer.Group.Heartbeat.Interval = 3 * time.Second
 	conf.Consumer.MaxWaitTime = 100 * time.Millisecond
-	return conf, kafkasecurity.Apply(conf, props, kafkasecurity.Consumer)
+	get := clientSetting("consumer.", worker, connector)
+	if v, ok := get("auto.offset.reset"); ok {
+		switch v {
+		case "earliest":
+		case "latest":
+			conf.Consumer.Offsets.Initial = sarama.OffsetNewest
+		default:
+			return nil, fmt.Errorf("Invalid value %s for configuration auto.offset.reset: connectd's sink consumers start at earliest or latest", v)
+		}
+	}
+	ms := func(d *time.Duration) func(int64) { return func(n int64) { *d = millis(n) } }
+	bytes := func(b *int32) func(int64) { return func(n int64) { *b = int32(n) } }
+	err := setNumbers(get, []numberSetting{
+		{"fetch.max.wait.ms", kafkaInt, ms(&conf.Consumer.MaxWaitTime)},
+		{"session.timeout.ms", kafkaInt, ms(&conf.Consumer.Group.Session.Timeout)},
+		{"heartbeat.interval.ms", kafkaInt, ms(&conf.Consumer.Group.Heartbeat.Interval)},
+		{"fetch.min.bytes", kafkaInt, bytes(&conf.Consumer.Fetch.Min)},
+		{"max.partition.fetch.bytes", kafkaInt, bytes(&conf.Consumer.Fetch.Default)},
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := kafkasecurity.Apply(conf, worker, kafkasecurity.Consumer); err != nil {
+		return nil, err
+	}
+	return conf, conf.Validate()
 }
 
 // adminConfig is a connector's admin client, for topic creation.

@@ -408,3 +408,37 @@ func TestProducerOverridesReachTheProducer(t *testing.T) {
 		return nil
 	})
 }
+
+// A sink with consumer.override.auto.offset.reset=latest starts at the end of a topic that
+// already holds records: it gets only what is written after it joined.
+func TestSinkStartsAtLatestWhenTheConnectorSaysSo(t *testing.T) {
+	c := newCluster(t)
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "in.txt"), filepath.Join(dir, "out.txt")
+	writeLines(t, in, 0, 100)
+	mustDo(t, 201, "PUT", c.URL(0)+"/connectors/src/config", fmt.Sprintf(`{"connector.class":"FileStreamSource","file":%q,"topic":"late",%s}`, in, stringConverters))
+	testcluster.Eventually(t, 20*time.Second, func() error {
+		if pos := committedPosition(t, c.URL(0), "src"); pos < 790 {
+			return fmt.Errorf("committed position %d", pos)
+		}
+		return nil
+	})
+	mustDo(t, 201, "PUT", c.URL(0)+"/connectors/sink/config", fmt.Sprintf(`{"connector.class":"FileStreamSink","file":%q,"topics":"late","consumer.override.auto.offset.reset":"latest",%s}`, out, stringConverters))
+	next := 100
+	testcluster.Eventually(t, 30*time.Second, func() error {
+		// Lines keep coming until the sink, once its group has joined, receives some.
+		writeLines(t, in, next, next+10)
+		next += 10
+		if n := countLines(out); n == 0 {
+			return fmt.Errorf("nothing delivered yet")
+		}
+		return nil
+	})
+	data := mustRead(t, out)
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		var n int
+		if _, err := fmt.Sscanf(line, "line-%d", &n); err != nil || n < 100 {
+			t.Fatalf("the sink received %q, written before it started", line)
+		}
+	}
+}

@@ -39,36 +39,15 @@ var codecs = map[string]sarama.CompressionCodec{"none": sarama.CompressionNone, 
 // producerSettingsFrom reads the settings, with Kafka's messages for values it would refuse.
 func producerSettingsFrom(worker, connector map[string]string) (producerSettings, error) {
 	s := defaultProducerSettings
-	get := func(key string) (string, bool) {
-		if v, ok := connector["producer.override."+key]; ok {
-			return v, true
-		}
-		v, ok := worker["producer."+key]
-		return v, ok
-	}
-	numbers := []struct {
-		key, kind string
-		max       int64
-		set       func(n int64)
-	}{
-		{"linger.ms", "LONG", math.MaxInt64 / int64(time.Millisecond), func(n int64) { s.linger = time.Duration(n) * time.Millisecond }},
-		{"batch.size", "INT", math.MaxInt32, func(n int64) { s.batchBytes = int(n) }},
-		{"buffer.memory", "LONG", math.MaxInt64, func(n int64) { s.bufferBytes = int(n) }},
-		{"max.request.size", "INT", math.MaxInt32, func(n int64) { s.maxRequestBytes = int(n) }},
-	}
-	for _, num := range numbers {
-		v, ok := get(num.key)
-		if !ok {
-			continue
-		}
-		n, err := strconv.ParseInt(v, 10, 64)
-		switch {
-		case err != nil || n > num.max:
-			return s, fmt.Errorf("Invalid value %s for configuration %s: Not a number of type %s", v, num.key, num.kind)
-		case n < 0:
-			return s, fmt.Errorf("Invalid value %s for configuration %s: Value must be at least 0", v, num.key)
-		}
-		num.set(n)
+	get := clientSetting("producer.", worker, connector)
+	err := setNumbers(get, []numberSetting{
+		{"linger.ms", kafkaLong, func(n int64) { s.linger = millis(n) }},
+		{"batch.size", kafkaInt, func(n int64) { s.batchBytes = int(n) }},
+		{"buffer.memory", kafkaLong, func(n int64) { s.bufferBytes = int(n) }},
+		{"max.request.size", kafkaInt, func(n int64) { s.maxRequestBytes = int(n) }},
+	})
+	if err != nil {
+		return s, err
 	}
 	if v, ok := get("compression.type"); ok {
 		codec, known := codecs[v]
@@ -79,4 +58,58 @@ func producerSettingsFrom(worker, connector map[string]string) (producerSettings
 	}
 	s.batchBytes = min(s.batchBytes, max(s.maxRequestBytes-batchOverhead, 0))
 	return s, nil
+}
+
+// clientSetting reads a Kafka client key for a connector: its <kind>override.<key> wins over
+// the worker's <kind><key> (kind is "producer." or "consumer.").
+func clientSetting(kind string, worker, connector map[string]string) func(key string) (string, bool) {
+	return func(key string) (string, bool) {
+		if v, ok := connector[kind+"override."+key]; ok {
+			return v, true
+		}
+		v, ok := worker[kind+key]
+		return v, ok
+	}
+}
+
+// numberKind is a Kafka config type, with the name Kafka's messages give it.
+type numberKind struct {
+	name string
+	max  int64
+}
+
+var (
+	kafkaInt  = numberKind{"INT", math.MaxInt32}
+	kafkaLong = numberKind{"LONG", math.MaxInt64}
+)
+
+// millis is n milliseconds, at most the longest duration.
+func millis(n int64) time.Duration {
+	return time.Duration(min(n, math.MaxInt64/int64(time.Millisecond))) * time.Millisecond
+}
+
+// numberSetting is a non-negative numeric client key and what it sets.
+type numberSetting struct {
+	key  string
+	kind numberKind
+	set  func(n int64)
+}
+
+// setNumbers applies the settings that are given, with Kafka's messages for values it refuses.
+func setNumbers(get func(string) (string, bool), settings []numberSetting) error {
+	for _, s := range settings {
+		v, ok := get(s.key)
+		if !ok {
+			continue
+		}
+		n, err := strconv.ParseInt(v, 10, 64)
+		switch {
+		case err != nil || n > s.kind.max:
+			return fmt.Errorf("Invalid value %s for configuration %s: Not a number of type %s", v, s.key, s.kind.name)
+		case n < 0:
+			return fmt.Errorf("Invalid value %s for configuration %s: Value must be at least 0", v, s.key)
+		}
+		s.set(n)
+	}
+	return nil
 }

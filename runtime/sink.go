@@ -38,9 +38,9 @@ type sinkRun struct {
 }
 
 func newSinkRun(ti *taskInstance, task connect.SinkTask, config map[string]string, conv converters) (taskRun, error) {
-	conf, err := consumerConfig(fmt.Sprintf("connector-consumer-%s", ti.id), ti.w.cfg.WorkerProps)
+	conf, err := consumerConfig(fmt.Sprintf("connector-consumer-%s", ti.id), ti.w.cfg.WorkerProps, config)
 	if err != nil {
-		return nil, fmt.Errorf("create consumer: %w", err)
+		return nil, fmt.Errorf("Failed to construct kafka consumer: %w", err)
 	}
 	client, err := sarama.NewClient(ti.w.cfg.BootstrapServers, conf)
 	if err != nil {
