@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"github.com/connectd/connectd/internal/kafkasecurity"
+	"maps"
 
 	"fmt"
 	"net"
@@ -32,6 +33,33 @@ func producerConfig(clientID string, props map[string]string) (*sarama.Config, e
 	conf.Net.Proxy.Enable = true
 	conf.Net.Proxy.Dialer = resettingDialer{net.Dialer{Timeout: conf.Net.DialTimeout, KeepAlive: conf.Net.KeepAlive}}
 	return conf, kafkasecurity.Apply(conf, props, kafkasecurity.Producer)
+}
+
+// connectorClientProps are the worker's properties with a connector's <kind>override.* keys in
+// place of the worker's <kind>* ones (kind is "producer.", "consumer." or "admin."), which is
+// how its clients' security settings are read.
+func connectorClientProps(worker, connector map[string]string, kind string) map[string]string {
+	merged := maps.Clone(worker)
+	if merged == nil {
+		merged = map[string]string{}
+	}
+	for k, v := range connector {
+		if rest, ok := strings.CutPrefix(k, kind+"override."); ok {
+			merged[kind+rest] = v
+		}
+	}
+	return merged
+}
+
+// overridesSecurity tells whether a connector sets its own <kind>override. security settings.
+func overridesSecurity(connector map[string]string, kind string) bool {
+	for k := range connector {
+		if rest, ok := strings.CutPrefix(k, kind+"override."); ok &&
+			(rest == "security.protocol" || strings.HasPrefix(rest, "sasl.") || strings.HasPrefix(rest, "ssl.")) {
+			return true
+		}
+	}
+	return false
 }
 
 // resettingDialer makes producer connections that are reset, not drained, when closed: a worker
@@ -81,7 +109,7 @@ func consumerConfig(clientID string, worker, connector map[string]string) (*sara
 	if err != nil {
 		return nil, err
 	}
-	if err := kafkasecurity.Apply(conf, worker, kafkasecurity.Consumer); err != nil {
+	if err := kafkasecurity.Apply(conf, connectorClientProps(worker, connector, "consumer."), kafkasecurity.Consumer); err != nil {
 		return nil, err
 	}
 	return conf, conf.Validate()

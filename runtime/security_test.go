@@ -61,3 +61,34 @@ func mustRead(t *testing.T, path string) []byte {
 	}
 	return data
 }
+
+// A connector that logs in as its own principal (the Principal override policy's use) does so:
+// the worker's own credentials here are refused, so only the connector's overrides can deliver.
+func TestConnectorLogsInWithItsOwnCredentials(t *testing.T) {
+	broker, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.AllowAutoTopicCreation(), kfake.EnableSASL(),
+		kfake.Superuser("PLAIN", "tenant", "tenant-secret"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(broker.Close)
+	login := func(user, password string) string {
+		return fmt.Sprintf(`org.apache.kafka.common.security.plain.PlainLoginModule required username=\"%s\" password=\"%s\";`, user, password)
+	}
+	c := testcluster.New(t, 1, testcluster.With("bootstrap.servers", broker.ListenAddrs()[0]),
+		testcluster.With("security.protocol", "SASL_PLAINTEXT"), testcluster.With("sasl.mechanism", "PLAIN"),
+		testcluster.With("sasl.jaas.config", `org.apache.kafka.common.security.plain.PlainLoginModule required username="worker" password="unknown";`),
+		testcluster.With("offset.flush.interval.ms", "100"), testcluster.With("connector.client.config.override.policy", "Principal"))
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "in.txt"), filepath.Join(dir, "out.txt")
+	writeLines(t, in, 0, 50)
+	mustDo(t, 201, "PUT", c.URL(0)+"/connectors/src/config", fmt.Sprintf(`{"connector.class":"FileStreamSource","file":%q,"topic":"tenant",%s,
+		"producer.override.sasl.jaas.config":"%s"}`, in, stringConverters, login("tenant", "tenant-secret")))
+	mustDo(t, 201, "PUT", c.URL(0)+"/connectors/sink/config", fmt.Sprintf(`{"connector.class":"FileStreamSink","file":%q,"topics":"tenant",%s,
+		"consumer.override.sasl.jaas.config":"%s"}`, out, stringConverters, login("tenant", "tenant-secret")))
+	testcluster.Eventually(t, 30*time.Second, func() error {
+		if n := countLines(out); n < 50 {
+			return fmt.Errorf("%d of 50 lines delivered", n)
+		}
+		return nil
+	})
+}

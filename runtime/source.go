@@ -31,6 +31,9 @@ type sourceRun struct {
 	resume    chan struct{}
 	sendErr   chan error
 	closeOnce sync.Once
+	// releaseClient gives back the producer's connections (closes them when they are the
+	// connector's own).
+	releaseClient func()
 	// msgs is reused by every send while records come: the producer copies what it keeps out
 	// of it. It holds the last records' data until the next send or an empty poll.
 	msgs []message
@@ -41,20 +44,21 @@ func newSourceRun(ti *taskInstance, task connect.SourceTask, config map[string]s
 	if err != nil {
 		return nil, fmt.Errorf("Failed to construct kafka producer: %w", err)
 	}
-	client, err := ti.w.producerClient()
+	client, release, err := ti.w.connectorProducerClient(fmt.Sprintf("connector-producer-%s", ti.id), config)
 	if err != nil {
 		return nil, fmt.Errorf("create producer: %w", err)
 	}
 	r := &sourceRun{ti: ti, task: task, config: config, conv: conv, submitted: newSubmittedRecords(),
-		topics: map[string]bool{}, resume: make(chan struct{}, 1), sendErr: make(chan error, 1)}
+		topics: map[string]bool{}, resume: make(chan struct{}, 1), sendErr: make(chan error, 1), releaseClient: release}
 	r.producer = newBatchProducer(client, settings, ti.logger, r.submitted, r.producerFailed)
 	if ti.w.cfg.TopicCreation && hasTopicCreation(config) {
-		conf, err := adminConfig(fmt.Sprintf("connector-adminclient-%s", ti.id), ti.w.cfg.WorkerProps)
+		conf, err := adminConfig(fmt.Sprintf("connector-adminclient-%s", ti.id), connectorClientProps(ti.w.cfg.WorkerProps, config, "admin."))
 		if err == nil {
 			r.admin, err = sarama.NewClusterAdmin(ti.w.cfg.BootstrapServers, conf)
 		}
 		if err != nil {
 			r.producer.close()
+			release()
 			return nil, fmt.Errorf("create admin client: %w", err)
 		}
 	}
@@ -269,6 +273,7 @@ func (r *sourceRun) close() {
 			r.producer.close()
 			return nil
 		})
+		r.releaseClient()
 		if r.admin != nil {
 			_ = r.admin.Close()
 		}

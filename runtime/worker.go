@@ -79,9 +79,12 @@ type Worker struct {
 	wake     chan struct{}
 
 	// clientMu guards client, the Kafka connections this worker's source tasks share; each task
-	// still has its own producer, which is what stopping a task closes.
+	// still has its own producer, which is what stopping a task closes. A connector that logs in
+	// as its own principal (producer.override.sasl.* and the like) has connections of its own,
+	// in own; losing the lease drops them too.
 	clientMu sync.Mutex
 	client   sarama.Client
+	own      map[sarama.Client]bool
 
 	wg sync.WaitGroup
 }
@@ -120,11 +123,7 @@ func (w *Worker) Run(ctx context.Context) {
 		case <-ctx.Done():
 			w.stopAll(nil)
 			w.wg.Wait()
-			w.clientMu.Lock()
-			if w.client != nil {
-				_ = w.client.Close()
-			}
-			w.clientMu.Unlock()
+			w.dropProducerConnections()
 			return
 		case <-state.WatchCh():
 		case <-w.lease.changed:
@@ -333,8 +332,8 @@ func (w *Worker) Drain(ctx context.Context) error {
 	return err
 }
 
-// dropProducerConnections closes the connections the source tasks share; producers that still
-// hold records fail them, and the next task to start connects again.
+// dropProducerConnections closes the source tasks' connections; producers that still hold
+// records fail them, and the next task to start connects again.
 func (w *Worker) dropProducerConnections() {
 	w.clientMu.Lock()
 	defer w.clientMu.Unlock()
@@ -342,6 +341,39 @@ func (w *Worker) dropProducerConnections() {
 		_ = w.client.Close()
 		w.client = nil
 	}
+	for c := range w.own {
+		_ = c.Close()
+	}
+	w.own = nil
+}
+
+// connectorProducerClient returns the connections a source task of connector config produces
+// on: the shared ones, unless the connector overrides the producer's security settings; then
+// connections of its own, which release closes.
+func (w *Worker) connectorProducerClient(clientID string, config map[string]string) (client sarama.Client, release func(), err error) {
+	if !overridesSecurity(config, "producer.") {
+		client, err = w.producerClient()
+		return client, func() {}, err
+	}
+	conf, err := producerConfig(clientID, connectorClientProps(w.cfg.WorkerProps, config, "producer."))
+	if err != nil {
+		return nil, nil, err
+	}
+	if client, err = sarama.NewClient(w.cfg.BootstrapServers, conf); err != nil {
+		return nil, nil, err
+	}
+	w.clientMu.Lock()
+	defer w.clientMu.Unlock()
+	if w.own == nil {
+		w.own = map[sarama.Client]bool{}
+	}
+	w.own[client] = true
+	return client, func() {
+		w.clientMu.Lock()
+		defer w.clientMu.Unlock()
+		delete(w.own, client)
+		_ = client.Close()
+	}, nil
 }
 
 // producerClient returns the worker's shared producer connections, connecting on first use.
