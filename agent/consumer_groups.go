@@ -12,12 +12,15 @@ import (
 	"github.com/IBM/sarama"
 
 	"github.com/connectd/connectd/api"
+	"github.com/connectd/connectd/runtime"
 )
 
-// ConsumerGroups implements api.Backend: sink connectors' consumer groups, administered through
-// an admin client made for each call from bootstrap.servers and the worker's admin.* settings.
-func (a *Agent) ConsumerGroups() api.ConsumerGroups {
-	return consumerGroups{addrs: a.cfg.BootstrapServers, props: a.cfg.Raw, clientID: "connectd-admin-" + a.cfg.NodeID}
+// ConsumerGroups implements api.Backend: a sink connector's consumer groups, administered
+// through an admin client made for each call from bootstrap.servers, the worker's admin.*
+// settings and the connector's admin.override.* ones, as Kafka Connect's offsets API does.
+func (a *Agent) ConsumerGroups(connectorConfig map[string]string) api.ConsumerGroups {
+	return consumerGroups{addrs: a.cfg.BootstrapServers, props: runtime.ConnectorClientProps(a.cfg.Raw, connectorConfig, "admin."),
+		clientID: "connectd-admin-" + a.cfg.NodeID}
 }
 
 type consumerGroups struct {

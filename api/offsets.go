@@ -73,7 +73,7 @@ func (s *Server) getOffsets(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := ConnectorOffsets{Offsets: []ConnectorOffset{}}
 	if s.connectorType(c) == "sink" {
-		committed, err := s.backend.ConsumerGroups().Offsets(runtime.SinkGroupID(c.Name, c.Config))
+		committed, err := s.backend.ConsumerGroups(c.Config).Offsets(runtime.SinkGroupID(c.Name, c.Config))
 		if err != nil {
 			s.logger.Warn("listing consumer group offsets failed", "connector", c.Name, "err", err)
 			return errorf(http.StatusInternalServerError, "Failed to retrieve consumer group offsets for sink connector %s", c.Name)
@@ -278,7 +278,7 @@ func normalizeOffsetMap(m map[string]any) (map[string]any, error) {
 }
 
 func (s *Server) modifySinkOffsets(c *fsm.Connector, conn connect.Connector, offsets []ConnectorOffset) (bool, error) {
-	groups := s.backend.ConsumerGroups()
+	groups := s.backend.ConsumerGroups(c.Config)
 	group := runtime.SinkGroupID(c.Name, c.Config)
 	var parsed []GroupOffset
 	if offsets == nil {

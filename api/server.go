@@ -42,8 +42,9 @@ type Backend interface {
 	Leave(ctx context.Context) error
 	// Loggers are this node's log levels.
 	Loggers() *logging.Levels
-	// ConsumerGroups administers the consumer groups of sink connectors in Kafka.
-	ConsumerGroups() ConsumerGroups
+	// ConsumerGroups administers a sink connector's consumer groups in Kafka, as the connector
+	// whose config is given: with its admin.override.* settings.
+	ConsumerGroups(connectorConfig map[string]string) ConsumerGroups
 }
 
 // Settings are the worker settings that change REST behaviour.

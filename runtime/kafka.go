@@ -35,10 +35,10 @@ func producerConfig(clientID string, props map[string]string) (*sarama.Config, e
 	return conf, kafkasecurity.Apply(conf, props, kafkasecurity.Producer)
 }
 
-// connectorClientProps are the worker's properties with a connector's <kind>override.* keys in
+// ConnectorClientProps are the worker's properties with a connector's <kind>override.* keys in
 // place of the worker's <kind>* ones (kind is "producer.", "consumer." or "admin."), which is
-// how its clients' security settings are read.
-func connectorClientProps(worker, connector map[string]string, kind string) map[string]string {
+// how a connector's clients read their security settings.
+func ConnectorClientProps(worker, connector map[string]string, kind string) map[string]string {
 	merged := maps.Clone(worker)
 	if merged == nil {
 		merged = map[string]string{}
@@ -109,7 +109,7 @@ func consumerConfig(clientID string, worker, connector map[string]string) (*sara
 	if err != nil {
 		return nil, err
 	}
-	if err := kafkasecurity.Apply(conf, connectorClientProps(worker, connector, "consumer."), kafkasecurity.Consumer); err != nil {
+	if err := kafkasecurity.Apply(conf, ConnectorClientProps(worker, connector, "consumer."), kafkasecurity.Consumer); err != nil {
 		return nil, err
 	}
 	return conf, conf.Validate()

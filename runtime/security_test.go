@@ -84,10 +84,18 @@ func TestConnectorLogsInWithItsOwnCredentials(t *testing.T) {
 	mustDo(t, 201, "PUT", c.URL(0)+"/connectors/src/config", fmt.Sprintf(`{"connector.class":"FileStreamSource","file":%q,"topic":"tenant",%s,
 		"producer.override.sasl.jaas.config":"%s"}`, in, stringConverters, login("tenant", "tenant-secret")))
 	mustDo(t, 201, "PUT", c.URL(0)+"/connectors/sink/config", fmt.Sprintf(`{"connector.class":"FileStreamSink","file":%q,"topics":"tenant",%s,
-		"consumer.override.sasl.jaas.config":"%s"}`, out, stringConverters, login("tenant", "tenant-secret")))
+		"consumer.override.sasl.jaas.config":"%s","admin.override.sasl.jaas.config":"%[3]s"}`, out, stringConverters, login("tenant", "tenant-secret")))
 	testcluster.Eventually(t, 30*time.Second, func() error {
 		if n := countLines(out); n < 50 {
 			return fmt.Errorf("%d of 50 lines delivered", n)
+		}
+		return nil
+	})
+	// The offsets API reads the sink's group as the connector: with its admin override.
+	mustDo(t, 204, "PUT", c.URL(0)+"/connectors/sink/stop", "")
+	testcluster.Eventually(t, 10*time.Second, func() error {
+		if code, body := do(t, "GET", c.URL(0)+"/connectors/sink/offsets", ""); code != 200 || !strings.Contains(body, `"kafka_offset":`) {
+			return fmt.Errorf("sink offsets: %d %s", code, body)
 		}
 		return nil
 	})

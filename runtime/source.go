@@ -52,7 +52,7 @@ func newSourceRun(ti *taskInstance, task connect.SourceTask, config map[string]s
 		topics: map[string]bool{}, resume: make(chan struct{}, 1), sendErr: make(chan error, 1), releaseClient: release}
 	r.producer = newBatchProducer(client, settings, ti.logger, r.submitted, r.producerFailed)
 	if ti.w.cfg.TopicCreation && hasTopicCreation(config) {
-		conf, err := adminConfig(fmt.Sprintf("connector-adminclient-%s", ti.id), connectorClientProps(ti.w.cfg.WorkerProps, config, "admin."))
+		conf, err := adminConfig(fmt.Sprintf("connector-adminclient-%s", ti.id), ConnectorClientProps(ti.w.cfg.WorkerProps, config, "admin."))
 		if err == nil {
 			r.admin, err = sarama.NewClusterAdmin(ti.w.cfg.BootstrapServers, conf)
 		}

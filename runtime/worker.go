@@ -355,7 +355,7 @@ func (w *Worker) connectorProducerClient(clientID string, config map[string]stri
 		client, err = w.producerClient()
 		return client, func() {}, err
 	}
-	conf, err := producerConfig(clientID, connectorClientProps(w.cfg.WorkerProps, config, "producer."))
+	conf, err := producerConfig(clientID, ConnectorClientProps(w.cfg.WorkerProps, config, "producer."))
 	if err != nil {
 		return nil, nil, err
 	}
