@@ -17,14 +17,9 @@ import (
 // producer and topic creation, the sink's consumer group and the offsets API's admin client all
 // log in with the worker's security settings.
 func TestConnectorsLogInToAKafkaThatRequiresSASL(t *testing.T) {
-	broker, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.AllowAutoTopicCreation(), kfake.EnableSASL(),
-		kfake.Superuser("SCRAM-SHA-256", "connect", "s3cret"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(broker.Close)
+	broker := saslBroker(t, "SCRAM-SHA-256", "connect", "s3cret")
 	jaas := `org.apache.kafka.common.security.scram.ScramLoginModule required username="connect" password="s3cret";`
-	c := testcluster.New(t, 1, testcluster.With("bootstrap.servers", broker.ListenAddrs()[0]),
+	c := testcluster.New(t, 1, testcluster.With("bootstrap.servers", broker),
 		testcluster.With("security.protocol", "SASL_PLAINTEXT"), testcluster.With("sasl.mechanism", "SCRAM-SHA-256"),
 		testcluster.With("sasl.jaas.config", jaas), testcluster.With("offset.flush.interval.ms", "100"))
 	dir := t.TempDir()
@@ -53,6 +48,18 @@ func TestConnectorsLogInToAKafkaThatRequiresSASL(t *testing.T) {
 	})
 }
 
+// saslBroker starts a broker that admits only user, by mechanism, and returns its address.
+func saslBroker(t *testing.T, mechanism, user, password string) string {
+	t.Helper()
+	broker, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.AllowAutoTopicCreation(), kfake.EnableSASL(),
+		kfake.Superuser(mechanism, user, password))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(broker.Close)
+	return broker.ListenAddrs()[0]
+}
+
 func mustRead(t *testing.T, path string) []byte {
 	t.Helper()
 	data, err := os.ReadFile(path)
@@ -65,16 +72,11 @@ func mustRead(t *testing.T, path string) []byte {
 // A connector that logs in as its own principal (the Principal override policy's use) does so:
 // the worker's own credentials here are refused, so only the connector's overrides can deliver.
 func TestConnectorLogsInWithItsOwnCredentials(t *testing.T) {
-	broker, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.AllowAutoTopicCreation(), kfake.EnableSASL(),
-		kfake.Superuser("PLAIN", "tenant", "tenant-secret"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(broker.Close)
+	broker := saslBroker(t, "PLAIN", "tenant", "tenant-secret")
 	login := func(user, password string) string {
 		return fmt.Sprintf(`org.apache.kafka.common.security.plain.PlainLoginModule required username=\"%s\" password=\"%s\";`, user, password)
 	}
-	c := testcluster.New(t, 1, testcluster.With("bootstrap.servers", broker.ListenAddrs()[0]),
+	c := testcluster.New(t, 1, testcluster.With("bootstrap.servers", broker),
 		testcluster.With("security.protocol", "SASL_PLAINTEXT"), testcluster.With("sasl.mechanism", "PLAIN"),
 		testcluster.With("sasl.jaas.config", `org.apache.kafka.common.security.plain.PlainLoginModule required username="worker" password="unknown";`),
 		testcluster.With("offset.flush.interval.ms", "100"), testcluster.With("connector.client.config.override.policy", "Principal"))
