@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/raft"
@@ -46,7 +47,13 @@ type Coordinator struct {
 	deps   Deps
 	wg     sync.WaitGroup
 	leases leases
-	pokeCh chan struct{}
+	// established is set while this node leads with a state machine that reflects the whole
+	// committed log (after the term's barrier); only then does it grant leases.
+	established atomic.Bool
+	// roundMu makes each lease grant come wholly before or wholly after an assignment round, so
+	// that a worker renewed right after its work moved learns of the move before it runs again.
+	roundMu sync.Mutex
+	pokeCh  chan struct{}
 	// lastInputs fingerprints the inputs of the last round that changed nothing (leader loop only).
 	lastInputs string
 }
@@ -76,9 +83,16 @@ func (c *Coordinator) poke() {
 // never reach a state machine, so a worker could wait for them until the next command. It
 // reports false when this node is not the leader; the worker must not count the lease then.
 func (c *Coordinator) Heartbeat(node, session string) (uint64, bool) {
-	if c.deps.Raft.State() != raft.Leader {
+	if !c.established.Load() {
 		return 0, false
 	}
+	// A leader deposed while frozen can still believe it leads; its successor may have given
+	// this worker's work to another, so the grant needs a quorum's word that it still leads.
+	if c.deps.Raft.VerifyLeader().Error() != nil {
+		return 0, false
+	}
+	c.roundMu.Lock()
+	defer c.roundMu.Unlock()
 	c.leases.renew(node, session, time.Now())
 	return c.deps.FSM.AppliedIndex(), true
 }
@@ -130,6 +144,8 @@ func (c *Coordinator) leaderLoop(ctx context.Context) {
 	}
 	c.leases.reset(time.Now())
 	c.lastInputs = ""
+	c.established.Store(true)
+	defer c.established.Store(false)
 	log.Info("leadership established")
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()

@@ -67,6 +67,8 @@ func (c *Coordinator) leftClean(prev *fsm.Assignment, m membership.Member) bool 
 // rebalance runs one assignment round if one is due and returns when the leader should look
 // again even if nothing else happens (zero: no timer needed).
 func (c *Coordinator) rebalance(ctx context.Context) (time.Time, error) {
+	c.roundMu.Lock()
+	defer c.roundMu.Unlock()
 	state := c.deps.FSM.State()
 	prev := state.Assignment().Clone()
 	now := c.deps.Now()

@@ -55,6 +55,10 @@ func (ci *connectorInstance) update(c *fsm.Connector) {
 	ci.updates <- c
 }
 
+// authorize does nothing: a connector moves no data, and every write it makes (task configs,
+// status) is fenced by the replicated state against the current assignment.
+func (ci *connectorInstance) authorize(uint64) {}
+
 func (ci *connectorInstance) stop(timeout time.Duration) {
 	ci.once.Do(ci.cancel)
 	select {

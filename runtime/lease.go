@@ -3,6 +3,7 @@ package runtime
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -11,48 +12,50 @@ const leaseRetry = 100 * time.Millisecond
 
 // lease is this worker's permission from the current leader to run work. It is timed on the
 // worker's monotonic clock from when the renewal was sent, so a slow answer cannot stretch it.
+//
+// A lease that lapsed and was granted again starts a new epoch. Work authorized in an earlier
+// epoch stays held until the worker loop has looked at the state the renewal was granted on
+// and confirmed that the work is still this worker's (see permit): after a freeze, a renewal can
+// arrive before the worker loop has seen that the work moved, and the task's own goroutine must
+// not produce in between (docs/2026-12-01-zombie-window.md).
 type lease struct {
 	mu      sync.Mutex
 	expires time.Time
+	epoch   uint64
 	changed chan struct{}
 }
 
+// grant is a reading of the lease: its epoch and when it runs out.
+type grant struct {
+	epoch   uint64
+	expires time.Time
+}
+
+func (g grant) valid(now time.Time) bool { return now.Before(g.expires) }
+
 func newLease() *lease { return &lease{changed: make(chan struct{}, 1)} }
 
-func (l *lease) valid(now time.Time) bool {
+func (l *lease) current() grant {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return now.Before(l.expires)
+	return grant{epoch: l.epoch, expires: l.expires}
 }
 
-func (l *lease) expiry() time.Time {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.expires
-}
+func (l *lease) valid(now time.Time) bool { return l.current().valid(now) }
 
+// extend counts a renewal sent at sentAt. A renewal of a lapsed lease starts a new epoch and
+// wakes the worker loop, which authorizes work again.
 func (l *lease) extend(sentAt time.Time, ttl time.Duration) {
 	l.mu.Lock()
-	wasValid := time.Now().Before(l.expires)
+	lapsed := !time.Now().Before(l.expires)
 	l.expires = sentAt.Add(ttl)
+	if lapsed {
+		l.epoch++
+	}
 	l.mu.Unlock()
-	if !wasValid {
+	if lapsed {
 		l.signal()
 	}
-}
-
-// await holds a task's data-plane step while the lease has lapsed: after a freeze, a task's
-// goroutine can run before the worker loop has stopped it, and must not produce or deliver
-// anything then. It returns false when ctx ends first.
-func (l *lease) await(ctx context.Context) bool {
-	for !l.valid(time.Now()) {
-		select {
-		case <-ctx.Done():
-			return false
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
-	return true
 }
 
 func (l *lease) signal() {
@@ -60,6 +63,41 @@ func (l *lease) signal() {
 	case l.changed <- struct{}{}:
 	default:
 	}
+}
+
+// permit is one running instance's authorization to take data-plane steps (poll, produce, put,
+// commit): it holds while the lease is valid and has not lapsed since the worker loop last
+// authorized the instance from a state at least as new as the renewal.
+type permit struct {
+	lease *lease
+	epoch atomic.Uint64
+}
+
+func newPermit(l *lease, epoch uint64) *permit {
+	p := &permit{lease: l}
+	p.epoch.Store(epoch)
+	return p
+}
+
+func (p *permit) authorize(epoch uint64) { p.epoch.Store(epoch) }
+
+// allows reports whether a step may be taken now.
+func (p *permit) allows(now time.Time) bool {
+	g := p.lease.current()
+	return g.epoch == p.epoch.Load() && g.valid(now)
+}
+
+// await holds a data-plane step until the permit allows it. It returns false when done closes
+// first: the instance is being stopped, because its lease lapsed or its work moved.
+func (p *permit) await(done <-chan struct{}) bool {
+	for !p.allows(time.Now()) {
+		select {
+		case <-done:
+			return false
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	return true
 }
 
 // renewLease heartbeats the leader every interval until ctx ends. Each granted heartbeat extends

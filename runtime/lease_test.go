@@ -9,30 +9,48 @@ import (
 	"time"
 )
 
-func TestLeaseAwaitHoldsWorkWhileLapsed(t *testing.T) {
+func TestPermitHoldsWorkWhileLapsedAndAfterARenewalUntilAuthorized(t *testing.T) {
 	l := newLease()
-	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
-	defer cancel()
-	if l.await(ctx) {
+	p := newPermit(l, l.current().epoch)
+	done := make(chan struct{})
+	time.AfterFunc(100*time.Millisecond, func() { close(done) })
+	if p.await(done) {
 		t.Fatal("a lease never granted must hold the task until it is stopped")
 	}
 
 	l.extend(time.Now(), time.Minute)
-	if !l.await(context.Background()) {
-		t.Fatal("a valid lease must let the task go on")
+	p.authorize(l.current().epoch)
+	if !p.await(nil) {
+		t.Fatal("a valid lease in the permit's epoch must let the task go on")
 	}
 
 	l.extend(time.Now().Add(-2*time.Second), time.Second)
 	released := make(chan bool)
-	go func() { released <- l.await(context.Background()) }()
+	go func() { released <- p.await(nil) }()
 	select {
 	case <-released:
 		t.Fatal("a lapsed lease let the task go on")
 	case <-time.After(100 * time.Millisecond):
 	}
 	l.extend(time.Now(), time.Minute)
+	select {
+	case <-released:
+		t.Fatal("a renewal after a lapse let the task go on before the worker authorized it again")
+	case <-time.After(100 * time.Millisecond):
+	}
+	p.authorize(l.current().epoch)
 	if !<-released {
-		t.Fatal("a renewed lease must release the task")
+		t.Fatal("an authorized permit must release the task")
+	}
+}
+
+func TestRenewalBeforeExpiryKeepsTheEpoch(t *testing.T) {
+	l := newLease()
+	l.extend(time.Now(), time.Minute)
+	before := l.current().epoch
+	l.extend(time.Now(), time.Minute)
+	if got := l.current().epoch; got != before {
+		t.Fatalf("a renewal of a valid lease started epoch %d (was %d): running work would stall until the next reconcile", got, before)
 	}
 }
 

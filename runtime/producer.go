@@ -22,11 +22,14 @@ import (
 type batchProducer struct {
 	client   sarama.Client
 	settings producerSettings
-	logger   *slog.Logger
-	records  *submittedRecords
-	failed   func(error)
-	pid      int64
-	epoch    int16
+	// gate holds every request until the moment it is sent: a request built before a freeze
+	// must not reach Kafka after the task's work moved.
+	gate    gate
+	logger  *slog.Logger
+	records *submittedRecords
+	failed  func(error)
+	pid     int64
+	epoch   int16
 
 	mu         sync.Mutex
 	changed    *sync.Cond
@@ -55,6 +58,11 @@ type batchProducer struct {
 type topicPartition struct {
 	topic     string
 	partition int32
+}
+
+// gate holds a step until it may be taken; await reports false when done closes first.
+type gate interface {
+	await(done <-chan struct{}) bool
 }
 
 // partitionLog holds one partition's records in order: sealed batches, then the open one.
@@ -92,8 +100,8 @@ const (
 
 var errProducerClosed = errors.New("producer closed")
 
-func newBatchProducer(client sarama.Client, settings producerSettings, logger *slog.Logger, records *submittedRecords, failed func(error)) *batchProducer {
-	p := &batchProducer{client: client, settings: settings, logger: logger, records: records, failed: failed,
+func newBatchProducer(client sarama.Client, settings producerSettings, gate gate, logger *slog.Logger, records *submittedRecords, failed func(error)) *batchProducer {
+	p := &batchProducer{client: client, settings: settings, gate: gate, logger: logger, records: records, failed: failed,
 		partitions: map[topicPartition]*partitionLog{}, sticky: map[string]int32{}, stop: make(chan struct{}), senderDone: make(chan struct{})}
 	p.changed = sync.NewCond(&p.mu)
 	return p
@@ -435,6 +443,15 @@ func (p *batchProducer) produce(broker *sarama.Broker, batches []outgoing) {
 	req := &sarama.ProduceRequest{RequiredAcks: sarama.WaitForAll, Timeout: int32(p.client.Config().Producer.Timeout / time.Millisecond), Version: produceVersion}
 	for _, out := range batches {
 		req.AddBatch(out.log.tp.topic, out.log.tp.partition, p.wireBatch(out.batch))
+	}
+	if !p.gate.await(p.stop) {
+		// Closed while held: the batches were never sent, and close gives them up.
+		p.mu.Lock()
+		for _, out := range batches {
+			out.log.inFlight = false
+		}
+		p.mu.Unlock()
+		return
 	}
 	resp, err := broker.Produce(req)
 	if err != nil {

@@ -45,7 +45,7 @@ func newProducerHarnessWith(t *testing.T, partitions int32, settings producerSet
 		t.Fatal(err)
 	}
 	t.Cleanup(cluster.Close)
-	return startProducer(t, cluster, newProducerClient(t, cluster.ListenAddrs()), settings)
+	return startProducer(t, cluster, newProducerClient(t, cluster.ListenAddrs()), settings, openGate{})
 }
 
 func newProducerClient(t *testing.T, addrs []string) sarama.Client {
@@ -63,12 +63,17 @@ func newProducerClient(t *testing.T, addrs []string) sarama.Client {
 	return client
 }
 
-func startProducer(t *testing.T, cluster *kfake.Cluster, client sarama.Client, settings producerSettings) *producerHarness {
+func startProducer(t *testing.T, cluster *kfake.Cluster, client sarama.Client, settings producerSettings, gate gate) *producerHarness {
 	h := &producerHarness{cluster: cluster, client: client, records: newSubmittedRecords(), failed: make(chan error, 1)}
-	h.producer = newBatchProducer(client, settings, slog.New(slog.DiscardHandler), h.records, func(err error) { h.failed <- err })
+	h.producer = newBatchProducer(client, settings, gate, slog.New(slog.DiscardHandler), h.records, func(err error) { h.failed <- err })
 	t.Cleanup(h.producer.close)
 	return h
 }
+
+// openGate lets every request go: these tests are about the producer, not the lease.
+type openGate struct{}
+
+func (openGate) await(<-chan struct{}) bool { return true }
 
 var testSourcePartition = map[string]any{"source": "test"}
 
@@ -424,7 +429,7 @@ func TestProducerStartsOnConnectionsFromBeforeABrokerRestart(t *testing.T) {
 	addr := first.ListenAddrs()[0]
 	client := newProducerClient(t, []string{addr})
 	// An earlier task's producer, which leaves a connection to the broker open.
-	earlier := startProducer(t, first, client, defaultProducerSettings)
+	earlier := startProducer(t, first, client, defaultProducerSettings, openGate{})
 	if err := earlier.send(1, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -436,7 +441,7 @@ func TestProducerStartsOnConnectionsFromBeforeABrokerRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(second.Close)
-	h := startProducer(t, second, client, defaultProducerSettings)
+	h := startProducer(t, second, client, defaultProducerSettings, openGate{})
 	if err := h.send(100, nil); err != nil {
 		t.Fatal(err)
 	}

@@ -231,7 +231,7 @@ func (r *sinkRun) ConsumeClaim(s sarama.ConsumerGroupSession, claim sarama.Consu
 					break drain
 				}
 			}
-			if !r.ti.w.lease.await(s.Context()) {
+			if !r.ti.permit.await(s.Context().Done()) {
 				return nil
 			}
 			if err := r.put(batch); err != nil {
@@ -291,7 +291,7 @@ func (r *sinkRun) flushLoop(ctx context.Context) {
 func (r *sinkRun) flush() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if len(r.pending) == 0 || r.session == nil {
+	if len(r.pending) == 0 || r.session == nil || !r.ti.permit.allows(time.Now()) {
 		return
 	}
 	commit := r.pending

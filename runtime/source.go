@@ -50,7 +50,7 @@ func newSourceRun(ti *taskInstance, task connect.SourceTask, config map[string]s
 	}
 	r := &sourceRun{ti: ti, task: task, config: config, conv: conv, submitted: newSubmittedRecords(),
 		topics: map[string]bool{}, resume: make(chan struct{}, 1), sendErr: make(chan error, 1), releaseClient: release}
-	r.producer = newBatchProducer(client, settings, ti.logger, r.submitted, r.producerFailed)
+	r.producer = newBatchProducer(client, settings, ti.permit, ti.logger, r.submitted, r.producerFailed)
 	if ti.w.cfg.TopicCreation && hasTopicCreation(config) {
 		conf, err := adminConfig(fmt.Sprintf("connector-adminclient-%s", ti.id), ConnectorClientProps(ti.w.cfg.WorkerProps, config, "admin."))
 		if err == nil {
@@ -112,14 +112,18 @@ func (r *sourceRun) run(ctx context.Context) error {
 			}
 			continue
 		}
+		// Checked before the poll and again before the send: a poll can span a freeze.
+		if !r.ti.permit.await(ctx.Done()) {
+			continue
+		}
 		var records []*connect.SourceRecord
 		records, err = r.task.Poll(ctx)
-		if err == nil && r.ti.w.lease.await(ctx) {
+		if err == nil && r.ti.permit.await(ctx.Done()) {
 			err = r.send(ctx, records)
 		}
 	}
 	stopCommits()
-	if !r.ti.w.lease.valid(time.Now()) {
+	if !r.ti.permit.allows(time.Now()) {
 		// Fenced: the leader may already have given the task to another worker, this one may be
 		// cut off from it, and any commit would be refused; stop at once instead.
 		return nil
@@ -244,6 +248,11 @@ func (r *sourceRun) track(ctx context.Context, topic string) error {
 }
 
 func (r *sourceRun) commitOffsets(ctx context.Context) {
+	if !r.ti.permit.allows(time.Now()) {
+		// The replicated state would refuse a commit from a worker that no longer owns the task;
+		// one that still does commits once the worker loop has authorized it again.
+		return
+	}
 	entries := r.submitted.committable()
 	if len(entries) == 0 {
 		return

@@ -21,6 +21,8 @@ type taskInstance struct {
 	w      *Worker
 	id     fsm.TaskID
 	logger *slog.Logger
+	// permit gates every data-plane step of the task's runs.
+	permit *permit
 
 	updates chan *fsm.Connector
 	ctx     context.Context
@@ -38,9 +40,9 @@ type taskRun interface {
 	close()
 }
 
-func startTask(w *Worker, task int, c *fsm.Connector, logger *slog.Logger) instance {
+func startTask(w *Worker, task int, c *fsm.Connector, p *permit, logger *slog.Logger) instance {
 	ctx, cancel := context.WithCancel(context.Background())
-	ti := &taskInstance{w: w, id: fsm.TaskID{Connector: c.Name, Task: task}, logger: logger,
+	ti := &taskInstance{w: w, id: fsm.TaskID{Connector: c.Name, Task: task}, logger: logger, permit: p,
 		updates: make(chan *fsm.Connector, 1), ctx: ctx, cancel: cancel, done: make(chan struct{})}
 	ti.updates <- c
 	w.status.claim(ti.key(), ti)
@@ -55,6 +57,8 @@ func (ti *taskInstance) update(c *fsm.Connector) {
 	}
 	ti.updates <- c
 }
+
+func (ti *taskInstance) authorize(epoch uint64) { ti.permit.authorize(epoch) }
 
 func (ti *taskInstance) stop(timeout time.Duration) {
 	ti.once.Do(ti.cancel)
@@ -105,9 +109,9 @@ func (ti *taskInstance) loop() {
 			return
 		case spec = <-ti.updates:
 		case err := <-runDone:
-			// Without a lease the worker is stopping everything and has cut its producers'
-			// connections; the errors that causes are not the task's failure.
-			if err != nil && ti.ctx.Err() == nil && ti.w.lease.valid(time.Now()) {
+			// Without a permit the worker is stopping the task (its lease lapsed, and then its
+			// producers' connections were cut); the errors that causes are not the task's failure.
+			if err != nil && ti.ctx.Err() == nil && ti.permit.allows(time.Now()) {
 				ti.logger.Warn("task failed", "err", err)
 				ti.report(fsm.StateFailed, trace(err))
 				failed = true

@@ -55,6 +55,8 @@ type itemKey struct {
 type instance interface {
 	// update hands the instance the latest committed spec; it reacts asynchronously.
 	update(spec *fsm.Connector)
+	// authorize lets the instance's data-plane steps go on in a lease epoch (see permit).
+	authorize(epoch uint64)
 	// stop stops the instance, waiting at most timeout for the plugin; when it returns, the
 	// instance's Kafka clients are closed, so it can no longer produce or commit.
 	stop(timeout time.Duration)
@@ -112,13 +114,16 @@ func (w *Worker) Run(ctx context.Context) {
 	defer timer.Stop()
 	var last reconcileInputs
 	for {
+		// The lease is read before the state: a renewal counts only once the state it was
+		// granted on is applied, so this state is at least that new.
+		g := w.lease.current()
 		state := w.deps.FSM.State()
 		// Status and offset writes change the state far more often than what a worker runs.
-		if in := w.inputs(state); in.differ(last) {
-			w.reconcile(ctx, state)
+		if in := w.inputs(state, g); in.differ(last) {
+			w.reconcile(ctx, state, g)
 			last = in
 		}
-		timer.Reset(untilLeaseCheck(w.lease.expiry()))
+		timer.Reset(untilLeaseCheck(g.expires))
 		select {
 		case <-ctx.Done():
 			w.stopAll(nil)
@@ -138,21 +143,23 @@ type reconcileInputs struct {
 	assignment *fsm.Assignment
 	connectors <-chan struct{}
 	leased     bool
+	epoch      uint64
 	draining   bool
 	ackDue     bool
 }
 
-func (w *Worker) inputs(state *fsm.State) reconcileInputs {
+func (w *Worker) inputs(state *fsm.State, g grant) reconcileInputs {
 	a := state.Assignment()
 	_, pending := a.PendingStops[w.deps.Node]
-	return reconcileInputs{assignment: a, connectors: state.ConnectorsWatch(), leased: w.lease.valid(time.Now()),
+	return reconcileInputs{assignment: a, connectors: state.ConnectorsWatch(), leased: g.valid(time.Now()), epoch: g.epoch,
 		draining: w.draining.Load(), ackDue: pending && w.acked != a.Generation}
 }
 
-// differ reports whether a reconcile is due: the assignment, a connector or the lease changed
-// since last, or a stop acknowledgement is still to be committed.
+// differ reports whether a reconcile is due: the assignment, a connector or the lease (its
+// validity or epoch) changed since last, or a stop acknowledgement is still to be committed.
 func (in reconcileInputs) differ(last reconcileInputs) bool {
-	if in.ackDue || last.connectors == nil || in.assignment != last.assignment || in.leased != last.leased || in.draining != last.draining {
+	if in.ackDue || last.connectors == nil || in.assignment != last.assignment || in.leased != last.leased ||
+		in.epoch != last.epoch || in.draining != last.draining {
 		return true
 	}
 	select {
@@ -171,12 +178,13 @@ func untilLeaseCheck(expiry time.Time) time.Duration {
 	return d + time.Millisecond
 }
 
-// reconcile makes the set of running instances match this node's slice of the assignment.
-func (w *Worker) reconcile(ctx context.Context, state *fsm.State) {
+// reconcile makes the set of running instances match this node's slice of the assignment in
+// state, which is at least as new as the lease reading g.
+func (w *Worker) reconcile(ctx context.Context, state *fsm.State, g grant) {
 	a := state.Assignment()
 	ours := a.Sessions[w.deps.Node] == w.deps.Session
 	desired := make(map[itemKey]*fsm.Connector, len(w.running))
-	leased := w.lease.valid(time.Now())
+	leased := g.valid(time.Now())
 	if !leased {
 		// Cut the producers' connections before stopping the tasks: records they still buffer
 		// must not reach Kafka after the work has moved (a cut-off node delivered them seconds
@@ -199,6 +207,13 @@ func (w *Worker) reconcile(ctx context.Context, state *fsm.State) {
 			if c != nil && t.Task < len(c.Tasks) {
 				desired[itemKey{t.Connector, t.Task}] = c
 			}
+		}
+	}
+	// What this state still gives the worker may go on in the lease's epoch at once; the rest
+	// stays held by its permit while it stops.
+	for k := range desired {
+		if inst, ok := w.running[k]; ok {
+			inst.authorize(g.epoch)
 		}
 	}
 	w.stopAll(desired)
@@ -228,7 +243,7 @@ func (w *Worker) reconcile(ctx context.Context, state *fsm.State) {
 		return toStart[i].task < toStart[j].task
 	})
 	for _, k := range toStart {
-		inst := w.start(k, desired[k])
+		inst := w.start(k, desired[k], g.epoch)
 		w.pushed[k] = desired[k]
 		w.runningMu.Lock()
 		w.running[k] = inst
@@ -261,12 +276,12 @@ func (w *Worker) stopAll(keep map[itemKey]*fsm.Connector) {
 	w.runningMu.Unlock()
 }
 
-func (w *Worker) start(k itemKey, c *fsm.Connector) instance {
+func (w *Worker) start(k itemKey, c *fsm.Connector, epoch uint64) instance {
 	log := w.logger.With("connector", k.connector)
 	if k.task == fsm.ConnectorTask {
 		return startConnector(w, c, log)
 	}
-	return startTask(w, k.task, c, log.With("task", k.task))
+	return startTask(w, k.task, c, newPermit(w.lease, epoch), log.With("task", k.task))
 }
 
 // fence identifies this worker's writes for the current generation.
