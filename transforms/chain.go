@@ -72,8 +72,13 @@ func newPredicate(config map[string]string, alias string) (Predicate, error) {
 	return pred, nil
 }
 
-// Len is the number of transforms.
-func (c *Chain) Len() int { return len(c.steps) }
+// Len is the number of transforms; a nil chain has none.
+func (c *Chain) Len() int {
+	if c == nil {
+		return 0
+	}
+	return len(c.steps)
+}
 
 // Apply runs the transforms in order on r; false means one dropped the record. An error names
 // the transform that failed.
