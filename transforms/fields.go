@@ -182,7 +182,7 @@ func (t *InsertField) Apply(r *Record) (bool, error) {
 		if err != nil {
 			return false, err
 		}
-		out := copyMap(m, 5)
+		out := copyMap(m, t.inserted())
 		if t.topic != nil {
 			out[t.topic.name] = r.Topic
 		}
@@ -227,6 +227,17 @@ func (t *InsertField) Apply(r *Record) (bool, error) {
 	}
 	t.set(r, newSchema, out)
 	return true, nil
+}
+
+// inserted counts the fields the transform adds, to size the copy of a map once.
+func (t *InsertField) inserted() int {
+	n := 0
+	for _, s := range []*insertSpec{t.topic, t.partition, t.offset, t.timestamp, t.static} {
+		if s != nil {
+			n++
+		}
+	}
+	return n
 }
 
 func (t *InsertField) updatedSchema(in *connect.Schema) (*connect.Schema, error) {

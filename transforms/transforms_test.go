@@ -445,3 +445,39 @@ func FuzzCastSpec(f *testing.F) {
 		_, _ = c.Apply(&r)
 	})
 }
+
+func TestRegexRouterRemembersTheLastTopic(t *testing.T) {
+	tr := build(t, "RegexRouter", map[string]string{"regex": "a-(.*)", "replacement": "b-$1"})
+	for _, tc := range []struct{ in, want string }{{"a-1", "b-1"}, {"a-1", "b-1"}, {"a-2", "b-2"}, {"c", "c"}, {"a-2", "b-2"}} {
+		r := Record{Topic: tc.in}
+		tr.Apply(&r)
+		if r.Topic != tc.want {
+			t.Errorf("%s -> %s, want %s", tc.in, r.Topic, tc.want)
+		}
+	}
+}
+
+func BenchmarkBenchChain(b *testing.B) {
+	c, err := NewChain(map[string]string{
+		"transforms":                     "hoist,insert,route",
+		"transforms.hoist.type":          "HoistField$Value",
+		"transforms.hoist.field":         "line",
+		"transforms.insert.type":         "InsertField$Value",
+		"transforms.insert.static.field": "origin",
+		"transforms.insert.static.value": "file",
+		"transforms.route.type":          "RegexRouter",
+		"transforms.route.regex":         "src-(.*)",
+		"transforms.route.replacement":   "routed-$1",
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	var r Record
+	for i := 0; i < b.N; i++ {
+		r = Record{Topic: "src-1", Value: "0000000001 xxxxxxxx"}
+		if _, err := c.Apply(&r); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
