@@ -92,6 +92,19 @@ for r in $(seq "$RUNS"); do
   wait_position "src-$r" "$SIZE"
   t1=$(now); SRC+=($(python3 -c "print($LINES/($t1-$t0))"))
 
+  # kcat -C: the reference consumer, to a file.
+  t0=$(now); kcat -b $BROKER -C -t src-$r -e -q > "$WORK/kcat-out-$r.txt"; t1=$(now)
+  KCATC+=($(python3 -c "print($LINES/($t1-$t0))"))
+
+  # FileStreamSink draining the same topic.
+  t0=$(now)
+  put "$URL/connectors/sink-$r/config" -d "{\"connector.class\":\"FileStreamSink\",\"file\":\"$WORK/sink-$r.txt\",\"topics\":\"src-$r\",$CONV}" >/dev/null
+  # Every line is 100 bytes, so the size tells when all arrived without reading the file.
+  until [ -f "$WORK/sink-$r.txt" ] && [ "$(stat -c %s "$WORK/sink-$r.txt")" -ge "$SIZE" ]; do sleep 0.05; done
+  t1=$(now); SINK+=($(python3 -c "print($LINES/($t1-$t0))"))
+  curl -sf -X DELETE "$URL/connectors/src-$r" >/dev/null; curl -sf -X DELETE "$URL/connectors/sink-$r" >/dev/null
+  rm -f "$WORK/kcat-out-$r.txt" "$WORK/sink-$r.txt"
+
   # The same file with JsonConverter, without and with a three-transform chain.
   fresh_broker
   t0=$(now)
@@ -105,19 +118,6 @@ for r in $(seq "$RUNS"); do
   wait_position "srct-$r" "$SIZE"
   t1=$(now); SRCT+=($(python3 -c "print($LINES/($t1-$t0))"))
   curl -sf -X DELETE "$URL/connectors/srct-$r" >/dev/null
-
-  # kcat -C: the reference consumer, to a file.
-  t0=$(now); kcat -b $BROKER -C -t src-$r -e -q > "$WORK/kcat-out-$r.txt"; t1=$(now)
-  KCATC+=($(python3 -c "print($LINES/($t1-$t0))"))
-
-  # FileStreamSink draining the same topic.
-  t0=$(now)
-  put "$URL/connectors/sink-$r/config" -d "{\"connector.class\":\"FileStreamSink\",\"file\":\"$WORK/sink-$r.txt\",\"topics\":\"src-$r\",$CONV}" >/dev/null
-  # Every line is 100 bytes, so the size tells when all arrived without reading the file.
-  until [ -f "$WORK/sink-$r.txt" ] && [ "$(stat -c %s "$WORK/sink-$r.txt")" -ge "$SIZE" ]; do sleep 0.05; done
-  t1=$(now); SINK+=($(python3 -c "print($LINES/($t1-$t0))"))
-  curl -sf -X DELETE "$URL/connectors/src-$r" >/dev/null; curl -sf -X DELETE "$URL/connectors/sink-$r" >/dev/null
-  rm -f "$WORK/kcat-out-$r.txt" "$WORK/sink-$r.txt"
 done
 
 # Create -> every one of 10 tasks RUNNING, polled every 2 ms from one client process (a curl and a
