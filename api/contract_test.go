@@ -123,6 +123,8 @@ func TestContract(t *testing.T) {
 		{name: "source offsets", method: "GET", path: "/connectors/src/offsets", wantCode: 200, wantBody: `{"offsets":[]}`},
 		{name: "sink offsets without Kafka", method: "GET", path: "/connectors/sink/offsets", wantCode: 500, wantBody: errorBody(500, "Failed to retrieve consumer group offsets for sink connector sink")},
 		{name: "plugins", method: "GET", path: "/connector-plugins", wantCode: 200, wantContain: `"class":"org.apache.kafka.connect.file.FileStreamSinkConnector","type":"sink"`},
+		{name: "plugins with transforms", method: "GET", path: "/connector-plugins?connectorsOnly=false", wantCode: 200, wantContain: `{"class":"org.apache.kafka.connect.transforms.predicates.HasHeaderKey","type":"predicate","version":"3.9.0"}`},
+		{name: "transform config", method: "GET", path: "/connector-plugins/org.apache.kafka.connect.transforms.HoistField$Value/config", wantCode: 200, wantContain: `"name":"field","type":"STRING","required":true`},
 		{name: "plugin config unknown", method: "GET", path: "/connector-plugins/Nope/config", wantCode: 404, wantBody: errorBody(404, "Unknown plugin Nope.")},
 		{name: "validate mismatch", method: "PUT", path: "/connector-plugins/FileStreamSink/config/validate", contentType: jsonType, body: `{"connector.class":"FileStreamSource"}`, wantCode: 400, wantBody: errorBody(400, "Included connector type FileStreamSource does not match request type FileStreamSink")},
 		{name: "validate reports errors with 200", method: "PUT", path: "/connector-plugins/FileStreamSink/config/validate", contentType: jsonType, body: `{"connector.class":"FileStreamSink"}`, wantCode: 200, wantContain: `"error_count":`},

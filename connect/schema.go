@@ -55,7 +55,72 @@ var (
 	BooleanSchema        = &Schema{Type: Boolean}
 	BytesSchema          = &Schema{Type: Bytes}
 	OptionalBytesSchema  = &Schema{Type: Bytes, Optional: true}
+
+	Int8Schema            = &Schema{Type: Int8}
+	Int16Schema           = &Schema{Type: Int16}
+	Float32Schema         = &Schema{Type: Float32}
+	Float64Schema         = &Schema{Type: Float64}
+	OptionalInt8Schema    = &Schema{Type: Int8, Optional: true}
+	OptionalInt16Schema   = &Schema{Type: Int16, Optional: true}
+	OptionalInt32Schema   = &Schema{Type: Int32, Optional: true}
+	OptionalInt64Schema   = &Schema{Type: Int64, Optional: true}
+	OptionalFloat32Schema = &Schema{Type: Float32, Optional: true}
+	OptionalFloat64Schema = &Schema{Type: Float64, Optional: true}
+	OptionalBooleanSchema = &Schema{Type: Boolean, Optional: true}
 )
+
+// Logical type names: a schema of the underlying type with one of these names carries a
+// time.Time (Timestamp, Date, Time) or a *big.Float (Decimal), as Kafka Connect's
+// org.apache.kafka.connect.data classes do.
+const (
+	TimestampName = "org.apache.kafka.connect.data.Timestamp"
+	DateName      = "org.apache.kafka.connect.data.Date"
+	TimeName      = "org.apache.kafka.connect.data.Time"
+	DecimalName   = "org.apache.kafka.connect.data.Decimal"
+)
+
+// TimestampSchema is Kafka's Timestamp logical schema: INT64 milliseconds since the epoch.
+func TimestampSchema(optional bool) *Schema {
+	return &Schema{Type: Int64, Name: TimestampName, Version: 1, Optional: optional}
+}
+
+// DateSchema is Kafka's Date logical schema: INT32 days since the epoch.
+func DateSchema(optional bool) *Schema {
+	return &Schema{Type: Int32, Name: DateName, Version: 1, Optional: optional}
+}
+
+// TimeSchema is Kafka's Time logical schema: INT32 milliseconds since midnight.
+func TimeSchema(optional bool) *Schema {
+	return &Schema{Type: Int32, Name: TimeName, Version: 1, Optional: optional}
+}
+
+// PrimitiveSchema returns the shared schema of a primitive type.
+func PrimitiveSchema(t Type, optional bool) *Schema {
+	return &Schema{Type: t, Optional: optional}
+}
+
+// CopyBasics returns a new schema with s's type, name, version, doc, optionality and default
+// but no fields: the start of a changed struct schema (Kafka's SchemaUtil.copySchemaBasics).
+func (s *Schema) CopyBasics() *Schema {
+	return &Schema{Type: s.Type, Optional: s.Optional, Name: s.Name, Version: s.Version, Doc: s.Doc,
+		Default: s.Default, KeySchema: s.KeySchema, ValueSchema: s.ValueSchema}
+}
+
+// AddField appends a field to a struct schema; it returns s for chaining.
+func (s *Schema) AddField(name string, schema *Schema) *Schema {
+	s.Fields = append(s.Fields, Field{Name: name, Index: len(s.Fields), Schema: schema})
+	return s
+}
+
+// AsOptional returns s if it is optional, else an optional copy of it.
+func (s *Schema) AsOptional() *Schema {
+	if s.Optional {
+		return s
+	}
+	c := *s
+	c.Optional = true
+	return &c
+}
 
 // Field returns the named field of a struct schema.
 func (s *Schema) Field(name string) (Field, bool) {
@@ -89,6 +154,24 @@ func (s *StructValue) Put(field string, value any) (*StructValue, error) {
 
 // Get returns a field's value.
 func (s *StructValue) Get(field string) any { return s.values[field] }
+
+// Has reports whether a field was set.
+func (s *StructValue) Has(field string) bool {
+	_, ok := s.values[field]
+	return ok
+}
+
+// GetOrDefault returns a field's value, or the field schema's default when it is unset or null
+// (Kafka's Struct.get, which falls back to the default).
+func (s *StructValue) GetOrDefault(field string) any {
+	if v := s.values[field]; v != nil {
+		return v
+	}
+	if f, ok := s.Schema.Field(field); ok && f.Schema != nil {
+		return f.Schema.Default
+	}
+	return nil
+}
 
 // String renders the struct as Kafka Connect does: Struct{a=1,b=x}.
 func (s *StructValue) String() string {

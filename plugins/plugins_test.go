@@ -316,8 +316,13 @@ func TestRegistryLookupAndListing(t *testing.T) {
 	if list[0].Type != "sink" || list[len(list)-1].Type != "source" {
 		t.Errorf("sinks first, then sources: %+v", list)
 	}
-	if all := r.List(false); all[len(all)-1].Type != "header_converter" {
-		t.Errorf("connectorsOnly=false must list converters: %+v", all)
+	all := r.List(false)
+	kinds := map[string]bool{}
+	for _, p := range all {
+		kinds[p.Type] = true
+	}
+	if !kinds["converter"] || !kinds["header_converter"] || !kinds["transformation"] || all[len(all)-1].Type != "predicate" {
+		t.Errorf("connectorsOnly=false must list converters, transformations and then predicates: %+v", all)
 	}
 	if _, err := r.ConfigKeys("Nope"); err == nil || err.Error() != "Unknown plugin Nope." {
 		t.Errorf("unknown plugin: %v", err)

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/connectd/connectd/connect"
+	"github.com/connectd/connectd/transforms"
 )
 
 // Kind is a plugin's type as the REST API names it.
@@ -21,6 +22,8 @@ const (
 	KindSink            Kind = "sink"
 	KindConverter       Kind = "converter"
 	KindHeaderConverter Kind = "header_converter"
+	KindTransformation  Kind = "transformation"
+	KindPredicate       Kind = "predicate"
 )
 
 // KafkaVersion is the version built-in plugins report, as Kafka's own plugins report Kafka's.
@@ -41,6 +44,10 @@ type Plugin struct {
 	NewConverter  func() connect.Converter
 	// Config describes a converter's own keys.
 	Config *connect.ConfigDef
+	// HeaderConverter marks a converter that also serves as a header converter.
+	HeaderConverter bool
+	// Transform is set for transformations and predicates.
+	Transform *transforms.Plugin
 }
 
 // IsConnector reports whether the plugin is a source or sink connector.
@@ -68,6 +75,12 @@ func (e *Error) HTTPStatus() int { return e.Status }
 func New() *Registry {
 	r := &Registry{byName: map[string]*Plugin{}, byTask: map[string]*Plugin{}}
 	for _, p := range builtins() {
+		r.add(p)
+	}
+	for _, p := range primitivePlugins() {
+		r.add(p)
+	}
+	for _, p := range transformPlugins() {
 		r.add(p)
 	}
 	return r
@@ -161,14 +174,14 @@ func (r *Registry) TaskConfig(connectorConfig, generated map[string]string) map[
 func (r *Registry) List(connectorsOnly bool) []connect.PluginInfo {
 	order := []Kind{KindSink, KindSource}
 	if !connectorsOnly {
-		order = append(order, KindConverter, KindHeaderConverter)
+		order = append(order, KindConverter, KindHeaderConverter, KindTransformation, KindPredicate)
 	}
 	out := []connect.PluginInfo{}
 	for _, kind := range order {
 		var group []connect.PluginInfo
 		for _, p := range r.plugins {
-			if p.Kind == kind {
-				group = append(group, connect.PluginInfo{Class: p.Class, Type: string(p.Kind), Version: p.Version})
+			if p.Kind == kind || (kind == KindHeaderConverter && p.IsHeaderConverter()) {
+				group = append(group, connect.PluginInfo{Class: p.Class, Type: string(kind), Version: p.Version})
 			}
 		}
 		sort.Slice(group, func(i, j int) bool { return group[i].Class < group[j].Class })
@@ -192,6 +205,8 @@ func (r *Registry) ConfigKeys(name string) ([]connect.ConfigKeyInfo, error) {
 		framework = frameworkDef(p.Kind, false).Keys()
 	case KindConverter, KindHeaderConverter:
 		def = p.Config
+	case KindTransformation, KindPredicate:
+		def = p.Transform.Config()
 	default:
 		return nil, &Error{Status: http.StatusBadRequest, Message: fmt.Sprintf("Invalid plugin class %s. Valid types are sink, source, converter, header_converter, transformation, predicate.", name)}
 	}

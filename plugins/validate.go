@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/connectd/connectd/connect"
+	"github.com/connectd/connectd/transforms"
 )
 
 // ValidationContext is the worker configuration that connector validation depends on.
@@ -145,8 +146,7 @@ func (r *Registry) Validate(raw map[string]*string, vctx ValidationContext) (*co
 	if p.Kind == KindSink {
 		checkSinkTopics(raw, byName, vctx)
 	}
-	extra := r.checkAliases(raw)
-	extra = append(extra, checkOverrides(raw, vctx.OverridePolicy)...)
+	extra := checkOverrides(raw, vctx.OverridePolicy)
 
 	conn := p.NewConnector()
 	own := conn.Config()
@@ -181,6 +181,10 @@ func (r *Registry) Validate(raw map[string]*string, vctx ValidationContext) (*co
 			add(k, values[i])
 		}
 	}
+	aliasKeys, aliasValues := transforms.Validate(raw)
+	for i, k := range aliasKeys {
+		add(k, aliasValues[i])
+	}
 	for i, k := range own.Keys() {
 		add(k, ownValues[i])
 	}
@@ -193,11 +197,13 @@ func (r *Registry) checkConverters(raw map[string]*string, values map[string]*co
 		if v == nil || *v == "" {
 			continue
 		}
-		want := KindConverter
+		p, ok := r.Lookup(*v)
 		if key == "header.converter" {
-			want = KindHeaderConverter
+			ok = ok && p.IsHeaderConverter()
+		} else {
+			ok = ok && p.Kind == KindConverter
 		}
-		if p, ok := r.Lookup(*v); !ok || p.Kind != want {
+		if !ok {
 			values[key].Errors = append(values[key].Errors, fmt.Sprintf("Invalid value %s for configuration %s: Class %s could not be found.", *v, key, *v))
 		}
 	}
@@ -242,30 +248,6 @@ func checkSinkTopics(raw map[string]*string, values map[string]*connect.ConfigVa
 			values["name"].Errors = append(values["name"].Errors, fmt.Sprintf("Consumer group for sink connector named %s conflicts with Connect worker group %s", *name, vctx.WorkerGroupID))
 		}
 	}
-}
-
-// checkAliases reports transforms and predicates: each alias needs a known type, and connectd
-// ships no transformation or predicate plugins yet, so any configured alias is an error.
-func (r *Registry) checkAliases(raw map[string]*string) []connect.ConfigValue {
-	var out []connect.ConfigValue
-	for _, kind := range []string{"transforms", "predicates"} {
-		v := raw[kind]
-		if v == nil {
-			continue
-		}
-		for _, alias := range connect.SplitList(*v) {
-			key := kind + "." + alias + ".type"
-			typ := raw[key]
-			cv := connect.ConfigValue{Name: key, Visible: true, Value: typ}
-			if typ == nil || *typ == "" {
-				cv.Errors = []string{fmt.Sprintf("Missing required configuration %q which has no default value.", key)}
-			} else {
-				cv.Errors = []string{fmt.Sprintf("Invalid value %s for configuration %s: Class %s could not be found.", *typ, key, *typ)}
-			}
-			out = append(out, cv)
-		}
-	}
-	return out
 }
 
 // checkOverrides applies connector.client.config.override.policy to producer/consumer/admin

@@ -12,6 +12,7 @@ import (
 	"github.com/IBM/sarama"
 
 	"github.com/connectd/connectd/connect"
+	"github.com/connectd/connectd/transforms"
 )
 
 // sinkRun moves records from Kafka to a sink task: a consumer group connect-<name> on the
@@ -35,6 +36,8 @@ type sinkRun struct {
 
 	failed    chan error
 	closeOnce sync.Once
+	// transformed is the record being transformed, reused under mu.
+	transformed transforms.Record
 }
 
 func newSinkRun(ti *taskInstance, task connect.SinkTask, config map[string]string, conv converters) (taskRun, error) {
@@ -256,16 +259,27 @@ func (r *sinkRun) put(msgs []*sarama.ConsumerMessage) error {
 		if err != nil {
 			return fmt.Errorf("Failed to convert value of record %s-%d@%d: %w", m.Topic, m.Partition, m.Offset, err)
 		}
-		rec := &connect.SinkRecord{Topic: m.Topic, Partition: m.Partition, Offset: m.Offset, KeySchema: keySchema, Key: key,
-			ValueSchema: valueSchema, Value: value, Timestamp: m.Timestamp}
-		for _, h := range m.Headers {
-			rec.Headers = append(rec.Headers, connect.Header{Key: string(h.Key), Value: string(h.Value)})
+		headers, err := r.conv.sinkHeaders(m)
+		if err != nil {
+			return err
 		}
-		records = append(records, rec)
+		records = append(records, &connect.SinkRecord{Topic: m.Topic, Partition: m.Partition, Offset: m.Offset, KeySchema: keySchema, Key: key,
+			ValueSchema: valueSchema, Value: value, Timestamp: m.Timestamp, Headers: headers})
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if err := r.task.Put(records); err != nil {
+	// Under the lock: sarama calls put from a goroutine per claim, and transforms keep state.
+	kept := records[:0]
+	for _, rec := range records {
+		keep, err := r.conv.transformSink(&r.transformed, rec)
+		if err != nil {
+			return err
+		}
+		if keep {
+			kept = append(kept, rec)
+		}
+	}
+	if err := r.task.Put(kept); err != nil {
 		return err
 	}
 	for _, m := range msgs {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/connectd/connectd/connect"
 	"github.com/connectd/connectd/fsm"
+	"github.com/connectd/connectd/transforms"
 )
 
 // sourceRun moves records from a source task to Kafka: poll, convert, produce (idempotent,
@@ -37,6 +38,8 @@ type sourceRun struct {
 	// msgs is reused by every send while records come: the producer copies what it keeps out
 	// of it. It holds the last records' data until the next send or an empty poll.
 	msgs []message
+	// transformed is the record being transformed and converted, reused for every record.
+	transformed transforms.Record
 }
 
 func newSourceRun(ti *taskInstance, task connect.SourceTask, config map[string]string, conv converters) (taskRun, error) {
@@ -179,18 +182,44 @@ func (r *sourceRun) send(ctx context.Context, records []*connect.SourceRecord) e
 	msgs := r.msgs[:0]
 	// Not cleared after the send (that showed in the profile): the next send overwrites it.
 	defer func() { r.msgs = msgs[:0] }()
+	// Records go to the producer in runs between dropped ones, so that a dropped record's offset
+	// is submitted in its place in the order.
+	start := 0
 	var err error
-	for _, rec := range records {
+	for i, rec := range records {
 		msgs = append(msgs, message{})
-		if err = r.message(&msgs[len(msgs)-1], rec, now); err == nil {
-			err = r.track(ctx, rec.Topic)
+		msg := &msgs[len(msgs)-1]
+		var keep bool
+		if keep, err = r.message(msg, rec, now); err == nil && keep {
+			err = r.track(ctx, msg.topic)
+		}
+		if err != nil || !keep {
+			msgs = msgs[:len(msgs)-1]
 		}
 		if err != nil {
-			msgs = msgs[:len(msgs)-1]
 			break
 		}
+		if !keep {
+			if sendErr := r.produce(ctx, records[start:i], msgs); sendErr != nil || ctx.Err() != nil {
+				return sendErr
+			}
+			msgs = msgs[:0]
+			r.submitted.dropped(rec)
+			start = i + 1
+		}
 	}
-	acks := r.submitted.submit(records[:len(msgs)])
+	if sendErr := r.produce(ctx, records[start:start+len(msgs)], msgs); sendErr != nil {
+		return sendErr
+	}
+	return err
+}
+
+// produce hands records and their messages to the producer.
+func (r *sourceRun) produce(ctx context.Context, records []*connect.SourceRecord, msgs []message) error {
+	if len(msgs) == 0 {
+		return nil
+	}
+	acks := r.submitted.submit(records)
 	sent, sendErr := r.producer.send(ctx, msgs, acks)
 	if sendErr != nil {
 		r.submitted.fail(len(msgs) - sent)
@@ -205,30 +234,31 @@ func (r *sourceRun) send(ctx context.Context, records []*connect.SourceRecord) e
 			return sendErr
 		}
 	}
-	return err
+	return nil
 }
 
-// message converts rec into msg, in place: a message is large, and copying it showed in the profile.
-func (r *sourceRun) message(msg *message, rec *connect.SourceRecord, now time.Time) error {
-	key, err := r.conv.key.FromConnectData(rec.Topic, rec.KeySchema, rec.Key)
+// message transforms rec and converts it into msg, in place: a message is large, and copying it
+// showed in the profile. false means a transform dropped the record.
+func (r *sourceRun) message(msg *message, rec *connect.SourceRecord, now time.Time) (bool, error) {
+	tr := &r.transformed
+	if keep, err := r.conv.transformSource(tr, rec); !keep || err != nil {
+		return false, err
+	}
+	key, err := r.conv.key.FromConnectData(tr.Topic, tr.KeySchema, tr.Key)
 	if err != nil {
-		return fmt.Errorf("Failed to convert key of record for topic %s: %w", rec.Topic, err)
+		return false, fmt.Errorf("Failed to convert key of record for topic %s: %w", tr.Topic, err)
 	}
-	value, err := r.conv.value.FromConnectData(rec.Topic, rec.ValueSchema, rec.Value)
+	value, err := r.conv.value.FromConnectData(tr.Topic, tr.ValueSchema, tr.Value)
 	if err != nil {
-		return fmt.Errorf("Failed to convert value of record for topic %s: %w", rec.Topic, err)
+		return false, fmt.Errorf("Failed to convert value of record for topic %s: %w", tr.Topic, err)
 	}
-	msg.topic, msg.partition, msg.key, msg.value, msg.timestamp = rec.Topic, anyPartition, key, value, now
-	if rec.Partition != nil {
-		msg.partition = *rec.Partition
+	headers, err := r.conv.sourceHeaders(tr.Topic, tr.Headers)
+	if err != nil {
+		return false, err
 	}
-	if rec.Timestamp != nil {
-		msg.timestamp = *rec.Timestamp
-	}
-	for _, h := range rec.Headers {
-		msg.headers = append(msg.headers, &sarama.RecordHeader{Key: []byte(h.Key), Value: []byte(fmt.Sprint(h.Value))})
-	}
-	return nil
+	msg.topic, msg.partition, msg.key, msg.value, msg.headers = tr.Topic, tr.Partition, key, value, headers
+	msg.timestamp = timestampOr(tr.Timestamp, now)
+	return true, nil
 }
 
 // track creates the topic on first use when the connector asks for topic creation, and records

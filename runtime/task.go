@@ -12,6 +12,7 @@ import (
 	"github.com/connectd/connectd/connect"
 	"github.com/connectd/connectd/fsm"
 	"github.com/connectd/connectd/plugins"
+	"github.com/connectd/connectd/transforms"
 )
 
 // taskInstance runs one task on this worker. The task's plugin code runs on the instance's
@@ -200,10 +201,13 @@ func (ti *taskInstance) newRun(config map[string]string) (taskRun, error) {
 	return nil, fmt.Errorf("%s is not a task class", config["task.class"])
 }
 
-// converters are the task's key and value converters: the connector's own when it names one,
-// else the worker's, each configured with its prefixed settings.
+// converters are the task's key, value and header converters: the connector's own when it
+// names one, else the worker's, each configured with its prefixed settings. chain is the
+// connector's transforms, built once per task start.
 type converters struct {
 	key, value connect.Converter
+	header     connect.HeaderConverter
+	chain      *transforms.Chain
 }
 
 func (ti *taskInstance) converters(config map[string]string) (converters, error) {
@@ -232,6 +236,13 @@ func (ti *taskInstance) converters(config map[string]string) (converters, error)
 		} else {
 			out.value = c
 		}
+	}
+	var err error
+	if out.header, err = ti.headerConverter(config); err != nil {
+		return out, err
+	}
+	if out.chain, err = transforms.NewChain(config); err != nil {
+		return out, err
 	}
 	return out, nil
 }

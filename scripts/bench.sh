@@ -75,7 +75,10 @@ for _ in $(seq 100); do curl -sf localhost:$REST/health >/dev/null && break; sle
 URL=http://localhost:$REST
 CONV='"key.converter":"org.apache.kafka.connect.storage.StringConverter","value.converter":"org.apache.kafka.connect.storage.StringConverter"'
 
-declare -a SRC KCATP SINK KCATC CREATE
+JSONCONV='"key.converter":"org.apache.kafka.connect.storage.StringConverter","value.converter":"org.apache.kafka.connect.json.JsonConverter","value.converter.schemas.enable":"false"'
+CHAIN='"transforms":"hoist,insert,route","transforms.hoist.type":"org.apache.kafka.connect.transforms.HoistField$Value","transforms.hoist.field":"line","transforms.insert.type":"org.apache.kafka.connect.transforms.InsertField$Value","transforms.insert.static.field":"origin","transforms.insert.static.value":"file","transforms.route.type":"RegexRouter","transforms.route.regex":"srct-(.*)","transforms.route.replacement":"routed-$1"'
+
+declare -a SRC KCATP SINK KCATC CREATE SRCJ SRCT
 for r in $(seq "$RUNS"); do
   # kcat -P: the reference producer.
   fresh_broker
@@ -101,6 +104,20 @@ for r in $(seq "$RUNS"); do
   t1=$(now); SINK+=($(python3 -c "print($LINES/($t1-$t0))"))
   curl -sf -X DELETE "$URL/connectors/src-$r" >/dev/null; curl -sf -X DELETE "$URL/connectors/sink-$r" >/dev/null
   rm -f "$WORK/kcat-out-$r.txt" "$WORK/sink-$r.txt"
+
+  # The same file with JsonConverter, without and with a three-transform chain.
+  fresh_broker
+  t0=$(now)
+  put "$URL/connectors/srcj-$r/config" -d "{\"connector.class\":\"FileStreamSource\",\"file\":\"$WORK/in.txt\",\"topic\":\"srcj-$r\",$JSONCONV}" >/dev/null
+  wait_position "srcj-$r" "$SIZE"
+  t1=$(now); SRCJ+=($(python3 -c "print($LINES/($t1-$t0))"))
+  curl -sf -X DELETE "$URL/connectors/srcj-$r" >/dev/null
+  fresh_broker
+  t0=$(now)
+  put "$URL/connectors/srct-$r/config" -d "{\"connector.class\":\"FileStreamSource\",\"file\":\"$WORK/in.txt\",\"topic\":\"srct-$r\",$JSONCONV,$CHAIN}" >/dev/null
+  wait_position "srct-$r" "$SIZE"
+  t1=$(now); SRCT+=($(python3 -c "print($LINES/($t1-$t0))"))
+  curl -sf -X DELETE "$URL/connectors/srct-$r" >/dev/null
 done
 
 # Create -> every one of 10 tasks RUNNING, polled every 2 ms from one client process (a curl and a
@@ -163,7 +180,7 @@ PY
 fmt() { python3 -c "print(f'{float(\"$1\"):,.0f}')"; }
 fmt1() { python3 -c "print(f'{float(\"$1\"):,.1f}')"; }
 ratio() { python3 -c "print(f'{float(\"$1\")/float(\"$2\"):.2f}')"; }
-mSRC=$(median "${SRC[@]}"); mKP=$(median "${KCATP[@]}"); mSINK=$(median "${SINK[@]}"); mKC=$(median "${KCATC[@]}")
+mSRC=$(median "${SRC[@]}"); mSRCJ=$(median "${SRCJ[@]}"); mSRCT=$(median "${SRCT[@]}"); mKP=$(median "${KCATP[@]}"); mSINK=$(median "${SINK[@]}"); mKC=$(median "${KCATC[@]}")
 mSARAMA=$(metric SaramaAsyncProducer records/s)
 wF50=$(metric WriteRESTFollower p50-ms); wF99=$(metric WriteRESTFollower p99-ms)
 wL50=$(metric WriteRESTLeader p50-ms); wL99=$(metric WriteRESTLeader p99-ms)
@@ -185,6 +202,7 @@ GB="go test ./agent -run '^\$' -bench"
   echo "|---|---|---|---|---|"
   echo "| File -> topic, $LINES lines of 100 B, records/s | $(fmt "$mSRC") (FileStreamSource) | $(fmt "$mKP") (\`kcat -P -l\`) | $(ratio "$mSRC" "$mKP") | \`scripts/bench.sh\` |"
   echo "| File -> topic vs sarama's own producer, records/s | $(fmt "$mSRC") | $(fmt "$mSARAMA") (bare sarama AsyncProducer, idempotent, acks=all) | $(ratio "$mSRC" "$mSARAMA") | \`BENCH_BROKER=host:port go test ./runtime -run '^\$' -bench SaramaAsyncProducer -benchtime 1x\` |"
+  echo "| File -> topic through 3 transforms (HoistField\$Value, InsertField\$Value static field, RegexRouter), JsonConverter, records/s | $(fmt "$mSRCT") | $(fmt "$mSRCJ") (same file and converter, no transforms) | $(ratio "$mSRCT" "$mSRCJ") | \`scripts/bench.sh\` |"
   echo "| Topic -> file, records/s | $(fmt "$mSINK") (FileStreamSink) | $(fmt "$mKC") (\`kcat -C -e\`) | $(ratio "$mSINK" "$mKC") | \`scripts/bench.sh\` |"
   echo "| REST write to a follower, ms p50 / p99 | $(fmt1 "$wF50") / $(fmt1 "$wF99") | leader $(fmt1 "$wL50") / $(fmt1 "$wL99"); bare raft.Apply $(fmt1 "$wR50") / $(fmt1 "$wR99") | $(ratio "$wF50" "$wR50") (p50 vs raft.Apply) | \`$GB Write\` |"
   echo "| Create -> 10 tasks RUNNING, ms p50 / p99 | $(fmt "$(pct 50 "${CREATE[@]}")") / $(fmt "$(pct 99 "${CREATE[@]}")") | — | — | \`scripts/bench.sh\` |"
@@ -195,6 +213,7 @@ GB="go test ./agent -run '^\$' -bench"
   echo
   runs() { local out=() v; for v in "$@"; do out+=("$(fmt "$v")"); done; (IFS=/; echo "${out[*]}"); }
   echo "Each run, in order: file -> topic $(runs "${SRC[@]}") vs kcat -P $(runs "${KCATP[@]}");"
+  echo "with JsonConverter $(runs "${SRCJ[@]}"), and through 3 transforms $(runs "${SRCT[@]}");"
   echo "topic -> file $(runs "${SINK[@]}") vs kcat -C $(runs "${KCATC[@]}") records/s."
 } > "$OUT"
 cat "$OUT"
