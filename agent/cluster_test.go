@@ -115,7 +115,7 @@ func TestFourthNodeJoinsAsNonVoter(t *testing.T) {
 	})
 }
 
-// TestQuorumLossRefusesWritesCleanly (scenarios S59 adapted): with two of three nodes down, a
+// TestQuorumLossRefusesWritesCleanly (docs/rest-contract.md §4): with two of three nodes down, a
 // write to the survivor answers 409 (no leader) or 500 (timed out) within the request timeout,
 // never hangs, and writes work again once a quorum is back.
 func TestQuorumLossRefusesWritesCleanly(t *testing.T) {

@@ -12,8 +12,8 @@ import (
 type Options struct {
 	// Delay is scheduled.rebalance.max.delay.ms.
 	Delay int64
-	// KafkaCompat turns off connectd's deliberate divergences D1–D6 (rebalance.md §4.8), for tests
-	// against Kafka's own behaviour.
+	// KafkaCompat turns off connectd's switchable divergences from Kafka, D2–D5
+	// (docs/assignment.md §9), for tests against Kafka's own behaviour.
 	KafkaCompat bool
 }
 
@@ -78,8 +78,9 @@ func (s itemSet) sorted() []item {
 	return out
 }
 
-// Assign is the incremental cooperative assignment (rebalance.md §2–§4): a pure function of the
-// committed assignment, the live workers, the committed task counts and the leader's clock.
+// Assign is the incremental cooperative assignment (docs/assignment.md §3–§6, which also name
+// the rows L1–L5 and divergences D1–D6 cited below): a pure function of the committed
+// assignment, the live workers, the committed task counts and the leader's clock.
 func Assign(prev fsm.Assignment, alive []string, cfg map[string]int, now int64, opts Options) Round {
 	kafka := opts.KafkaCompat
 	alive = slices.Clone(alive)
@@ -336,7 +337,7 @@ func (b *bookkeeping) expire(lost []item, lostOwner map[item]string, present map
 	return pool
 }
 
-// revocations computes the load-balancing cuts (rebalance.md §2.5), per kind.
+// revocations computes the load-balancing cuts (docs/assignment.md §5), per kind.
 func revocations(next map[string][]item, alive []string, configured itemSet) map[string][]item {
 	out := map[string][]item{}
 	allEmpty := true
@@ -409,7 +410,7 @@ func applyRevocations(next map[string][]item, stopped map[string]itemSet, revoke
 }
 
 // fill places items of one kind, each on the member with the smallest (current count, count
-// when the fill started, member id) — Kafka's level-by-level fill (rebalance.md §2.6).
+// when the fill started, member id) — Kafka's level-by-level fill (docs/assignment.md §6).
 func fill(next map[string][]item, alive []string, items []item, tasks bool) {
 	if len(alive) == 0 {
 		return
@@ -490,8 +491,8 @@ func parseTaskKey(key string) (item, bool) {
 	return item{key[:i], n}, true
 }
 
-// AssignEager is the eager assignment (rebalance.md §1): node ids sorted, one circular pointer
-// over the connectors, then, continuing, over their tasks.
+// AssignEager is the eager assignment (docs/assignment.md §10): node ids sorted, one circular
+// pointer over the connectors, then, continuing, over their tasks.
 func AssignEager(alive []string, cfg map[string]int) map[string]fsm.Items {
 	nodes := slices.Clone(alive)
 	sort.Strings(nodes)

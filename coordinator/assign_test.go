@@ -9,7 +9,8 @@ import (
 	"github.com/connectd/connectd/fsm"
 )
 
-// TestAssignEagerVectors checks E1–E3 of rebalance.md §5.2.
+// TestAssignEagerVectors checks the eager assignment (docs/assignment.md §10) on three examples:
+// E1 three nodes, E2 one of them gone, E3 the pointer carrying on from connectors into tasks.
 func TestAssignEagerVectors(t *testing.T) {
 	tests := []struct {
 		alive []string
@@ -95,7 +96,8 @@ func settle(t *testing.T, prev fsm.Assignment, alive []string, cfg map[string]in
 }
 
 // TestAssignConvergesFromRandomStarts: with fixed members and config, from any duplicate-free
-// ownership, at most two rounds change anything and the result is balanced (§5.3).
+// ownership, at most two rounds change anything and the result is balanced
+// (docs/assignment.md §12).
 func TestAssignConvergesFromRandomStarts(t *testing.T) {
 	r := rand.New(rand.NewSource(1))
 	for i := 0; i < 3000; i++ {

@@ -14,8 +14,8 @@ import (
 	"github.com/connectd/connectd/fsm"
 )
 
-// The vectors of rebalance.md §5.2 are kept verbatim in testdata/vectors.txt and parsed here, so
-// that the table stays reviewable against the spec.
+// The vectors are kept in testdata/vectors.txt, in the notation of docs/assignment.md §12, and
+// parsed here, so that the table stays reviewable on its own.
 
 const t0 = int64(1_000_000_000)
 
@@ -304,7 +304,7 @@ func checkBook(t *testing.T, line string, round Round) {
 	}
 }
 
-// checkInvariants asserts rebalance.md §4.4's invariants after a round.
+// checkInvariants asserts the invariants that hold after every round (docs/assignment.md §3).
 func checkInvariants(t *testing.T, prev fsm.Assignment, alive []string, cfg map[string]int, round Round) {
 	t.Helper()
 	running := map[item]bool{}

@@ -15,7 +15,7 @@ import (
 )
 
 // exclusivity samples every running node's worker and records any item that two workers run at
-// the same moment (DESIGN.md invariant 2).
+// the same moment (no item on two nodes at once: docs/assignment.md §8).
 type exclusivity struct {
 	mu         sync.Mutex
 	violations []string
@@ -145,7 +145,7 @@ func cluster(t *testing.T, n int, delay time.Duration) *testcluster.Cluster {
 		testcluster.With("scheduled.rebalance.max.delay.ms", fmt.Sprint(delay.Milliseconds())))
 }
 
-// TestLostWorkWaitsForTheDelay (scenarios S57): a crashed node's work stays unassigned for
+// TestLostWorkWaitsForTheDelay (docs/assignment.md §4): a crashed node's work stays unassigned for
 // scheduled.rebalance.max.delay.ms and then runs on the survivors.
 func TestLostWorkWaitsForTheDelay(t *testing.T) {
 	const delay = 4 * time.Second
@@ -165,8 +165,8 @@ func TestLostWorkWaitsForTheDelay(t *testing.T) {
 	excl.check(t)
 }
 
-// TestReturningNodeGetsItsWorkBack (S58): a node restarted within the delay gets exactly its own
-// work back when the delay expires.
+// TestReturningNodeGetsItsWorkBack (docs/assignment.md §4): a node restarted within the delay
+// gets exactly its own work back when the delay expires.
 func TestReturningNodeGetsItsWorkBack(t *testing.T) {
 	c := cluster(t, 3, 10*time.Second)
 	startWork(t, c, 6)
@@ -188,7 +188,7 @@ func TestReturningNodeGetsItsWorkBack(t *testing.T) {
 	excl.check(t)
 }
 
-// TestZeroDelayReassignsOnceTheLeaseRunsOut (S61).
+// TestZeroDelayReassignsOnceTheLeaseRunsOut (docs/assignment.md §4 row L3, §8).
 func TestZeroDelayReassignsOnceTheLeaseRunsOut(t *testing.T) {
 	c := cluster(t, 3, 0)
 	startWork(t, c, 6)
@@ -386,7 +386,7 @@ func createWork(t *testing.T, c *testcluster.Cluster, name string, tasks int) {
 	post(t, c.URL(0)+"/connectors", fmt.Sprintf(`{"name":%q,"config":{"connector.class":"io.connectd.test.FailingSourceConnector","tasks.max":"%d"}}`, name, tasks))
 }
 
-// TestSecondConnectorDoesNotDisruptTheFirst (S53).
+// TestSecondConnectorDoesNotDisruptTheFirst (docs/assignment.md §6).
 func TestSecondConnectorDoesNotDisruptTheFirst(t *testing.T) {
 	c := cluster(t, 3, 30*time.Second)
 	createWork(t, c, "first", 4)
@@ -402,7 +402,7 @@ func TestSecondConnectorDoesNotDisruptTheFirst(t *testing.T) {
 	}
 }
 
-// TestDeleteOneOfFourConnectorsRebalances (S55).
+// TestDeleteOneOfFourConnectorsRebalances (docs/assignment.md §5).
 func TestDeleteOneOfFourConnectorsRebalances(t *testing.T) {
 	c := cluster(t, 3, 30*time.Second)
 	for _, name := range []string{"a", "b", "c", "d"} {
@@ -423,8 +423,8 @@ func TestDeleteOneOfFourConnectorsRebalances(t *testing.T) {
 	}
 }
 
-// TestAddAndRemoveWorker (S56): a fourth node (a Raft non-voter) takes its share of the work and
-// hands it back when it is decommissioned.
+// TestAddAndRemoveWorker (docs/assignment.md §5, §8): a fourth node (a Raft non-voter) takes its
+// share of the work and hands it back when it is decommissioned.
 func TestAddAndRemoveWorker(t *testing.T) {
 	c := cluster(t, 3, 30*time.Second)
 	createWork(t, c, "a", 7)
@@ -446,8 +446,8 @@ func TestAddAndRemoveWorker(t *testing.T) {
 	excl.check(t)
 }
 
-// TestRequestsSucceedUnderRetriesDuringRebalances (S60): while nodes join and connectors come
-// and go, every REST call succeeds within a small retry budget on 409.
+// TestRequestsSucceedUnderRetriesDuringRebalances (docs/rest-contract.md §5): while nodes join
+// and connectors come and go, every REST call succeeds within a small retry budget on 409.
 func TestRequestsSucceedUnderRetriesDuringRebalances(t *testing.T) {
 	c := cluster(t, 3, 30*time.Second)
 	createWork(t, c, "base", 6)

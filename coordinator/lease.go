@@ -6,7 +6,7 @@ import (
 )
 
 // leases records when the leader last renewed each worker session's lease. It lives in leader
-// memory: a new leader assumes every lease was renewed when it took over (rebalance.md §4.6).
+// memory: a new leader assumes every lease was renewed when it took over (docs/assignment.md §8).
 type leases struct {
 	mu      sync.Mutex
 	renewed map[string]renewal

@@ -23,7 +23,7 @@ type roundPlan struct {
 }
 
 // workers decides which workers take part in a round. A worker counts as present while gossip
-// says it is alive, or while the lease its session holds has not run out (rebalance.md §4.6).
+// says it is alive, or while the lease its session holds has not run out (docs/assignment.md §8).
 func (c *Coordinator) workers(prev *fsm.Assignment, now time.Time) roundPlan {
 	plan := roundPlan{sessions: map[string]string{}}
 	ttl := c.deps.SessionTimeout + c.deps.LeaseSkew
@@ -141,9 +141,9 @@ func (c *Coordinator) assign(prev fsm.Assignment, alive []string, cfg map[string
 	return round.Next
 }
 
-// assignEagerRound is the eager protocol in two committed phases (rebalance.md §4.10): when the
-// full assignment must change, everyone first stops everything; once all have acknowledged, the
-// complete assignment is handed out.
+// assignEagerRound is the eager protocol in two committed phases (docs/assignment.md §10): when
+// the full assignment must change, everyone first stops everything; once all have acknowledged,
+// the complete assignment is handed out.
 func assignEagerRound(prev fsm.Assignment, alive []string, cfg map[string]int) fsm.Assignment {
 	target := AssignEager(alive, cfg)
 	next := prev.Clone()

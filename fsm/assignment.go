@@ -83,7 +83,7 @@ func (i Items) Clone() Items {
 	return Items{Connectors: slices.Clone(i.Connectors), Tasks: slices.Clone(i.Tasks)}
 }
 
-// Assignment is the leader's committed view of who runs what (rebalance.md §4.3), with the
+// Assignment is the leader's committed view of who runs what (docs/assignment.md §2), with the
 // bookkeeping of the incremental cooperative protocol, so that a new leader continues it.
 type Assignment struct {
 	Generation uint64 `json:"generation"`
@@ -107,7 +107,7 @@ type Assignment struct {
 	// PendingStops lists, per node, items revoked in this generation and not yet acknowledged.
 	PendingStops map[string]Items `json:"pending_stops,omitempty"`
 	// Configured is the task count of every connector the round that made this assignment saw;
-	// a config that differs from it has not been acted on yet (rebalance.md §2.9 case 1).
+	// a config that differs from it has not been acted on yet (docs/assignment.md §11).
 	Configured map[string]int `json:"configured,omitempty"`
 }
 

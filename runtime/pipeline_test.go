@@ -180,7 +180,7 @@ func TestFilePipelineSurvivesSourceNodeKill(t *testing.T) {
 	})
 }
 
-// TestTargetStates walks pause, resume, stop, resume and delete (scenarios §C).
+// TestTargetStates walks pause, resume, stop, resume and delete (docs/rest-contract.md §7).
 func TestTargetStates(t *testing.T) {
 	c := newCluster(t)
 	dir := t.TempDir()
@@ -220,7 +220,7 @@ func TestInitialStates(t *testing.T) {
 }
 
 // TestFailedTaskShowsTraceAndRestarts fails a task on purpose, checks its trace, and recovers it
-// through the restart API (scenarios §D, §E).
+// through the restart API (docs/rest-contract.md §7).
 func TestFailedTaskShowsTraceAndRestarts(t *testing.T) {
 	c := newCluster(t)
 	mustDo(t, 201, "POST", c.URL(0)+"/connectors", `{"name":"f","config":{"connector.class":"io.connectd.test.FailingSourceConnector","tasks.max":"2","task.fail.on.start":"true","fail.message":"boom"}}`)
