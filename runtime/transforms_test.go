@@ -83,3 +83,23 @@ func fileSize(t *testing.T, path string) int64 {
 	}
 	return st.Size()
 }
+
+// TestTransformFailureFailsTheTask: a file source's values are strings, so extracting a field
+// fails on the first one, and the task fails with Kafka's message in its trace.
+func TestTransformFailureFailsTheTask(t *testing.T) {
+	c := newCluster(t)
+	in := filepath.Join(t.TempDir(), "in.txt")
+	writeLines(t, in, 0, 3)
+	mustDo(t, 201, "POST", c.URL(0)+"/connectors", `{"name":"src","config":{"connector.class":"FileStreamSource","file":"`+in+`","topic":"t",`+stringConverters+`,
+		"transforms":"x","transforms.x.type":"ExtractField$Value","transforms.x.field":"f"}}`)
+	testcluster.Eventually(t, 30*time.Second, func() error {
+		s, err := status(t, c.URL(0), "src")
+		if err != nil {
+			return err
+		}
+		if len(s.Tasks) != 1 || s.Tasks[0].State != "FAILED" || !strings.Contains(s.Tasks[0].Trace, "Only Struct objects supported for [field extraction], found: java.lang.String") {
+			return fmt.Errorf("%+v", s)
+		}
+		return nil
+	})
+}
