@@ -62,6 +62,11 @@ func validRegex(v any) string {
 	return ""
 }
 
+// anchored compiles a regex that must match the whole input, as Java's Matcher.matches does.
+func anchored(re string) (*regexp.Regexp, error) {
+	return regexp.Compile("^(?:" + re + ")$")
+}
+
 // nonEmptyList is Kafka's NonEmptyListValidator.
 func nonEmptyList(v any) string {
 	if len(v.([]string)) == 0 {
