@@ -457,7 +457,7 @@ func TestRegexRouterRemembersTheLastTopic(t *testing.T) {
 	}
 }
 
-func BenchmarkBenchChain(b *testing.B) {
+func BenchmarkChain(b *testing.B) {
 	c, err := NewChain(map[string]string{
 		"transforms":                     "hoist,insert,route",
 		"transforms.hoist.type":          "HoistField$Value",
