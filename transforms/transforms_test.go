@@ -481,3 +481,50 @@ func BenchmarkChain(b *testing.B) {
 		}
 	}
 }
+
+func TestExtractFieldNestedPaths(t *testing.T) {
+	v2 := map[string]string{"field": "a.b", "field.syntax.version": "V2"}
+	r := Record{Value: map[string]any{"a": map[string]any{"b": 42}, "a.b": "flat"}}
+	if _, err := build(t, "ExtractField$Value", v2).Apply(&r); err != nil || r.Value != 42 {
+		t.Fatalf("V2 schemaless: %v %v", r.Value, err)
+	}
+	r = Record{Value: map[string]any{"a": map[string]any{"b": 42}, "a.b": "flat"}}
+	if _, err := build(t, "ExtractField$Value", map[string]string{"field": "a.b"}).Apply(&r); err != nil || r.Value != "flat" {
+		t.Fatalf("V1 names a top-level field: %v %v", r.Value, err)
+	}
+	r = Record{Value: map[string]any{"a.b": map[string]any{"c": 1}}}
+	if _, err := build(t, "ExtractField$Value", map[string]string{"field": "`a.b`.c", "field.syntax.version": "v2"}).Apply(&r); err != nil || r.Value != 1 {
+		t.Fatalf("backticks: %v %v", r.Value, err)
+	}
+	outer := (&connect.Schema{Type: connect.Struct}).AddField("in", nested)
+	in := connect.NewStruct(nested)
+	in.Put("x", int32(5))
+	s := connect.NewStruct(outer)
+	s.Put("in", in)
+	r = Record{ValueSchema: outer, Value: s}
+	if _, err := build(t, "ExtractField$Value", map[string]string{"field": "in.x", "field.syntax.version": "V2"}).Apply(&r); err != nil || r.Value != int32(5) || r.ValueSchema != connect.Int32Schema {
+		t.Fatalf("V2 struct: %v %v %v", r.ValueSchema, r.Value, err)
+	}
+	r = Record{ValueSchema: outer, Value: s}
+	if _, err := build(t, "ExtractField$Value", map[string]string{"field": "in.nope", "field.syntax.version": "V2"}).Apply(&r); err == nil || err.Error() != "Unknown field: in.nope" {
+		t.Fatalf("V2 unknown field: %v", err)
+	}
+	if err := (&ExtractField{}).Configure(map[string]string{"field": "a", "field.syntax.version": "V3"}); err == nil ||
+		err.Error() != "Invalid value V3 for configuration field.syntax.version: String must be one of (case insensitive): V1, V2" {
+		t.Fatalf("bad version: %v", err)
+	}
+}
+
+func FuzzFieldPath(f *testing.F) {
+	for _, s := range []string{"a.b", "`a.b`.c", "``", "a..b", "`a`b`.c"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, field string) {
+		p := parseFieldPath(field, "V2")
+		if len(p) == 0 {
+			t.Fatalf("%q: no steps", field)
+		}
+		_ = p.valueFrom(map[string]any{"a": map[string]any{"b": 1}})
+		_, _ = p.fieldFrom(person)
+	})
+}
