@@ -13,11 +13,40 @@ import (
 
 // TestTransformsRunOnSourceAndSink sends a file through a source chain (hoist each line into a
 // map, add a static field, route the topic, add a header) into a sink whose chain keeps only
-// records with that header, and checks every line arrives transformed in the routed topic.
+// records with that header, and checks that every line arrives transformed and nothing else:
+// not the untagged records routed there before, nor those a source chain filtered out.
 func TestTransformsRunOnSourceAndSink(t *testing.T) {
 	c := newCluster(t)
 	url := c.URL(0)
 	dir := t.TempDir()
+	committed := func(name, file string) {
+		t.Helper()
+		want := fmt.Sprintf(`"position":%d`, fileSize(t, file))
+		testcluster.Eventually(t, 60*time.Second, func() error {
+			if body := mustDo(t, 200, "GET", url+"/connectors/"+name+"/offsets", ""); !strings.Contains(body, want) {
+				return fmt.Errorf("offsets %s, want %s", body, want)
+			}
+			return nil
+		})
+	}
+	// First, records without the header in the routed topic: the sink's chain must drop them.
+	untagged := filepath.Join(dir, "untagged.txt")
+	writeLines(t, untagged, 100, 105)
+	mustDo(t, 201, "POST", url+"/connectors", `{"name":"src3","config":{"connector.class":"FileStreamSource","file":"`+untagged+`","topic":"raw",`+stringConverters+`,
+		"transforms":"route","transforms.route.type":"RegexRouter","transforms.route.regex":"raw","transforms.route.replacement":"routed-w"}}`)
+	committed("src3", untagged)
+	// A source whose chain drops every record: nothing of it may reach the topic, and its
+	// offsets still advance to the end of its file, as Kafka Connect commits filtered records.
+	dropped := filepath.Join(dir, "dropped.txt")
+	writeLines(t, dropped, 0, 10)
+	mustDo(t, 201, "POST", url+"/connectors", `{"name":"src2","config":{"connector.class":"FileStreamSource","file":"`+dropped+`","topic":"raw",`+stringConverters+`,
+		"transforms":"tag,route,drop",
+		"transforms.tag.type":"InsertHeader","transforms.tag.header":"source","transforms.tag.value.literal":"2",
+		"transforms.route.type":"RegexRouter","transforms.route.regex":"raw","transforms.route.replacement":"routed-w",
+		"transforms.drop.type":"Filter","transforms.drop.predicate":"routed",
+		"predicates":"routed","predicates.routed.type":"TopicNameMatches","predicates.routed.pattern":"routed-.*"}}`)
+	committed("src2", dropped)
+
 	in, out := filepath.Join(dir, "in.txt"), filepath.Join(dir, "out.txt")
 	writeLines(t, in, 0, 50)
 	mustDo(t, 201, "POST", url+"/connectors", `{"name":"src","config":{"connector.class":"FileStreamSource","file":"`+in+`","topic":"raw",
@@ -31,24 +60,6 @@ func TestTransformsRunOnSourceAndSink(t *testing.T) {
 	mustDo(t, 201, "POST", url+"/connectors", `{"name":"snk","config":{"connector.class":"FileStreamSink","file":"`+out+`","topics":"routed-w",`+stringConverters+`,
 		"transforms":"keep","transforms.keep.type":"Filter","transforms.keep.predicate":"tagged","transforms.keep.negate":"true",
 		"predicates":"tagged","predicates.tagged.type":"HasHeaderKey","predicates.tagged.name":"source"}}`)
-	// A second source whose chain drops every record: nothing of it may reach the sink, and its
-	// offsets still advance to the end of its file, as Kafka Connect commits filtered records.
-	dropped := filepath.Join(dir, "dropped.txt")
-	writeLines(t, dropped, 0, 10)
-	size := fileSize(t, dropped)
-	mustDo(t, 201, "POST", url+"/connectors", `{"name":"src2","config":{"connector.class":"FileStreamSource","file":"`+dropped+`","topic":"raw",`+stringConverters+`,
-		"transforms":"tag,route,drop",
-		"transforms.tag.type":"InsertHeader","transforms.tag.header":"source","transforms.tag.value.literal":"2",
-		"transforms.route.type":"RegexRouter","transforms.route.regex":"raw","transforms.route.replacement":"routed-w",
-		"transforms.drop.type":"Filter","transforms.drop.predicate":"routed",
-		"predicates":"routed","predicates.routed.type":"TopicNameMatches","predicates.routed.pattern":"routed-.*"}}`)
-	testcluster.Eventually(t, 60*time.Second, func() error {
-		body := mustDo(t, 200, "GET", url+"/connectors/src2/offsets", "")
-		if want := fmt.Sprintf(`"position":%d`, size); !strings.Contains(body, want) {
-			return fmt.Errorf("offsets %s, want %s", body, want)
-		}
-		return nil
-	})
 
 	// Delivery is at least once: a task moved by a rebalance before its first commit repeats
 	// records, so every line must arrive, transformed, and nothing else.
