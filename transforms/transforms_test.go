@@ -405,6 +405,9 @@ func TestValidate(t *testing.T) {
 	if !reflect.DeepEqual(errs, want) {
 		t.Errorf("errors %v\nwant   %v", errs, want)
 	}
+	if len(vals[0].RecommendedValues) != 26 || vals[0].RecommendedValues[0] != "org.apache.kafka.connect.transforms.Cast$Key" {
+		t.Errorf("recommended transformation classes: %v", vals[0].RecommendedValues)
+	}
 	if groups["transforms.route.replacement"] != "Transforms: route" || groups["predicates.p.pattern"] != "Predicates: p" || groups["transforms.neg.negate"] != "Transforms: neg" {
 		t.Errorf("groups %v", groups)
 	}
