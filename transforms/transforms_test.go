@@ -531,3 +531,13 @@ func FuzzFieldPath(f *testing.F) {
 		_, _ = p.fieldFrom(person)
 	})
 }
+
+func TestNestedPathsRefusedWhereUnsupported(t *testing.T) {
+	err := (&ValueToKey{}).Configure(map[string]string{"fields": "a.b", "field.syntax.version": "V2"})
+	if err == nil || err.Error() != "Invalid value V2 for configuration field.syntax.version: connectd supports nested field paths (V2) only in ExtractField" {
+		t.Fatalf("V2 on ValueToKey: %v", err)
+	}
+	if err := (&ValueToKey{}).Configure(map[string]string{"fields": "a", "field.syntax.version": "V1"}); err != nil {
+		t.Fatalf("V1 on ValueToKey: %v", err)
+	}
+}
