@@ -23,8 +23,8 @@ func TestTransformsRunOnSourceAndSink(t *testing.T) {
 		t.Helper()
 		want := fmt.Sprintf(`"position":%d`, fileSize(t, file))
 		testcluster.Eventually(t, 60*time.Second, func() error {
-			if body := mustDo(t, 200, "GET", url+"/connectors/"+name+"/offsets", ""); !strings.Contains(body, want) {
-				return fmt.Errorf("offsets %s, want %s", body, want)
+			if code, body := do(t, "GET", url+"/connectors/"+name+"/offsets", ""); code != 200 || !strings.Contains(body, want) {
+				return fmt.Errorf("offsets %d %s, want %s", code, body, want)
 			}
 			return nil
 		})
@@ -32,34 +32,34 @@ func TestTransformsRunOnSourceAndSink(t *testing.T) {
 	// First, records without the header in the routed topic: the sink's chain must drop them.
 	untagged := filepath.Join(dir, "untagged.txt")
 	writeLines(t, untagged, 100, 105)
-	mustDo(t, 201, "POST", url+"/connectors", `{"name":"src3","config":{"connector.class":"FileStreamSource","file":"`+untagged+`","topic":"raw",`+stringConverters+`,
-		"transforms":"route","transforms.route.type":"RegexRouter","transforms.route.regex":"raw","transforms.route.replacement":"routed-w"}}`)
+	putConfig(t, url, "src3", `{"connector.class":"FileStreamSource","file":"`+untagged+`","topic":"raw",`+stringConverters+`,
+		"transforms":"route","transforms.route.type":"RegexRouter","transforms.route.regex":"raw","transforms.route.replacement":"routed-w"}`)
 	committed("src3", untagged)
 	// A source whose chain drops every record: nothing of it may reach the topic, and its
 	// offsets still advance to the end of its file, as Kafka Connect commits filtered records.
 	dropped := filepath.Join(dir, "dropped.txt")
 	writeLines(t, dropped, 0, 10)
-	mustDo(t, 201, "POST", url+"/connectors", `{"name":"src2","config":{"connector.class":"FileStreamSource","file":"`+dropped+`","topic":"raw",`+stringConverters+`,
+	putConfig(t, url, "src2", `{"connector.class":"FileStreamSource","file":"`+dropped+`","topic":"raw",`+stringConverters+`,
 		"transforms":"tag,route,drop",
 		"transforms.tag.type":"InsertHeader","transforms.tag.header":"source","transforms.tag.value.literal":"2",
 		"transforms.route.type":"RegexRouter","transforms.route.regex":"raw","transforms.route.replacement":"routed-w",
 		"transforms.drop.type":"Filter","transforms.drop.predicate":"routed",
-		"predicates":"routed","predicates.routed.type":"TopicNameMatches","predicates.routed.pattern":"routed-.*"}}`)
+		"predicates":"routed","predicates.routed.type":"TopicNameMatches","predicates.routed.pattern":"routed-.*"}`)
 	committed("src2", dropped)
 
 	in, out := filepath.Join(dir, "in.txt"), filepath.Join(dir, "out.txt")
 	writeLines(t, in, 0, 50)
-	mustDo(t, 201, "POST", url+"/connectors", `{"name":"src","config":{"connector.class":"FileStreamSource","file":"`+in+`","topic":"raw",
+	putConfig(t, url, "src", `{"connector.class":"FileStreamSource","file":"`+in+`","topic":"raw",
 		"value.converter":"org.apache.kafka.connect.json.JsonConverter","value.converter.schemas.enable":"false",
 		"key.converter":"org.apache.kafka.connect.storage.StringConverter",
 		"transforms":"hoist,insert,route,tag",
 		"transforms.hoist.type":"org.apache.kafka.connect.transforms.HoistField$Value","transforms.hoist.field":"line",
 		"transforms.insert.type":"org.apache.kafka.connect.transforms.InsertField$Value","transforms.insert.static.field":"origin","transforms.insert.static.value":"file",
 		"transforms.route.type":"RegexRouter","transforms.route.regex":"ra(w)","transforms.route.replacement":"routed-$1",
-		"transforms.tag.type":"InsertHeader","transforms.tag.header":"source","transforms.tag.value.literal":"42"}}`)
-	mustDo(t, 201, "POST", url+"/connectors", `{"name":"snk","config":{"connector.class":"FileStreamSink","file":"`+out+`","topics":"routed-w",`+stringConverters+`,
+		"transforms.tag.type":"InsertHeader","transforms.tag.header":"source","transforms.tag.value.literal":"42"}`)
+	putConfig(t, url, "snk", `{"connector.class":"FileStreamSink","file":"`+out+`","topics":"routed-w",`+stringConverters+`,
 		"transforms":"keep","transforms.keep.type":"Filter","transforms.keep.predicate":"tagged","transforms.keep.negate":"true",
-		"predicates":"tagged","predicates.tagged.type":"HasHeaderKey","predicates.tagged.name":"source"}}`)
+		"predicates":"tagged","predicates.tagged.type":"HasHeaderKey","predicates.tagged.name":"source"}`)
 
 	// Delivery is at least once: a task moved by a rebalance before its first commit repeats
 	// records, so every line must arrive, transformed, and nothing else.
@@ -86,6 +86,18 @@ func TestTransformsRunOnSourceAndSink(t *testing.T) {
 	})
 }
 
+// putConfig creates a connector, retrying the 409s a loaded cluster answers while it elects a
+// leader; PUT, unlike POST, may be repeated.
+func putConfig(t *testing.T, url, name, config string) {
+	t.Helper()
+	testcluster.Eventually(t, 30*time.Second, func() error {
+		if code, body := do(t, "PUT", url+"/connectors/"+name+"/config", config); code != 201 && code != 200 {
+			return fmt.Errorf("PUT %s: %d %s", name, code, body)
+		}
+		return nil
+	})
+}
+
 func fileSize(t *testing.T, path string) int64 {
 	t.Helper()
 	st, err := os.Stat(path)
@@ -101,8 +113,8 @@ func TestTransformFailureFailsTheTask(t *testing.T) {
 	c := newCluster(t)
 	in := filepath.Join(t.TempDir(), "in.txt")
 	writeLines(t, in, 0, 3)
-	mustDo(t, 201, "POST", c.URL(0)+"/connectors", `{"name":"src","config":{"connector.class":"FileStreamSource","file":"`+in+`","topic":"t",`+stringConverters+`,
-		"transforms":"x","transforms.x.type":"ExtractField$Value","transforms.x.field":"f"}}`)
+	putConfig(t, c.URL(0), "src", `{"connector.class":"FileStreamSource","file":"`+in+`","topic":"t",`+stringConverters+`,
+		"transforms":"x","transforms.x.type":"ExtractField$Value","transforms.x.field":"f"}`)
 	testcluster.Eventually(t, 30*time.Second, func() error {
 		s, err := status(t, c.URL(0), "src")
 		if err != nil {
