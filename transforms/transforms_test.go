@@ -269,6 +269,7 @@ func TestDataErrors(t *testing.T) {
 		{"ValueToKey", map[string]string{"fields": "a"}, Record{Value: nil}, "Only Map objects supported in absence of schema for [copying fields from value to key], found: null"},
 		{"TimestampRouter", nil, Record{Topic: "t"}, "Timestamp missing on record: topic t"},
 		{"MaskField$Value", map[string]string{"fields": "b", "replacement": "x"}, Record{Value: map[string]any{"b": true}}, "Cannot mask value of type java.lang.Boolean with custom replacement."},
+		{"Cast$Value", map[string]string{"spec": "a:int8"}, Record{Value: map[string]any{"a": "300"}}, "Value (300) was out of range for requested data type"},
 	}
 	for _, tt := range tests {
 		_, err := build(t, tt.class, tt.config).Apply(&tt.in)
