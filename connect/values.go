@@ -125,7 +125,8 @@ func javaFloat(f float64, bits int) string {
 		if !strings.Contains(mant, ".") {
 			mant += ".0"
 		}
-		return mant + "E" + strings.TrimPrefix(strings.TrimLeft(exp, "+"), "0")
+		e, _ := strconv.Atoi(exp)
+		return mant + "E" + strconv.Itoa(e)
 	}
 	s := strconv.FormatFloat(f, 'f', -1, bits)
 	if !strings.Contains(s, ".") {

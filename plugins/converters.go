@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 	"unsafe"
 
 	"github.com/connectd/connectd/connect"
@@ -163,6 +164,9 @@ func writeSchema(buf *bytes.Buffer, s *connect.Schema) {
 }
 
 func writeValue(buf *bytes.Buffer, schema *connect.Schema, value any) error {
+	if t, ok := value.(time.Time); ok {
+		value = logicalNumber(schema, t)
+	}
 	switch v := value.(type) {
 	case *connect.StructValue:
 		buf.WriteByte('{')

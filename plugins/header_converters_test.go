@@ -155,3 +155,21 @@ func FuzzSimpleHeaderConverter(f *testing.F) {
 		}
 	})
 }
+
+func TestJSONConverterWritesLogicalTimesAsKafkaDoes(t *testing.T) {
+	c := &JSONConverter{}
+	_ = c.Configure(map[string]string{"schemas.enable": "false"}, false)
+	at := time.Date(1970, 1, 3, 0, 0, 1, 5e6, time.UTC)
+	for _, tt := range []struct {
+		schema *connect.Schema
+		want   string
+	}{
+		{connect.TimestampSchema(false), "172801005"},
+		{connect.DateSchema(false), "2"},
+		{connect.TimeSchema(false), "1005"},
+	} {
+		if b, err := c.FromConnectData("t", tt.schema, at); err != nil || string(b) != tt.want {
+			t.Errorf("%s: %s %v, want %s", tt.schema.Name, b, err, tt.want)
+		}
+	}
+}

@@ -158,6 +158,19 @@ func (t *Cast) Apply(r *Record) (bool, error) {
 	return true, nil
 }
 
+// intBits is the size of an integer type, 64 for the others.
+func intBits(t connect.Type) int {
+	switch t {
+	case connect.Int8:
+		return 8
+	case connect.Int16:
+		return 16
+	case connect.Int32:
+		return 32
+	}
+	return 64
+}
+
 func castInput(t connect.Type) bool {
 	switch t {
 	case connect.Int8, connect.Int16, connect.Int32, connect.Int64, connect.Float32, connect.Float64,
@@ -211,7 +224,8 @@ func castValue(v any, to connect.Type) (any, error) {
 		if to == connect.Boolean {
 			return strings.EqualFold(strings.TrimSpace(x), "true"), nil
 		}
-		if n, err := strconv.ParseInt(strings.TrimSpace(x), 10, 64); err == nil {
+		if n, err := strconv.ParseInt(strings.TrimSpace(x), 10, intBits(to)); err == nil {
+			// Java's Byte.parseByte and the like refuse a number out of the type's range.
 			i, isInt = n, true
 		} else if g, err := strconv.ParseFloat(strings.TrimSpace(x), 64); err == nil && to != connect.Int8 && to != connect.Int16 && to != connect.Int32 && to != connect.Int64 {
 			f = g

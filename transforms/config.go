@@ -2,6 +2,7 @@ package transforms
 
 import (
 	"regexp"
+	"strings"
 
 	"github.com/connectd/connectd/connect"
 )
@@ -12,6 +13,12 @@ type values map[string]any
 // parse checks config against def with Kafka Connect's messages and returns the parsed values,
 // defaults included; the first error wins, as Kafka's AbstractConfig throws on the first.
 func parse(def *connect.ConfigDef, config map[string]string) (values, error) {
+	if v, ok := config["field.syntax.version"]; ok && strings.EqualFold(strings.TrimSpace(v), "V2") {
+		if _, defined := def.Key("field.syntax.version"); !defined {
+			// Nested paths would otherwise be read as top-level names without a word.
+			return nil, invalid("field.syntax.version", v, "connectd supports nested field paths (V2) only in ExtractField")
+		}
+	}
 	raw := make(map[string]*string, len(config))
 	for k, v := range config {
 		raw[k] = &v
@@ -60,6 +67,11 @@ func validRegex(v any) string {
 		return "Invalid regex: " + err.Error()
 	}
 	return ""
+}
+
+// anchored compiles a regex that must match the whole input, as Java's Matcher.matches does.
+func anchored(re string) (*regexp.Regexp, error) {
+	return regexp.Compile("^(?:" + re + ")$")
 }
 
 // nonEmptyList is Kafka's NonEmptyListValidator.

@@ -10,7 +10,7 @@ import (
 // ExtractField replaces the key or value with one of its fields.
 type ExtractField struct {
 	side
-	field       string
+	field       fieldPath
 	replaceNull bool
 }
 
@@ -18,7 +18,8 @@ type ExtractField struct {
 func (*ExtractField) Config() *connect.ConfigDef {
 	return connect.NewConfigDef().
 		Define(connect.ConfigKey{Name: "field", Type: connect.TypeString, Required: true, Importance: connect.Medium, Documentation: "Field name to extract."}).
-		Define(replaceNullWithDefault())
+		Define(replaceNullWithDefault()).
+		Define(fieldSyntaxVersion())
 }
 
 // Configure implements Transformation.
@@ -27,7 +28,7 @@ func (t *ExtractField) Configure(config map[string]string) error {
 	if err != nil {
 		return err
 	}
-	t.field, t.replaceNull = v.str("field"), v.boolean("replace.null.with.default")
+	t.field, t.replaceNull = parseFieldPath(v.str("field"), v.str("field.syntax.version")), v.boolean("replace.null.with.default")
 	return nil
 }
 
@@ -42,7 +43,7 @@ func (t *ExtractField) Apply(r *Record) (bool, error) {
 		}
 		var out any
 		if m != nil {
-			out = m[t.field]
+			out = t.field.valueFrom(m)
 		}
 		t.set(r, nil, out)
 		return true, nil
@@ -51,15 +52,15 @@ func (t *ExtractField) Apply(r *Record) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	f, ok := schema.Field(t.field)
+	fs, ok := t.field.fieldFrom(schema)
 	if !ok {
 		return false, dataErrorf("Unknown field: %s", t.field)
 	}
 	var out any
 	if s != nil {
-		out = fieldValue(s, t.field, t.replaceNull)
+		out = t.field.structValue(s, t.replaceNull)
 	}
-	t.set(r, f.Schema, out)
+	t.set(r, fs, out)
 	return true, nil
 }
 

@@ -72,7 +72,9 @@ func (p *TopicNameMatches) Configure(config map[string]string) error {
 	if err != nil {
 		return err
 	}
-	p.re = regexp.MustCompile("^(?:" + v.str("pattern") + ")$")
+	if p.re, err = anchored(v.str("pattern")); err != nil {
+		return invalid("pattern", v.str("pattern"), "Invalid regex: "+err.Error())
+	}
 	return nil
 }
 

@@ -41,7 +41,9 @@ func (t *RegexRouter) Configure(config map[string]string) error {
 	if err != nil {
 		return err
 	}
-	t.re = regexp.MustCompile("^(?:" + v.str("regex") + ")$")
+	if t.re, err = anchored(v.str("regex")); err != nil {
+		return invalid("regex", v.str("regex"), "Invalid regex: "+err.Error())
+	}
 	t.replacement = javaReplacement(v.str("replacement"))
 	return nil
 }

@@ -269,6 +269,7 @@ func TestDataErrors(t *testing.T) {
 		{"ValueToKey", map[string]string{"fields": "a"}, Record{Value: nil}, "Only Map objects supported in absence of schema for [copying fields from value to key], found: null"},
 		{"TimestampRouter", nil, Record{Topic: "t"}, "Timestamp missing on record: topic t"},
 		{"MaskField$Value", map[string]string{"fields": "b", "replacement": "x"}, Record{Value: map[string]any{"b": true}}, "Cannot mask value of type java.lang.Boolean with custom replacement."},
+		{"Cast$Value", map[string]string{"spec": "a:int8"}, Record{Value: map[string]any{"a": "300"}}, "Value (300) was out of range for requested data type"},
 	}
 	for _, tt := range tests {
 		_, err := build(t, tt.class, tt.config).Apply(&tt.in)
@@ -405,6 +406,9 @@ func TestValidate(t *testing.T) {
 	if !reflect.DeepEqual(errs, want) {
 		t.Errorf("errors %v\nwant   %v", errs, want)
 	}
+	if len(vals[0].RecommendedValues) != 26 || vals[0].RecommendedValues[0] != "org.apache.kafka.connect.transforms.Cast$Key" {
+		t.Errorf("recommended transformation classes: %v", vals[0].RecommendedValues)
+	}
 	if groups["transforms.route.replacement"] != "Transforms: route" || groups["predicates.p.pattern"] != "Predicates: p" || groups["transforms.neg.negate"] != "Transforms: neg" {
 		t.Errorf("groups %v", groups)
 	}
@@ -457,7 +461,7 @@ func TestRegexRouterRemembersTheLastTopic(t *testing.T) {
 	}
 }
 
-func BenchmarkBenchChain(b *testing.B) {
+func BenchmarkChain(b *testing.B) {
 	c, err := NewChain(map[string]string{
 		"transforms":                     "hoist,insert,route",
 		"transforms.hoist.type":          "HoistField$Value",
@@ -479,5 +483,62 @@ func BenchmarkBenchChain(b *testing.B) {
 		if _, err := c.Apply(&r); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestExtractFieldNestedPaths(t *testing.T) {
+	v2 := map[string]string{"field": "a.b", "field.syntax.version": "V2"}
+	r := Record{Value: map[string]any{"a": map[string]any{"b": 42}, "a.b": "flat"}}
+	if _, err := build(t, "ExtractField$Value", v2).Apply(&r); err != nil || r.Value != 42 {
+		t.Fatalf("V2 schemaless: %v %v", r.Value, err)
+	}
+	r = Record{Value: map[string]any{"a": map[string]any{"b": 42}, "a.b": "flat"}}
+	if _, err := build(t, "ExtractField$Value", map[string]string{"field": "a.b"}).Apply(&r); err != nil || r.Value != "flat" {
+		t.Fatalf("V1 names a top-level field: %v %v", r.Value, err)
+	}
+	r = Record{Value: map[string]any{"a.b": map[string]any{"c": 1}}}
+	if _, err := build(t, "ExtractField$Value", map[string]string{"field": "`a.b`.c", "field.syntax.version": "v2"}).Apply(&r); err != nil || r.Value != 1 {
+		t.Fatalf("backticks: %v %v", r.Value, err)
+	}
+	outer := (&connect.Schema{Type: connect.Struct}).AddField("in", nested)
+	in := connect.NewStruct(nested)
+	in.Put("x", int32(5))
+	s := connect.NewStruct(outer)
+	s.Put("in", in)
+	r = Record{ValueSchema: outer, Value: s}
+	if _, err := build(t, "ExtractField$Value", map[string]string{"field": "in.x", "field.syntax.version": "V2"}).Apply(&r); err != nil || r.Value != int32(5) || r.ValueSchema != connect.Int32Schema {
+		t.Fatalf("V2 struct: %v %v %v", r.ValueSchema, r.Value, err)
+	}
+	r = Record{ValueSchema: outer, Value: s}
+	if _, err := build(t, "ExtractField$Value", map[string]string{"field": "in.nope", "field.syntax.version": "V2"}).Apply(&r); err == nil || err.Error() != "Unknown field: in.nope" {
+		t.Fatalf("V2 unknown field: %v", err)
+	}
+	if err := (&ExtractField{}).Configure(map[string]string{"field": "a", "field.syntax.version": "V3"}); err == nil ||
+		err.Error() != "Invalid value V3 for configuration field.syntax.version: String must be one of (case insensitive): V1, V2" {
+		t.Fatalf("bad version: %v", err)
+	}
+}
+
+func FuzzFieldPath(f *testing.F) {
+	for _, s := range []string{"a.b", "`a.b`.c", "``", "a..b", "`a`b`.c"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, field string) {
+		p := parseFieldPath(field, "V2")
+		if len(p) == 0 {
+			t.Fatalf("%q: no steps", field)
+		}
+		_ = p.valueFrom(map[string]any{"a": map[string]any{"b": 1}})
+		_, _ = p.fieldFrom(person)
+	})
+}
+
+func TestNestedPathsRefusedWhereUnsupported(t *testing.T) {
+	err := (&ValueToKey{}).Configure(map[string]string{"fields": "a.b", "field.syntax.version": "V2"})
+	if err == nil || err.Error() != "Invalid value V2 for configuration field.syntax.version: connectd supports nested field paths (V2) only in ExtractField" {
+		t.Fatalf("V2 on ValueToKey: %v", err)
+	}
+	if err := (&ValueToKey{}).Configure(map[string]string{"fields": "a", "field.syntax.version": "V1"}); err != nil {
+		t.Fatalf("V1 on ValueToKey: %v", err)
 	}
 }

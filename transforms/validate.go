@@ -39,8 +39,16 @@ func validateAlias(raw map[string]*string, kind, alias string, predicates map[st
 	if isPred {
 		noun, group, display = "predicate", "Predicates: "+alias, "Predicate type for "+alias
 	}
+	// Kafka recommends every installed class of the kind.
+	var classes []string
+	for _, p := range Plugins() {
+		if p.Predicate == isPred {
+			classes = append(classes, p.Class)
+		}
+	}
 	typeKey := connect.ConfigKey{Name: prefix + "type", Type: connect.TypeClass, Required: true, Importance: connect.High,
-		Documentation: fmt.Sprintf("Class for the '%s' %s.", alias, noun), Group: group, Width: connect.WidthLong, DisplayName: display}
+		Documentation: fmt.Sprintf("Class for the '%s' %s.", alias, noun), Group: group, Width: connect.WidthLong, DisplayName: display,
+		Recommended: classes}
 	def := connect.NewConfigDef().Define(typeKey)
 	order := 1
 	if !isPred {
