@@ -131,8 +131,8 @@ func (ci *connectorInstance) startPlugin(spec *fsm.Connector) *running {
 	r := &running{config: spec.Config, restartIndex: spec.RestartIndex}
 	plugin, err := ci.w.deps.Registry.NewConnector(spec.Config["connector.class"])
 	if err == nil {
-		r.plugin = plugin
-		err = plugin.Start(ci, spec.Config)
+		r.plugin = guardedConnector{plugin}
+		err = r.plugin.Start(ci, spec.Config)
 	}
 	if err != nil {
 		ci.logger.Warn("connector failed to start", "err", err)

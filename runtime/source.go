@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -37,6 +38,8 @@ type sourceRun struct {
 	// msgs is reused by every send while records come: the producer copies what it keeps out
 	// of it. It holds the last records' data until the next send or an empty poll.
 	msgs []message
+	// errs is the task's error handling (errhandler.go).
+	errs *errorHandler
 }
 
 func newSourceRun(ti *taskInstance, task connect.SourceTask, config map[string]string, conv converters) (taskRun, error) {
@@ -44,12 +47,16 @@ func newSourceRun(ti *taskInstance, task connect.SourceTask, config map[string]s
 	if err != nil {
 		return nil, fmt.Errorf("Failed to construct kafka producer: %w", err)
 	}
+	errs, err := newErrorHandler(ti, config)
+	if err != nil {
+		return nil, err
+	}
 	client, release, err := ti.w.connectorProducerClient(fmt.Sprintf("connector-producer-%s", ti.id), config)
 	if err != nil {
 		return nil, fmt.Errorf("create producer: %w", err)
 	}
 	r := &sourceRun{ti: ti, task: task, config: config, conv: conv, submitted: newSubmittedRecords(),
-		topics: map[string]bool{}, resume: make(chan struct{}, 1), sendErr: make(chan error, 1), releaseClient: release}
+		topics: map[string]bool{}, resume: make(chan struct{}, 1), sendErr: make(chan error, 1), releaseClient: release, errs: errs}
 	r.producer = newBatchProducer(client, settings, ti.logger, r.submitted, r.producerFailed)
 	if ti.w.cfg.TopicCreation && hasTopicCreation(config) {
 		conf, err := adminConfig(fmt.Sprintf("connector-adminclient-%s", ti.id), ConnectorClientProps(ti.w.cfg.WorkerProps, config, "admin."))
@@ -172,13 +179,30 @@ func (r *sourceRun) send(ctx context.Context, records []*connect.SourceRecord) e
 		return nil
 	}
 	now := time.Now()
+	for len(records) > 0 {
+		n, err := r.sendUntilSkip(ctx, records, now)
+		if err != nil || n == len(records) {
+			return err
+		}
+		// records[n] failed and was tolerated: it counts as acknowledged, so that its offset is
+		// committed in order, as Kafka Connect commits the offsets of the records it drops.
+		skipped := r.submitted.submit(records[n : n+1])
+		r.submitted.ack(&skipped[0])
+		records = records[n+1:]
+	}
+	return nil
+}
+
+// sendUntilSkip converts and sends records up to the first one whose failure the error handler
+// tolerated, and returns how many it sent: len(records), or the index of the skipped one.
+func (r *sourceRun) sendUntilSkip(ctx context.Context, records []*connect.SourceRecord, now time.Time) (int, error) {
 	msgs := r.msgs[:0]
 	// Not cleared after the send (that showed in the profile): the next send overwrites it.
 	defer func() { r.msgs = msgs[:0] }()
 	var err error
 	for _, rec := range records {
 		msgs = append(msgs, message{})
-		if err = r.message(&msgs[len(msgs)-1], rec, now); err == nil {
+		if err = r.message(ctx, &msgs[len(msgs)-1], rec, now); err == nil {
 			err = r.track(ctx, rec.Topic)
 		}
 		if err != nil {
@@ -186,33 +210,33 @@ func (r *sourceRun) send(ctx context.Context, records []*connect.SourceRecord) e
 			break
 		}
 	}
+	n := len(msgs)
+	if errors.Is(err, errSkip) {
+		err = nil
+	}
 	acks := r.submitted.submit(records[:len(msgs)])
 	sent, sendErr := r.producer.send(ctx, msgs, acks)
 	if sendErr != nil {
 		r.submitted.fail(len(msgs) - sent)
 		if ctx.Err() != nil {
-			return nil
+			return n, nil
 		}
 		// A refused record was reported already, in Kafka Connect's words; that is the task's error.
 		select {
 		case reported := <-r.sendErr:
-			return reported
+			return n, reported
 		default:
-			return sendErr
+			return n, sendErr
 		}
 	}
-	return err
+	return n, err
 }
 
 // message converts rec into msg, in place: a message is large, and copying it showed in the profile.
-func (r *sourceRun) message(msg *message, rec *connect.SourceRecord, now time.Time) error {
-	key, err := r.conv.key.FromConnectData(rec.Topic, rec.KeySchema, rec.Key)
+func (r *sourceRun) message(ctx context.Context, msg *message, rec *connect.SourceRecord, now time.Time) error {
+	key, value, err := r.convert(ctx, rec)
 	if err != nil {
-		return fmt.Errorf("Failed to convert key of record for topic %s: %w", rec.Topic, err)
-	}
-	value, err := r.conv.value.FromConnectData(rec.Topic, rec.ValueSchema, rec.Value)
-	if err != nil {
-		return fmt.Errorf("Failed to convert value of record for topic %s: %w", rec.Topic, err)
+		return err
 	}
 	msg.topic, msg.partition, msg.key, msg.value, msg.timestamp = rec.Topic, anyPartition, key, value, now
 	if rec.Partition != nil {

@@ -189,9 +189,9 @@ func (ti *taskInstance) newRun(config map[string]string) (taskRun, error) {
 	}
 	switch p.Kind {
 	case plugins.KindSource:
-		return newSourceRun(ti, p.NewSourceTask(), config, conv)
+		return newSourceRun(ti, guardedSourceTask{p.NewSourceTask()}, config, conv)
 	case plugins.KindSink:
-		return newSinkRun(ti, p.NewSinkTask(), config, conv)
+		return newSinkRun(ti, guardedSinkTask{p.NewSinkTask()}, config, conv)
 	}
 	return nil, fmt.Errorf("%s is not a task class", config["task.class"])
 }
@@ -219,10 +219,15 @@ func (ti *taskInstance) converters(config map[string]string) (converters, error)
 				sub[rest] = v
 			}
 		}
-		c, err := ti.w.deps.Registry.NewConverter(source[prefix], sub, isKey)
+		var c connect.Converter
+		err := guard("Converter.configure", func() (err error) {
+			c, err = ti.w.deps.Registry.NewConverter(source[prefix], sub, isKey)
+			return err
+		})
 		if err != nil {
 			return out, fmt.Errorf("%s: %w", prefix, err)
 		}
+		c = guardedConverter{c}
 		if isKey {
 			out.key = c
 		} else {
