@@ -194,7 +194,8 @@ func (h *errorHandler) failed(stage Stage, class string, rec failedRecord, err e
 
 // log writes one failure with Kafka Connect's LogReporter's content as structured keys.
 func (h *errorHandler) log(stage Stage, class string, rec failedRecord, err error) {
-	attrs := []any{"connector", h.connector, "task", h.task, "stage", string(stage), "class", class, "err", err}
+	// The task's logger names its connector and task already.
+	attrs := []any{"stage", string(stage), "class", class, "err", err}
 	switch {
 	case rec.consumed != nil:
 		m := rec.consumed
