@@ -87,3 +87,23 @@ func TestFileSinkKeepsUnwrittenLinesAfterAFailedFlush(t *testing.T) {
 		t.Fatalf("file holds %q", got)
 	}
 }
+
+// The automatic restart keys are validated like any key.
+func TestRestartKeysAreValidated(t *testing.T) {
+	r := New()
+	str := func(s string) *string { return &s }
+	infos, err := r.Validate(map[string]*string{"name": str("n"), "connector.class": str("FileStreamSource"), "topic": str("t"),
+		"restart.policy": str("sometimes"), "restart.max.attempts": str("-2"), "restart.backoff.initial.ms": str("1000")}, ValidationContext{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := map[string][]string{}
+	for _, c := range infos.Configs {
+		if c.Value != nil && len(c.Value.Errors) > 0 {
+			errs[c.Value.Name] = c.Value.Errors
+		}
+	}
+	if len(errs["restart.policy"]) != 1 || len(errs["restart.max.attempts"]) != 1 || len(errs) != 2 {
+		t.Fatalf("errors %v", errs)
+	}
+}

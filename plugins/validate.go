@@ -67,6 +67,7 @@ func frameworkDef(kind Kind, topicCreation bool) *connect.ConfigDef {
 		k.Group, k.OrderInGroup = groupErrors, i+1
 		d.Define(k)
 	}
+	defineRestartKeys(d)
 	if kind == KindSource {
 		d.Define(connect.ConfigKey{Name: "topic.creation.groups", Type: connect.TypeList, Default: "", Importance: connect.Low, Width: connect.WidthLong, Group: groupTopicCreation, OrderInGroup: 1, DisplayName: "Topic Creation Groups", Documentation: "Groups of configurations for topics created by source connectors"})
 		if topicCreation {

@@ -81,7 +81,20 @@ func (ti *taskInstance) loop() {
 		config       map[string]string
 		restartIndex uint64
 		failed       bool
+		// auto restarts the task after a failure when its connector asks for it; retry fires
+		// for the next attempt, which starts from last, the newest spec.
+		auto  autoRestart
+		retry <-chan time.Time
+		last  *fsm.Connector
 	)
+	fail := func(err error) {
+		delay, note, ok := auto.failed(time.Now())
+		ti.report(fsm.StateFailed, trace(err)+note)
+		failed = true
+		if ok {
+			retry = time.After(delay)
+		}
+	}
 	stopRun := func() {
 		if cur != nil {
 			cur.stop(ti.w.cfg.TaskShutdownTimeout, ti.logger)
@@ -104,18 +117,23 @@ func (ti *taskInstance) loop() {
 		case <-ti.ctx.Done():
 			return
 		case spec = <-ti.updates:
+		case <-retry:
+			retry = nil
+			spec, failed = last, false
+			ti.report(fsm.StateRestarting, "")
 		case err := <-runDone:
 			// Without a lease the worker is stopping everything and has cut its producers'
 			// connections; the errors that causes are not the task's failure.
 			if err != nil && ti.ctx.Err() == nil && ti.w.lease.valid(time.Now()) {
 				ti.logger.Warn("task failed", "err", err)
-				ti.report(fsm.StateFailed, trace(err))
-				failed = true
+				fail(err)
 			}
 			cur.run.close()
 			cur = nil
 			continue
 		}
+		last = spec
+		auto.configure(spec.Config)
 		if ti.id.Task >= len(spec.Tasks) {
 			continue
 		}
@@ -123,7 +141,8 @@ func (ti *taskInstance) loop() {
 		restart := spec.Restart != nil && spec.RestartIndex != restartIndex && slices.Contains(spec.Restart.Tasks, ti.id.Task)
 		if config != nil && (restart || !maps.Equal(config, newConfig)) {
 			stopRun()
-			failed = false
+			failed, retry = false, nil
+			auto.reset()
 		}
 		if restart || restartIndex == 0 {
 			restartIndex = spec.RestartIndex
@@ -133,11 +152,11 @@ func (ti *taskInstance) loop() {
 			run, err := ti.newRun(newConfig)
 			if err != nil {
 				ti.logger.Warn("task failed to start", "err", err)
-				ti.report(fsm.StateFailed, trace(err))
-				failed = true
+				fail(err)
 				continue
 			}
 			cur = startRun(ti.ctx, run)
+			auto.started(time.Now())
 		}
 		if cur != nil {
 			paused := spec.Target == fsm.TargetPaused
