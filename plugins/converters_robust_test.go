@@ -107,3 +107,15 @@ func TestRestartKeysAreValidated(t *testing.T) {
 		t.Fatalf("errors %v", errs)
 	}
 }
+
+// A connector that panics while validating gets a 500 error, not a dropped connection.
+func TestPluginCallTurnsPanicsIntoErrors(t *testing.T) {
+	err := pluginCall("X", func() { panic("bad def") })
+	var e *Error
+	if !errors.As(err, &e) || e.Status != 500 || !strings.Contains(e.Message, "bad def") {
+		t.Fatalf("%v", err)
+	}
+	if err := pluginCall("X", func() {}); err != nil {
+		t.Fatal(err)
+	}
+}

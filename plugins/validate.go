@@ -150,10 +150,16 @@ func (r *Registry) Validate(raw map[string]*string, vctx ValidationContext) (*co
 	extra = append(extra, checkOverrides(raw, vctx.OverridePolicy)...)
 
 	conn := p.NewConnector()
-	own := conn.Config()
-	ownValues := own.Validate(raw)
-	if v, ok := conn.(connect.Validator); ok {
-		ownValues = mergeValues(ownValues, v.Validate(stringValues(raw)))
+	var own *connect.ConfigDef
+	var ownValues []connect.ConfigValue
+	if err := pluginCall(*class, func() {
+		own = conn.Config()
+		ownValues = own.Validate(raw)
+		if v, ok := conn.(connect.Validator); ok {
+			ownValues = mergeValues(ownValues, v.Validate(stringValues(raw)))
+		}
+	}); err != nil {
+		return nil, err
 	}
 
 	infos := &connect.ConfigInfos{Name: *class, Groups: []string{}, Configs: []connect.ConfigInfo{}}

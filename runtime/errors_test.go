@@ -307,3 +307,23 @@ func readOut(path string) []byte {
 	data, _ := os.ReadFile(path)
 	return data
 }
+
+// A source record the converter refuses fails the task under errors.tolerance=none; under all it
+// is skipped and its offset still committed, so the task moves on.
+func TestSourceConversionFailures(t *testing.T) {
+	c, _ := errorsCluster(t)
+	in := filepath.Join(t.TempDir(), "in.txt")
+	writeLines(t, in, 0, 10)
+	// ByteArrayConverter refuses the file source's string values.
+	const conv = `"value.converter":"org.apache.kafka.connect.converters.ByteArrayConverter"`
+	putConfig(t, c.URL(0)+"/connectors/strict/config", fmt.Sprintf(`{"connector.class":"FileStreamSource","file":%q,"topic":"s",%s}`, in, conv))
+	waitTaskFailed(t, c.URL(1), "strict", "Tolerance exceeded in error handler: Failed to convert value of record for topic s")
+	putConfig(t, c.URL(0)+"/connectors/lenient/config", fmt.Sprintf(`{"connector.class":"FileStreamSource","file":%q,"topic":"s","errors.tolerance":"all",%s}`, in, conv))
+	testcluster.Eventually(t, 20*time.Second, func() error {
+		if pos := committedPosition(t, c.URL(2), "lenient"); pos != 70 {
+			return fmt.Errorf("committed position %d, want 70", pos)
+		}
+		return nil
+	})
+	waitState(t, c.URL(1), "lenient", "RUNNING", 1)
+}
