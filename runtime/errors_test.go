@@ -327,3 +327,30 @@ func TestSourceConversionFailures(t *testing.T) {
 	})
 	waitState(t, c.URL(1), "lenient", "RUNNING", 1)
 }
+
+// A source record Kafka would refuse for good (over max.request.size) is skipped under
+// errors.tolerance=all (KIP-779) and the records after it are produced.
+func TestSourceRecordTooLargeIsSkippedWhenTolerated(t *testing.T) {
+	c, broker := errorsCluster(t)
+	in := filepath.Join(t.TempDir(), "in.txt")
+	if err := os.WriteFile(in, []byte("a\n"+strings.Repeat("x", 200)+"\nb\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	putConfig(t, c.URL(0)+"/connectors/big/config", fmt.Sprintf(`{"connector.class":"FileStreamSource","file":%q,"topic":"big","errors.tolerance":"all","producer.override.max.request.size":"100",%s}`, in, stringConverters))
+	testcluster.Eventually(t, 20*time.Second, func() error {
+		if pos := committedPosition(t, c.URL(1), "big"); pos != 205 {
+			return fmt.Errorf("committed position %d, want 205", pos)
+		}
+		return nil
+	})
+	got := consumeAll(t, broker, "big", 2)
+	var values []string
+	for _, m := range got {
+		values = append(values, string(m.Value))
+	}
+	slices.Sort(values)
+	if strings.Join(values, ",") != "a,b" {
+		t.Fatalf("topic holds %v", values)
+	}
+	waitState(t, c.URL(2), "big", "RUNNING", 1)
+}

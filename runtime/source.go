@@ -248,7 +248,7 @@ func (r *sourceRun) message(ctx context.Context, msg *message, rec *connect.Sour
 	for _, h := range rec.Headers {
 		msg.headers = append(msg.headers, &sarama.RecordHeader{Key: []byte(h.Key), Value: []byte(fmt.Sprint(h.Value))})
 	}
-	return nil
+	return r.producible(ctx, msg, rec)
 }
 
 // track creates the topic on first use when the connector asks for topic creation, and records

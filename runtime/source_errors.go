@@ -28,3 +28,16 @@ func (r *sourceRun) convert(ctx context.Context, rec *connect.SourceRecord) (key
 	})
 	return key, value, err
 }
+
+// producible checks up front what Kafka would refuse for good (a record over
+// max.request.size): under errors.tolerance=all the record is skipped (KIP-779), otherwise the
+// producer's own error fails the task as before.
+func (r *sourceRun) producible(ctx context.Context, msg *message, rec *connect.SourceRecord) error {
+	if !r.errs.tolerateAll {
+		return nil
+	}
+	return r.errs.execute(ctx, StageKafkaProduce, "org.apache.kafka.clients.producer.KafkaProducer", failedRecord{source: rec}, func() error {
+		_, err := r.producer.checkSize(msg)
+		return err
+	})
+}
