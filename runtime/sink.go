@@ -350,16 +350,8 @@ func (r *sinkRun) flush() {
 		r.rewind(err)
 		return
 	}
-	if r.errs.dlq != nil {
-		// Offsets past a dead-lettered record are committed only once the DLQ has it.
-		if err := r.errs.dlq.await(r.ti.ctx); err != nil {
-			select {
-			case r.failed <- err:
-			default:
-			}
-			r.rewind(err)
-			return
-		}
+	if !r.deadLettersAcked() {
+		return
 	}
 	for tp, offset := range commit {
 		r.session.MarkOffset(tp.Topic, tp.Partition, offset, "")

@@ -165,3 +165,29 @@ func (r *sinkRun) rewind(err error) {
 		r.endSession()
 	}
 }
+
+// deadLettersAcked waits, within offset.flush.timeout.ms, until the DLQ has acknowledged every
+// record reported so far: offsets past a dead-lettered record are committed only then. Not yet
+// acknowledged, the commit waits for the next flush; a failed write fails the task. The caller
+// holds r.mu.
+func (r *sinkRun) deadLettersAcked() bool {
+	if r.errs.dlq == nil {
+		return true
+	}
+	ctx, cancel := context.WithTimeout(r.ti.ctx, r.ti.w.cfg.OffsetFlushTimeout)
+	defer cancel()
+	err := r.errs.dlq.await(ctx)
+	switch {
+	case err == nil:
+		return true
+	case ctx.Err() != nil:
+		r.ti.logger.Warn("dead letter queue writes not acknowledged yet; offsets not committed", "err", err)
+	default:
+		select {
+		case r.failed <- err:
+		default:
+		}
+		r.rewind(err)
+	}
+	return false
+}
