@@ -294,6 +294,11 @@ func (r *sinkRun) put(ctx context.Context, msgs []*sarama.ConsumerMessage) error
 			continue
 		}
 		if err != nil {
+			if ctx.Err() != nil {
+				// The session ended (rebalance, rewind, stop): nothing of this batch is marked,
+				// so it comes again.
+				return nil
+			}
 			return err
 		}
 		records = append(records, rec)
