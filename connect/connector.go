@@ -78,7 +78,8 @@ type SourceTaskContext interface {
 // SinkTask writes records to an external system.
 type SinkTask interface {
 	Start(ctx SinkTaskContext, config map[string]string) error
-	// Put delivers records; an error fails the task.
+	// Put delivers records; an error fails the task, except a RetriableError, after which the
+	// same records are delivered again after a backoff.
 	Put(records []*SinkRecord) error
 	// Flush makes everything delivered so far durable; the runtime commits offsets after it.
 	Flush(offsets map[TopicPartition]int64) error
@@ -100,11 +101,13 @@ type PreCommitter interface {
 	PreCommit(offsets map[TopicPartition]int64) (map[TopicPartition]int64, error)
 }
 
-// SinkTaskContext gives a sink task its identity.
+// SinkTaskContext gives a sink task its identity and its errant record reporter.
 type SinkTaskContext interface {
 	WorkerID() string
 	TaskID() int
 	ConnectorName() string
+	// ErrantRecordReporter reports records the task cannot process (KIP-610).
+	ErrantRecordReporter() ErrantRecordReporter
 }
 
 // TopicPartition names a Kafka partition.

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
 	"sync"
 	"sync/atomic"
 
@@ -92,7 +93,11 @@ func (f *FSM) ApplyCommand(data []byte, index uint64) Result {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	tx := &writeTxn{Txn: f.db.Txn(true), index: index}
-	res := apply(tx, data[1:], index)
+	res, ok := applyStoring(tx, apply, data[1:], index)
+	if !ok {
+		tx.Abort()
+		return res
+	}
 	if tx.changed {
 		tx.Commit()
 		close(f.changeCh)
@@ -152,9 +157,27 @@ type writeTxn struct {
 
 func (tx *writeTxn) insert(table string, obj any) {
 	if err := tx.Insert(table, obj); err != nil {
-		panic(fmt.Sprintf("fsm: insert into %s: %v", table, err))
+		panic(unstorable{fmt.Errorf("insert into %s: %w", table, err)})
 	}
 	tx.changed = true
+}
+
+// unstorable is the panic of a command whose row the tables refuse (an empty key, found by
+// fuzzing): every replica refuses it alike, so it is the command's error, not a crash of every node.
+type unstorable struct{ err error }
+
+// applyStoring applies a command; a row the tables refuse aborts it with a 400 result.
+func applyStoring(tx *writeTxn, apply applier, body []byte, index uint64) (res Result, ok bool) {
+	defer func() {
+		if v := recover(); v != nil {
+			u, isUnstorable := v.(unstorable)
+			if !isUnstorable {
+				panic(v)
+			}
+			res, ok = Result{Err: errorf(http.StatusBadRequest, "Invalid command: %v", u.err)}, false
+		}
+	}()
+	return apply(tx, body, index), true
 }
 
 func (tx *writeTxn) remove(table string, obj any) {

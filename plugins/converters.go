@@ -134,6 +134,10 @@ func writeSchema(buf *bytes.Buffer, s *connect.Schema) {
 			if i > 0 {
 				buf.WriteByte(',')
 			}
+			if f.Schema == nil {
+				fmt.Fprintf(buf, `{"field":%q}`, f.Name)
+				continue
+			}
 			var field bytes.Buffer
 			writeSchema(&field, f.Schema)
 			b := field.Bytes()
@@ -169,6 +173,9 @@ func writeValue(buf *bytes.Buffer, schema *connect.Schema, value any) error {
 	}
 	switch v := value.(type) {
 	case *connect.StructValue:
+		if v == nil || v.Schema == nil {
+			return errors.New("Converting Kafka Connect data to byte[] failed: a struct without a schema")
+		}
 		buf.WriteByte('{')
 		for i, f := range v.Schema.Fields {
 			if i > 0 {
@@ -256,7 +263,10 @@ func readSchema(v any) (*connect.Schema, error) {
 	if !ok {
 		return nil, errors.New("Schema must be a JSON object")
 	}
-	t, _ := m["type"].(string)
+	t, ok := m["type"].(string)
+	if !ok {
+		return nil, errors.New("Schema must contain 'type' field")
+	}
 	s := &connect.Schema{Type: connect.Type(t)}
 	s.Optional, _ = m["optional"].(bool)
 	s.Name, _ = m["name"].(string)
@@ -267,13 +277,22 @@ func readSchema(v any) (*connect.Schema, error) {
 	}
 	switch s.Type {
 	case connect.Struct:
-		fields, _ := m["fields"].([]any)
+		fields, ok := m["fields"].([]any)
+		if !ok {
+			return nil, errors.New(`Struct schema's "fields" argument is not an array.`)
+		}
 		for i, f := range fields {
-			fs, err := readSchema(f)
+			// A field is a schema object with its name; anything else (null, a number) is
+			// malformed, and once panicked here and took the node down.
+			fm, ok := f.(map[string]any)
+			name, named := fm["field"].(string)
+			if !ok || !named {
+				return nil, errors.New("Struct schema's field name not specified properly")
+			}
+			fs, err := readSchema(fm)
 			if err != nil {
 				return nil, err
 			}
-			name, _ := f.(map[string]any)["field"].(string)
 			s.Fields = append(s.Fields, connect.Field{Name: name, Index: i, Schema: fs})
 		}
 	case connect.Array:

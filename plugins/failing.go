@@ -32,7 +32,12 @@ func (c *FailingConnector) Config() *connect.ConfigDef {
 		Define(connect.ConfigKey{Name: "fail.after.ms", Type: connect.TypeLong, Default: "0", Validator: connect.AtLeast(0), Documentation: "Fail every task this long after it starts; 0 never"}).
 		Define(connect.ConfigKey{Name: "fail.message", Type: connect.TypeString, Default: defaultFailMessage, Documentation: "Message of the injected failure"}).
 		Define(connect.ConfigKey{Name: "block.in", Type: connect.TypeString, Default: "none", Validator: connect.OneOf("none", "connector.start", "start", "poll", "put", "stop"), Documentation: "Method to block in (connector.start, or a task's start, poll, put or stop)"}).
-		Define(connect.ConfigKey{Name: "block.ms", Type: connect.TypeLong, Default: "600000", Validator: connect.AtLeast(0), Documentation: "How long a blocked method blocks"})
+		Define(connect.ConfigKey{Name: "block.ms", Type: connect.TypeLong, Default: "600000", Validator: connect.AtLeast(0), Documentation: "How long a blocked method blocks"}).
+		Define(connect.ConfigKey{Name: "panic.in", Type: connect.TypeString, Default: "none", Validator: connect.OneOf("none", "connector.start", "taskconfigs", "start", "poll", "put", "flush"), Documentation: "Method to panic in"}).
+		Define(connect.ConfigKey{Name: "file", Type: connect.TypeString, Default: "", Documentation: "A sink task appends each record's value to this file when it flushes"}).
+		Define(connect.ConfigKey{Name: "flush.fail.times", Type: connect.TypeInt, Default: "0", Validator: connect.AtLeast(0), Documentation: "A sink task's first flushes fail, dropping what they hold"}).
+		Define(connect.ConfigKey{Name: "put.retriable.times", Type: connect.TypeInt, Default: "0", Validator: connect.AtLeast(0), Documentation: "A sink task's first puts fail with a retriable error"}).
+		Define(connect.ConfigKey{Name: "errant.value", Type: connect.TypeString, Default: "", Documentation: "A sink task reports records with this value to its errant record reporter"})
 }
 
 func (c *FailingConnector) failure() error {
@@ -47,6 +52,7 @@ func (c *FailingConnector) failure() error {
 func (c *FailingConnector) Start(_ connect.ConnectorContext, config map[string]string) error {
 	c.config = config
 	block(config, "connector.start")
+	panicIn(config, "connector.start")
 	if config["connector.fail.on.start"] == "true" {
 		return c.failure()
 	}
@@ -55,6 +61,7 @@ func (c *FailingConnector) Start(_ connect.ConnectorContext, config map[string]s
 
 // TaskConfigs implements connect.Connector.
 func (c *FailingConnector) TaskConfigs(maxTasks int) ([]map[string]string, error) {
+	panicIn(c.config, "taskconfigs")
 	out := make([]map[string]string, maxTasks)
 	for i := range out {
 		out[i] = maps.Clone(c.config)
@@ -96,6 +103,7 @@ func (t *failingTask) start(config map[string]string) error {
 	t.config, t.message = config, message
 	t.mu.Unlock()
 	block(config, "start")
+	panicIn(config, "start")
 	if config["task.fail.on.start"] == "true" {
 		return errors.New(message)
 	}
@@ -146,6 +154,7 @@ func (t *failingSourceTask) Start(_ connect.SourceTaskContext, config map[string
 
 func (t *failingSourceTask) Poll(ctx context.Context) ([]*connect.SourceRecord, error) {
 	block(t.settings(), "poll")
+	panicIn(t.settings(), "poll")
 	if err := t.due(); err != nil {
 		return nil, err
 	}
@@ -155,18 +164,31 @@ func (t *failingSourceTask) Poll(ctx context.Context) ([]*connect.SourceRecord, 
 
 func (t *failingSourceTask) Commit() error { return nil }
 
-type failingSinkTask struct{ failingTask }
-
-func (t *failingSinkTask) Start(_ connect.SinkTaskContext, config map[string]string) error {
-	return t.start(config)
+type failingSinkTask struct {
+	failingTask
+	output failingOutput
 }
 
-func (t *failingSinkTask) Put([]*connect.SinkRecord) error {
+func (t *failingSinkTask) Start(ctx connect.SinkTaskContext, config map[string]string) error {
+	if err := t.start(config); err != nil {
+		return err
+	}
+	return t.output.start(ctx, config)
+}
+
+func (t *failingSinkTask) Put(records []*connect.SinkRecord) error {
 	block(t.settings(), "put")
-	return t.due()
+	panicIn(t.settings(), "put")
+	if err := t.due(); err != nil {
+		return err
+	}
+	return t.output.put(records)
 }
 
-func (t *failingSinkTask) Flush(map[connect.TopicPartition]int64) error { return nil }
+func (t *failingSinkTask) Flush(map[connect.TopicPartition]int64) error {
+	panicIn(t.settings(), "flush")
+	return t.output.flush()
+}
 
 // Open implements connect.PartitionAware.
 func (t *failingSinkTask) Open([]connect.TopicPartition) error {

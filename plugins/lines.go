@@ -43,9 +43,15 @@ func (a *lineAppender) write() error {
 	if len(a.pending) == 0 {
 		return nil
 	}
-	_, err := a.out.Write(a.pending)
+	n, err := a.out.Write(a.pending)
+	if err != nil {
+		// What did not reach the file stays queued for the next flush: dropping it made a
+		// later successful flush commit offsets past lines never written (ENOSPC).
+		a.pending = a.pending[:copy(a.pending, a.pending[n:])]
+		return err
+	}
 	a.pending = a.pending[:0]
-	return err
+	return nil
 }
 
 // flush appends everything queued; with sync it also waits until the file is on disk. Like

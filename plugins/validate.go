@@ -68,6 +68,7 @@ func frameworkDef(kind Kind, topicCreation bool) *connect.ConfigDef {
 		k.Group, k.OrderInGroup = groupErrors, i+1
 		d.Define(k)
 	}
+	defineRestartKeys(d)
 	if kind == KindSource {
 		d.Define(connect.ConfigKey{Name: "topic.creation.groups", Type: connect.TypeList, Default: "", Importance: connect.Low, Width: connect.WidthLong, Group: groupTopicCreation, OrderInGroup: 1, DisplayName: "Topic Creation Groups", Documentation: "Groups of configurations for topics created by source connectors"})
 		if topicCreation {
@@ -149,10 +150,16 @@ func (r *Registry) Validate(raw map[string]*string, vctx ValidationContext) (*co
 	extra := checkOverrides(raw, vctx.OverridePolicy)
 
 	conn := p.NewConnector()
-	own := conn.Config()
-	ownValues := own.Validate(raw)
-	if v, ok := conn.(connect.Validator); ok {
-		ownValues = mergeValues(ownValues, v.Validate(stringValues(raw)))
+	var own *connect.ConfigDef
+	var ownValues []connect.ConfigValue
+	if err := pluginCall(*class, func() {
+		own = conn.Config()
+		ownValues = own.Validate(raw)
+		if v, ok := conn.(connect.Validator); ok {
+			ownValues = mergeValues(ownValues, v.Validate(stringValues(raw)))
+		}
+	}); err != nil {
+		return nil, err
 	}
 
 	infos := &connect.ConfigInfos{Name: *class, Groups: []string{}, Configs: []connect.ConfigInfo{}}

@@ -28,6 +28,11 @@ type connectorInstance struct {
 	cancel  context.CancelFunc
 	done    chan struct{}
 	once    sync.Once
+
+	// auto restarts the plugin after a failure when its config asks for it (autorestart.go);
+	// retry fires for the next attempt. Both belong to the run goroutine.
+	auto  autoRestart
+	retry <-chan time.Time
 }
 
 func startConnector(w *Worker, c *fsm.Connector, logger *slog.Logger) instance {
@@ -106,11 +111,21 @@ func (ci *connectorInstance) run() {
 				ci.generateTasks(cur, spec)
 			}
 			continue
+		case <-ci.retry:
+			ci.retry = nil
+			if cur != nil {
+				ci.shutdown(cur, false)
+				cur = nil
+			}
+			ci.report(fsm.StateRestarting, "")
 		}
+		ci.auto.configure(spec.Config)
 		restart := spec.RestartIndex > 0 && cur != nil && spec.RestartIndex != cur.restartIndex && spec.Restart != nil && spec.Restart.Connector
 		if cur != nil && (restart || !maps.Equal(cur.config, spec.Config) || spec.Target == fsm.TargetStopped) {
 			ci.shutdown(cur, false)
 			cur = nil
+			ci.retry = nil
+			ci.auto.reset()
 		}
 		if spec.Target == fsm.TargetStopped {
 			ci.report(fsm.StateStopped, "")
@@ -135,13 +150,14 @@ func (ci *connectorInstance) startPlugin(spec *fsm.Connector) *running {
 	r := &running{config: spec.Config, restartIndex: spec.RestartIndex}
 	plugin, err := ci.w.deps.Registry.NewConnector(spec.Config["connector.class"])
 	if err == nil {
-		r.plugin = plugin
-		err = plugin.Start(ci, spec.Config)
+		r.plugin = guardedConnector{plugin}
+		err = r.plugin.Start(ci, spec.Config)
 	}
 	if err != nil {
 		ci.logger.Warn("connector failed to start", "err", err)
-		ci.report(fsm.StateFailed, trace(err))
-		r.failed = true
+		ci.failed(r, err)
+	} else {
+		ci.auto.started(time.Now())
 	}
 	return r
 }
@@ -196,8 +212,17 @@ func (ci *connectorInstance) generateTasks(r *running, spec *fsm.Connector) {
 
 func (ci *connectorInstance) fail(r *running, err error) {
 	ci.logger.Warn("connector failed", "err", err)
-	ci.report(fsm.StateFailed, trace(err))
+	ci.failed(r, err)
+}
+
+// failed reports the plugin FAILED and schedules its automatic restart, if any.
+func (ci *connectorInstance) failed(r *running, err error) {
+	delay, note, ok := ci.auto.failed(time.Now())
+	ci.report(fsm.StateFailed, trace(err)+note)
 	r.failed = true
+	if ok {
+		ci.retry = time.After(delay)
+	}
 }
 
 func normalize(tasks []map[string]string) []map[string]string {

@@ -190,12 +190,9 @@ func (p *batchProducer) send(ctx context.Context, msgs []message, acks []submitt
 }
 
 func (p *batchProducer) add(ctx context.Context, msg *message, n int32, ack *submitted) error {
-	size := len(msg.key) + len(msg.value) + recordOverhead
-	for _, h := range msg.headers {
-		size += len(h.Key) + len(h.Value) + 10
-	}
-	if size > p.settings.maxRequestBytes {
-		return fmt.Errorf("The message is %d bytes when serialized which is larger than %d, which is the value of the max.request.size configuration.", size, p.settings.maxRequestBytes)
+	size, err := p.checkSize(msg)
+	if err != nil {
+		return err
 	}
 	waited := false
 	if p.buffered+size > p.settings.bufferBytes && p.buffered > 0 {
@@ -594,6 +591,19 @@ func retriable(err error) bool {
 		return true
 	}
 	return false
+}
+
+// checkSize returns a message's size in a batch, and Kafka's error when it exceeds
+// max.request.size, a refusal for good.
+func (p *batchProducer) checkSize(msg *message) (int, error) {
+	size := len(msg.key) + len(msg.value) + recordOverhead
+	for _, h := range msg.headers {
+		size += len(h.Key) + len(h.Value) + 10
+	}
+	if size > p.settings.maxRequestBytes {
+		return size, fmt.Errorf("The message is %d bytes when serialized which is larger than %d, which is the value of the max.request.size configuration.", size, p.settings.maxRequestBytes)
+	}
+	return size, nil
 }
 
 // murmur2 is the hash of Kafka's default partitioner, so that keyed records land where a Java

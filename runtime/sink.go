@@ -36,8 +36,20 @@ type sinkRun struct {
 
 	failed    chan error
 	closeOnce sync.Once
-	// transformed is the record being transformed, reused under mu.
+	// transformed is the record being transformed, reused under transformMu.
+	transformMu sync.Mutex
 	transformed transforms.Record
+
+	// Error handling (sink_errors.go): the handler, the errant record reporter, the batch being
+	// put with the messages it came from, and the rewind after a failed flush.
+	errs     *errorHandler
+	reporter *errantReporter
+	batch    []*connect.SinkRecord
+	origin   []*sarama.ConsumerMessage
+	// rewound is set by a failed flush until the next session starts from the committed offsets;
+	// endSession ends the current one.
+	rewound    bool
+	endSession context.CancelFunc
 }
 
 func newSinkRun(ti *taskInstance, task connect.SinkTask, config map[string]string, conv converters) (taskRun, error) {
@@ -49,13 +61,29 @@ func newSinkRun(ti *taskInstance, task connect.SinkTask, config map[string]strin
 	if err != nil {
 		return nil, fmt.Errorf("create consumer: %w", err)
 	}
+	errs, err := newErrorHandler(ti, config)
+	if err != nil {
+		client.Close()
+		return nil, err
+	}
+	if config["errors.deadletterqueue.topic.name"] != "" {
+		if errs.dlq, err = openDeadLetterQueue(ti, config); err != nil {
+			client.Close()
+			return nil, err
+		}
+	}
 	group, err := sarama.NewConsumerGroupFromClient(SinkGroupID(ti.id.Connector, config), client)
 	if err != nil {
 		client.Close()
+		if errs.dlq != nil {
+			errs.dlq.close()
+		}
 		return nil, fmt.Errorf("create consumer group: %w", err)
 	}
-	return &sinkRun{ti: ti, task: task, config: config, conv: conv, group: group, client: client,
-		pending: map[connect.TopicPartition]int64{}, resumed: make(chan struct{}), failed: make(chan error, 1)}, nil
+	r := &sinkRun{ti: ti, task: task, config: config, conv: conv, group: group, client: client, errs: errs,
+		pending: map[connect.TopicPartition]int64{}, resumed: make(chan struct{}), failed: make(chan error, 1)}
+	r.reporter = &errantReporter{run: r}
+	return r, nil
 }
 
 func (r *sinkRun) setPaused(paused bool) {
@@ -89,7 +117,7 @@ func (r *sinkRun) waitResumed(ctx context.Context) {
 }
 
 func (r *sinkRun) run(ctx context.Context) error {
-	if err := r.task.Start(taskContext{r.ti}, r.config); err != nil {
+	if err := r.task.Start(sinkTaskContext{taskContext{r.ti}, r.reporter}, r.config); err != nil {
 		return err
 	}
 	// The flush loop ends with the run, also when the run fails.
@@ -112,7 +140,13 @@ func (r *sinkRun) run(ctx context.Context) error {
 			sleepCtx(ctx, time.Second)
 			continue
 		}
-		if err := r.group.Consume(ctx, topics, r); err != nil && ctx.Err() == nil {
+		sessionCtx, endSession := context.WithCancel(ctx)
+		r.mu.Lock()
+		r.endSession = endSession
+		r.mu.Unlock()
+		err = r.group.Consume(sessionCtx, topics, r)
+		endSession()
+		if err != nil && ctx.Err() == nil {
 			if errors.Is(err, sarama.ErrClosedConsumerGroup) {
 				return nil
 			}
@@ -158,6 +192,8 @@ func (r *sinkRun) topics() ([]string, error) {
 func (r *sinkRun) Setup(s sarama.ConsumerGroupSession) error {
 	r.mu.Lock()
 	r.session = s
+	// A new session starts from the committed offsets: a rewind is complete.
+	r.rewound = false
 	r.mu.Unlock()
 	for topic := range s.Claims() {
 		r.ti.w.recordTopic(s.Context(), r.ti.id.Connector, topic)
@@ -237,7 +273,7 @@ func (r *sinkRun) ConsumeClaim(s sarama.ConsumerGroupSession, claim sarama.Consu
 			if !r.ti.permit.await(s.Context().Done()) {
 				return nil
 			}
-			if err := r.put(batch); err != nil {
+			if err := r.put(s.Context(), batch); err != nil {
 				select {
 				case r.failed <- err:
 				default:
@@ -248,42 +284,43 @@ func (r *sinkRun) ConsumeClaim(s sarama.ConsumerGroupSession, claim sarama.Consu
 	}
 }
 
-func (r *sinkRun) put(msgs []*sarama.ConsumerMessage) error {
+func (r *sinkRun) put(ctx context.Context, msgs []*sarama.ConsumerMessage) error {
 	records := make([]*connect.SinkRecord, 0, len(msgs))
-	for _, m := range msgs {
-		keySchema, key, err := r.conv.key.ToConnectData(m.Topic, m.Key)
-		if err != nil {
-			return fmt.Errorf("Failed to convert key of record %s-%d@%d: %w", m.Topic, m.Partition, m.Offset, err)
+	// kept are the messages of records, which differ from msgs when records were skipped; the
+	// skipped ones' offsets are committed with the batch.
+	kept := msgs
+	for i, m := range msgs {
+		rec, err := r.convert(ctx, m)
+		if errors.Is(err, errSkip) || errors.Is(err, errDropped) {
+			if len(kept) == len(msgs) {
+				kept = append(make([]*sarama.ConsumerMessage, 0, len(msgs)), msgs[:i]...)
+			}
+			continue
 		}
-		valueSchema, value, err := r.conv.value.ToConnectData(m.Topic, m.Value)
 		if err != nil {
-			return fmt.Errorf("Failed to convert value of record %s-%d@%d: %w", m.Topic, m.Partition, m.Offset, err)
-		}
-		headers, err := r.conv.sinkHeaders(m)
-		if err != nil {
+			if ctx.Err() != nil {
+				// The session ended (rebalance, rewind, stop): nothing of this batch is marked,
+				// so it comes again.
+				return nil
+			}
 			return err
 		}
-		records = append(records, &connect.SinkRecord{Topic: m.Topic, Partition: m.Partition, Offset: m.Offset, KeySchema: keySchema, Key: key,
-			ValueSchema: valueSchema, Value: value, Timestamp: m.Timestamp, Headers: headers})
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	// Under the lock: sarama calls put from a goroutine per claim, and transforms keep state.
-	kept := records[:0]
-	for _, rec := range records {
-		keep, err := r.conv.transformSink(&r.transformed, rec)
-		if err != nil {
-			return err
-		}
-		if keep {
-			kept = append(kept, rec)
+		records = append(records, rec)
+		if len(kept) != len(msgs) {
+			kept = append(kept, m)
 		}
 	}
-	if err := r.task.Put(kept); err != nil {
+	if err := r.putRetrying(ctx, records, kept); err != nil {
 		return err
 	}
-	for _, m := range msgs {
-		r.pending[connect.TopicPartition{Topic: m.Topic, Partition: m.Partition}] = m.Offset + 1
+	if len(kept) != len(msgs) {
+		r.mu.Lock()
+		if !r.rewound {
+			for _, m := range msgs {
+				r.pending[connect.TopicPartition{Topic: m.Topic, Partition: m.Partition}] = m.Offset + 1
+			}
+		}
+		r.mu.Unlock()
 	}
 	return nil
 }
@@ -308,15 +345,21 @@ func (r *sinkRun) flush() {
 	if len(r.pending) == 0 || r.session == nil || !r.ti.permit.allows(time.Now()) {
 		return
 	}
+	if r.rewound {
+		return
+	}
 	commit := r.pending
 	if pc, ok := r.task.(connect.PreCommitter); ok {
 		var err error
 		if commit, err = pc.PreCommit(r.pending); err != nil {
-			r.ti.logger.Warn("sink pre-commit failed; offsets not committed", "err", err)
+			r.rewind(err)
 			return
 		}
 	} else if err := r.task.Flush(r.pending); err != nil {
-		r.ti.logger.Warn("sink flush failed; offsets not committed", "err", err)
+		r.rewind(err)
+		return
+	}
+	if !r.deadLettersAcked() {
 		return
 	}
 	for tp, offset := range commit {
@@ -339,6 +382,12 @@ func (r *sinkRun) close() {
 			defer r.mu.Unlock()
 			return r.task.Stop()
 		})
+		if r.errs.dlq != nil {
+			r.ti.bounded("dead letter queue close", func() error {
+				r.errs.dlq.close()
+				return nil
+			})
+		}
 	})
 }
 

@@ -40,6 +40,8 @@ type sourceRun struct {
 	msgs []message
 	// transformed is the record being transformed and converted, reused for every record.
 	transformed transforms.Record
+	// errs is the task's error handling (errhandler.go).
+	errs *errorHandler
 }
 
 func newSourceRun(ti *taskInstance, task connect.SourceTask, config map[string]string, conv converters) (taskRun, error) {
@@ -47,12 +49,16 @@ func newSourceRun(ti *taskInstance, task connect.SourceTask, config map[string]s
 	if err != nil {
 		return nil, fmt.Errorf("Failed to construct kafka producer: %w", err)
 	}
+	errs, err := newErrorHandler(ti, config)
+	if err != nil {
+		return nil, err
+	}
 	client, release, err := ti.w.connectorProducerClient(fmt.Sprintf("connector-producer-%s", ti.id), config)
 	if err != nil {
 		return nil, fmt.Errorf("create producer: %w", err)
 	}
 	r := &sourceRun{ti: ti, task: task, config: config, conv: conv, submitted: newSubmittedRecords(),
-		topics: map[string]bool{}, resume: make(chan struct{}, 1), sendErr: make(chan error, 1), releaseClient: release}
+		topics: map[string]bool{}, resume: make(chan struct{}, 1), sendErr: make(chan error, 1), releaseClient: release, errs: errs}
 	r.producer = newBatchProducer(client, settings, ti.permit, ti.logger, r.submitted, r.producerFailed)
 	if ti.w.cfg.TopicCreation && hasTopicCreation(config) {
 		conf, err := adminConfig(fmt.Sprintf("connector-adminclient-%s", ti.id), ConnectorClientProps(ti.w.cfg.WorkerProps, config, "admin."))
@@ -190,7 +196,7 @@ func (r *sourceRun) send(ctx context.Context, records []*connect.SourceRecord) e
 		msgs = append(msgs, message{})
 		msg := &msgs[len(msgs)-1]
 		var keep bool
-		if keep, err = r.message(msg, rec, now); err == nil && keep {
+		if keep, err = r.message(ctx, msg, rec, now); err == nil && keep {
 			err = r.track(ctx, msg.topic)
 		}
 		if err != nil || !keep {
@@ -238,26 +244,28 @@ func (r *sourceRun) produce(ctx context.Context, records []*connect.SourceRecord
 }
 
 // message transforms rec and converts it into msg, in place: a message is large, and copying it
-// showed in the profile. false means a transform dropped the record.
-func (r *sourceRun) message(msg *message, rec *connect.SourceRecord, now time.Time) (bool, error) {
+// showed in the profile. false means the record is not written: a transform dropped it, or it
+// failed and the error handler tolerated that (errors.tolerance=all); its offset still commits.
+func (r *sourceRun) message(ctx context.Context, msg *message, rec *connect.SourceRecord, now time.Time) (bool, error) {
 	tr := &r.transformed
-	if keep, err := r.conv.transformSource(tr, rec); !keep || err != nil {
-		return false, err
+	failed := failedRecord{source: rec}
+	keep := false
+	err := r.errs.execute(ctx, StageTransformation, transformationClass, failed, func() (err error) {
+		keep, err = r.conv.transformSource(tr, rec)
+		return err
+	})
+	if !keep || err != nil {
+		return false, tolerated(err)
 	}
-	key, err := r.conv.key.FromConnectData(tr.Topic, tr.KeySchema, tr.Key)
+	key, value, headers, err := r.convert(ctx, tr, failed)
 	if err != nil {
-		return false, fmt.Errorf("Failed to convert key of record for topic %s: %w", tr.Topic, err)
-	}
-	value, err := r.conv.value.FromConnectData(tr.Topic, tr.ValueSchema, tr.Value)
-	if err != nil {
-		return false, fmt.Errorf("Failed to convert value of record for topic %s: %w", tr.Topic, err)
-	}
-	headers, err := r.conv.sourceHeaders(tr.Topic, tr.Headers)
-	if err != nil {
-		return false, err
+		return false, tolerated(err)
 	}
 	msg.topic, msg.partition, msg.key, msg.value, msg.headers = tr.Topic, tr.Partition, key, value, headers
 	msg.timestamp = timestampOr(tr.Timestamp, now)
+	if err := r.producible(ctx, msg, rec); err != nil {
+		return false, tolerated(err)
+	}
 	return true, nil
 }
 

@@ -86,7 +86,20 @@ func (ti *taskInstance) loop() {
 		config       map[string]string
 		restartIndex uint64
 		failed       bool
+		// auto restarts the task after a failure when its connector asks for it; retry fires
+		// for the next attempt, which starts from last, the newest spec.
+		auto  autoRestart
+		retry <-chan time.Time
+		last  *fsm.Connector
 	)
+	fail := func(err error) {
+		delay, note, ok := auto.failed(time.Now())
+		ti.report(fsm.StateFailed, trace(err)+note)
+		failed = true
+		if ok {
+			retry = time.After(delay)
+		}
+	}
 	stopRun := func() {
 		if cur != nil {
 			cur.stop(ti.w.cfg.TaskShutdownTimeout, ti.logger)
@@ -109,18 +122,23 @@ func (ti *taskInstance) loop() {
 		case <-ti.ctx.Done():
 			return
 		case spec = <-ti.updates:
+		case <-retry:
+			retry = nil
+			spec, failed = last, false
+			ti.report(fsm.StateRestarting, "")
 		case err := <-runDone:
 			// Without a permit the worker is stopping the task (its lease lapsed, and then its
 			// producers' connections were cut); the errors that causes are not the task's failure.
 			if err != nil && ti.ctx.Err() == nil && ti.permit.allows(time.Now()) {
 				ti.logger.Warn("task failed", "err", err)
-				ti.report(fsm.StateFailed, trace(err))
-				failed = true
+				fail(err)
 			}
 			cur.run.close()
 			cur = nil
 			continue
 		}
+		last = spec
+		auto.configure(spec.Config)
 		if ti.id.Task >= len(spec.Tasks) {
 			continue
 		}
@@ -128,7 +146,8 @@ func (ti *taskInstance) loop() {
 		restart := spec.Restart != nil && spec.RestartIndex != restartIndex && slices.Contains(spec.Restart.Tasks, ti.id.Task)
 		if config != nil && (restart || !maps.Equal(config, newConfig)) {
 			stopRun()
-			failed = false
+			failed, retry = false, nil
+			auto.reset()
 		}
 		if restart || restartIndex == 0 {
 			restartIndex = spec.RestartIndex
@@ -138,11 +157,11 @@ func (ti *taskInstance) loop() {
 			run, err := ti.newRun(newConfig)
 			if err != nil {
 				ti.logger.Warn("task failed to start", "err", err)
-				ti.report(fsm.StateFailed, trace(err))
-				failed = true
+				fail(err)
 				continue
 			}
 			cur = startRun(ti.ctx, run)
+			auto.started(time.Now())
 		}
 		if cur != nil {
 			paused := spec.Target == fsm.TargetPaused
@@ -194,9 +213,9 @@ func (ti *taskInstance) newRun(config map[string]string) (taskRun, error) {
 	}
 	switch p.Kind {
 	case plugins.KindSource:
-		return newSourceRun(ti, p.NewSourceTask(), config, conv)
+		return newSourceRun(ti, guardedSourceTask{p.NewSourceTask()}, config, conv)
 	case plugins.KindSink:
-		return newSinkRun(ti, p.NewSinkTask(), config, conv)
+		return newSinkRun(ti, guardedSinkTask{p.NewSinkTask()}, config, conv)
 	}
 	return nil, fmt.Errorf("%s is not a task class", config["task.class"])
 }
@@ -227,10 +246,15 @@ func (ti *taskInstance) converters(config map[string]string) (converters, error)
 				sub[rest] = v
 			}
 		}
-		c, err := ti.w.deps.Registry.NewConverter(source[prefix], sub, isKey)
+		var c connect.Converter
+		err := guard("Converter.configure", func() (err error) {
+			c, err = ti.w.deps.Registry.NewConverter(source[prefix], sub, isKey)
+			return err
+		})
 		if err != nil {
 			return out, fmt.Errorf("%s: %w", prefix, err)
 		}
+		c = guardedConverter{c}
 		if isKey {
 			out.key = c
 		} else {

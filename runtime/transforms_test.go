@@ -32,14 +32,14 @@ func TestTransformsRunOnSourceAndSink(t *testing.T) {
 	// First, records without the header in the routed topic: the sink's chain must drop them.
 	untagged := filepath.Join(dir, "untagged.txt")
 	writeLines(t, untagged, 100, 105)
-	putConfig(t, url, "src3", `{"connector.class":"FileStreamSource","file":"`+untagged+`","topic":"raw",`+stringConverters+`,
+	putConfig(t, url+"/connectors/src3/config", `{"connector.class":"FileStreamSource","file":"`+untagged+`","topic":"raw",`+stringConverters+`,
 		"transforms":"route","transforms.route.type":"RegexRouter","transforms.route.regex":"raw","transforms.route.replacement":"routed-w"}`)
 	committed("src3", untagged)
 	// A source whose chain drops every record: nothing of it may reach the topic, and its
 	// offsets still advance to the end of its file, as Kafka Connect commits filtered records.
 	dropped := filepath.Join(dir, "dropped.txt")
 	writeLines(t, dropped, 0, 10)
-	putConfig(t, url, "src2", `{"connector.class":"FileStreamSource","file":"`+dropped+`","topic":"raw",`+stringConverters+`,
+	putConfig(t, url+"/connectors/src2/config", `{"connector.class":"FileStreamSource","file":"`+dropped+`","topic":"raw",`+stringConverters+`,
 		"transforms":"tag,route,drop",
 		"transforms.tag.type":"InsertHeader","transforms.tag.header":"source","transforms.tag.value.literal":"2",
 		"transforms.route.type":"RegexRouter","transforms.route.regex":"raw","transforms.route.replacement":"routed-w",
@@ -49,7 +49,7 @@ func TestTransformsRunOnSourceAndSink(t *testing.T) {
 
 	in, out := filepath.Join(dir, "in.txt"), filepath.Join(dir, "out.txt")
 	writeLines(t, in, 0, 50)
-	putConfig(t, url, "src", `{"connector.class":"FileStreamSource","file":"`+in+`","topic":"raw",
+	putConfig(t, url+"/connectors/src/config", `{"connector.class":"FileStreamSource","file":"`+in+`","topic":"raw",
 		"value.converter":"org.apache.kafka.connect.json.JsonConverter","value.converter.schemas.enable":"false",
 		"key.converter":"org.apache.kafka.connect.storage.StringConverter",
 		"transforms":"hoist,insert,route,tag",
@@ -57,7 +57,7 @@ func TestTransformsRunOnSourceAndSink(t *testing.T) {
 		"transforms.insert.type":"org.apache.kafka.connect.transforms.InsertField$Value","transforms.insert.static.field":"origin","transforms.insert.static.value":"file",
 		"transforms.route.type":"RegexRouter","transforms.route.regex":"ra(w)","transforms.route.replacement":"routed-$1",
 		"transforms.tag.type":"InsertHeader","transforms.tag.header":"source","transforms.tag.value.literal":"42"}`)
-	putConfig(t, url, "snk", `{"connector.class":"FileStreamSink","file":"`+out+`","topics":"routed-w",`+stringConverters+`,
+	putConfig(t, url+"/connectors/snk/config", `{"connector.class":"FileStreamSink","file":"`+out+`","topics":"routed-w",`+stringConverters+`,
 		"transforms":"keep","transforms.keep.type":"Filter","transforms.keep.predicate":"tagged","transforms.keep.negate":"true",
 		"predicates":"tagged","predicates.tagged.type":"HasHeaderKey","predicates.tagged.name":"source"}`)
 
@@ -86,18 +86,6 @@ func TestTransformsRunOnSourceAndSink(t *testing.T) {
 	})
 }
 
-// putConfig creates a connector, retrying the 409s a loaded cluster answers while it elects a
-// leader; PUT, unlike POST, may be repeated.
-func putConfig(t *testing.T, url, name, config string) {
-	t.Helper()
-	testcluster.Eventually(t, 30*time.Second, func() error {
-		if code, body := do(t, "PUT", url+"/connectors/"+name+"/config", config); code != 201 && code != 200 {
-			return fmt.Errorf("PUT %s: %d %s", name, code, body)
-		}
-		return nil
-	})
-}
-
 func fileSize(t *testing.T, path string) int64 {
 	t.Helper()
 	st, err := os.Stat(path)
@@ -113,7 +101,7 @@ func TestTransformFailureFailsTheTask(t *testing.T) {
 	c := newCluster(t)
 	in := filepath.Join(t.TempDir(), "in.txt")
 	writeLines(t, in, 0, 3)
-	putConfig(t, c.URL(0), "src", `{"connector.class":"FileStreamSource","file":"`+in+`","topic":"t",`+stringConverters+`,
+	putConfig(t, c.URL(0)+"/connectors/src/config", `{"connector.class":"FileStreamSource","file":"`+in+`","topic":"t",`+stringConverters+`,
 		"transforms":"x","transforms.x.type":"ExtractField$Value","transforms.x.field":"f"}`)
 	testcluster.Eventually(t, 30*time.Second, func() error {
 		s, err := status(t, c.URL(0), "src")
@@ -122,6 +110,42 @@ func TestTransformFailureFailsTheTask(t *testing.T) {
 		}
 		if len(s.Tasks) != 1 || s.Tasks[0].State != "FAILED" || !strings.Contains(s.Tasks[0].Trace, "Only Struct objects supported for [field extraction], found: java.lang.String") {
 			return fmt.Errorf("%+v", s)
+		}
+		return nil
+	})
+}
+
+// TestTransformFailureIsToleratedWhenAsked: with errors.tolerance=all the same failing transform
+// skips each record instead (stage TRANSFORMATION), the task keeps running, and the skipped
+// records' offsets are committed; without it, the trace names the error handler.
+func TestTransformFailureIsToleratedWhenAsked(t *testing.T) {
+	c := newCluster(t)
+	in := filepath.Join(t.TempDir(), "in.txt")
+	writeLines(t, in, 0, 3)
+	extract := `"transforms":"x","transforms.x.type":"ExtractField$Value","transforms.x.field":"f"`
+	putConfig(t, c.URL(0)+"/connectors/strict/config", `{"connector.class":"FileStreamSource","file":"`+in+`","topic":"t",`+stringConverters+`,`+extract+`}`)
+	putConfig(t, c.URL(0)+"/connectors/tolerant/config", `{"connector.class":"FileStreamSource","file":"`+in+`","topic":"t",`+stringConverters+`,`+extract+`,"errors.tolerance":"all"}`)
+	testcluster.Eventually(t, 30*time.Second, func() error {
+		s, err := status(t, c.URL(0), "strict")
+		if err != nil {
+			return err
+		}
+		if len(s.Tasks) != 1 || s.Tasks[0].State != "FAILED" || !strings.Contains(s.Tasks[0].Trace, "Tolerance exceeded in error handler") {
+			return fmt.Errorf("strict: %+v", s)
+		}
+		return nil
+	})
+	testcluster.Eventually(t, 30*time.Second, func() error {
+		s, err := status(t, c.URL(0), "tolerant")
+		if err != nil {
+			return err
+		}
+		if len(s.Tasks) != 1 || s.Tasks[0].State != "RUNNING" {
+			return fmt.Errorf("tolerant: %+v", s)
+		}
+		_, body := do(t, "GET", c.URL(0)+"/connectors/tolerant/offsets", "")
+		if !strings.Contains(body, `"position":21`) {
+			return fmt.Errorf("offsets of the skipped records not committed: %s", body)
 		}
 		return nil
 	})

@@ -56,6 +56,17 @@ with open(sys.argv[1], "w") as f:
         f.write(("%010d " % i).ljust(99, "x") + "\n")
 PY
 SIZE=$(stat -c %s "$WORK/in.txt")
+# The error-handling rows' topics: each line a JSON string whose value the sink writes as 99
+# bytes; in the mixed file every 100th line is malformed JSON.
+python3 - "$WORK/json-good.txt" "$WORK/json-mixed.txt" "$LINES" <<'PY'
+import sys
+good, mixed, n = open(sys.argv[1], "w"), open(sys.argv[2], "w"), int(sys.argv[3])
+for i in range(n):
+    s = ("%010d " % i).ljust(98, "x")
+    good.write('"%s"\n' % s)
+    mixed.write(('{"bad %s\n' % s) if i % 100 == 99 else '"%s"\n' % s)
+PY
+MIXED_GOOD=$((LINES - LINES / 100))
 
 # fresh_broker restarts the embedded broker, empty: it holds every record in memory (about six
 # times the data), so each 1 GiB topic gets a broker of its own. connectd reconnects by itself.
@@ -78,7 +89,18 @@ CONV='"key.converter":"org.apache.kafka.connect.storage.StringConverter","value.
 JSONCONV='"key.converter":"org.apache.kafka.connect.storage.StringConverter","value.converter":"org.apache.kafka.connect.json.JsonConverter","value.converter.schemas.enable":"false"'
 CHAIN='"transforms":"hoist,insert,route","transforms.hoist.type":"org.apache.kafka.connect.transforms.HoistField$Value","transforms.hoist.field":"line","transforms.insert.type":"org.apache.kafka.connect.transforms.InsertField$Value","transforms.insert.static.field":"origin","transforms.insert.static.value":"file","transforms.route.type":"RegexRouter","transforms.route.regex":"srct-(.*)","transforms.route.replacement":"routed-$1"'
 
-declare -a SRC KCATP SINK KCATC CREATE SRCJ SRCT
+declare -a SRC KCATP SINK KCATC CREATE SRCJ SRCT JCLEAN JDLQ
+# json_sink NAME TOPIC LINES EXTRA: a FileStreamSink with JsonConverter values until it wrote
+# LINES lines of 99 bytes; prints records/s of the whole topic.
+json_sink() {
+  local t0 t1 total
+  total=$(wc -l < "$WORK/$2.txt")
+  t0=$(now)
+  put "$URL/connectors/$1/config" -d "{\"connector.class\":\"FileStreamSink\",\"file\":\"$WORK/$1.out\",\"topics\":\"$2\",$JSONCONV$4}" >/dev/null
+  until [ -f "$WORK/$1.out" ] && [ "$(stat -c %s "$WORK/$1.out")" -ge $(($3 * 99)) ]; do sleep 0.05; done
+  t1=$(now); python3 -c "print($total/($t1-$t0))"
+  curl -sf -X DELETE "$URL/connectors/$1" >/dev/null; rm -f "$WORK/$1.out"
+}
 for r in $(seq "$RUNS"); do
   # kcat -P: the reference producer.
   fresh_broker
@@ -118,6 +140,13 @@ for r in $(seq "$RUNS"); do
   wait_position "srct-$r" "$SIZE"
   t1=$(now); SRCT+=($(python3 -c "print($LINES/($t1-$t0))"))
   curl -sf -X DELETE "$URL/connectors/srct-$r" >/dev/null
+  fresh_broker
+  cp "$WORK/json-good.txt" "$WORK/jgood-$r.txt"; kcat -b $BROKER -P -t "jgood-$r" -l "$WORK/jgood-$r.txt"
+  JCLEAN+=($(json_sink "jclean-$r" "jgood-$r" "$LINES" ""))
+  fresh_broker
+  cp "$WORK/json-mixed.txt" "$WORK/jmixed-$r.txt"; kcat -b $BROKER -P -t "jmixed-$r" -l "$WORK/jmixed-$r.txt"
+  JDLQ+=($(json_sink "jdlq-$r" "jmixed-$r" "$MIXED_GOOD" ',"errors.tolerance":"all","errors.deadletterqueue.topic.name":"dlq-'$r'","errors.deadletterqueue.topic.replication.factor":"1"'))
+  rm -f "$WORK/jgood-$r.txt" "$WORK/jmixed-$r.txt"
 done
 
 # Create -> every one of 10 tasks RUNNING, polled every 2 ms from one client process (a curl and a
@@ -204,6 +233,7 @@ GB="go test ./agent -run '^\$' -bench"
   echo "| File -> topic vs sarama's own producer, records/s | $(fmt "$mSRC") | $(fmt "$mSARAMA") (bare sarama AsyncProducer, idempotent, acks=all) | $(ratio "$mSRC" "$mSARAMA") | \`BENCH_BROKER=host:port go test ./runtime -run '^\$' -bench SaramaAsyncProducer -benchtime 1x\` |"
   echo "| File -> topic through 3 transforms (HoistField\$Value, InsertField\$Value static field, RegexRouter), JsonConverter, records/s | $(fmt "$mSRCT") | $(fmt "$mSRCJ") (same file and converter, no transforms) | $(ratio "$mSRCT" "$mSRCJ") | \`scripts/bench.sh\` |"
   echo "| Topic -> file, records/s | $(fmt "$mSINK") (FileStreamSink) | $(fmt "$mKC") (\`kcat -C -e\`) | $(ratio "$mSINK" "$mKC") | \`scripts/bench.sh\` |"
+  echo "| Topic -> file, JsonConverter, 1% malformed records skipped to a DLQ (errors.tolerance=all), records/s | $(fmt "$mJDLQ") | $(fmt "$mJCLEAN") (same sink, clean topic) | $(ratio "$mJDLQ" "$mJCLEAN") | \`scripts/bench.sh\` |"
   echo "| REST write to a follower, ms p50 / p99 | $(fmt1 "$wF50") / $(fmt1 "$wF99") | leader $(fmt1 "$wL50") / $(fmt1 "$wL99"); bare raft.Apply $(fmt1 "$wR50") / $(fmt1 "$wR99") | $(ratio "$wF50" "$wR50") (p50 vs raft.Apply) | \`$GB Write\` |"
   echo "| Create -> 10 tasks RUNNING, ms p50 / p99 | $(fmt "$(pct 50 "${CREATE[@]}")") / $(fmt "$(pct 99 "${CREATE[@]}")") | — | — | \`scripts/bench.sh\` |"
   echo "| Crash -> reassigned (kill a node, delay 0, lease skew 500 ms), ms | $(fmt "$cr") | $(fmt "$crFloor") (lease + skew: the floor) | $(ratio "$cr" "$crFloor") | \`$GB CrashReassign\` |"

@@ -10,3 +10,12 @@ if [ -n "$unformatted" ]; then
 fi
 go vet ./...
 go test -race -count=1 -timeout 12m ./...
+# Fuzz targets, a few seconds each (go test fuzzes one target per run); their seed corpora
+# (testdata/fuzz) already ran above as regression tests. FUZZTIME=0 skips this.
+fuzztime=${FUZZTIME:-3s}
+if [ "$fuzztime" != 0 ]; then
+  for target in plugins:FuzzJSONConverter plugins:FuzzStringAndByteArrayConverters plugins:FuzzValidate \
+      api:FuzzRequestBodies config:FuzzParse fsm:FuzzApplyCommand fsm:FuzzRestore; do
+    go test -run='^$' -fuzz="^${target#*:}\$" -fuzztime="$fuzztime" "./${target%%:*}"
+  done
+fi

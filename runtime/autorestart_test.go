@@ -1,0 +1,63 @@
+package runtime_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/connectd/connectd/internal/testcluster"
+)
+
+// A task under restart.policy=on-failure is restarted after each failure, shows FAILED with the
+// next attempt, then RUNNING again, and stays FAILED once restart.max.attempts is used up.
+func TestTaskRestartsAutomaticallyOnFailure(t *testing.T) {
+	c, _ := errorsCluster(t)
+	putConfig(t, c.URL(0)+"/connectors/flaky/config", `{"connector.class":"io.connectd.test.FailingSourceConnector","fail.after.ms":"400","fail.message":"flaky",
+		"restart.policy":"on-failure","restart.backoff.initial.ms":"100","restart.backoff.max.ms":"5000","restart.max.attempts":"3"}`)
+	var seen []string
+	testcluster.Eventually(t, 30*time.Second, func() error {
+		s, err := status(t, c.URL(1), "flaky")
+		if err != nil || len(s.Tasks) != 1 {
+			return fmt.Errorf("%+v %v", s, err)
+		}
+		task := s.Tasks[0]
+		state := task.State
+		if task.State == "FAILED" && strings.Contains(task.Trace, "Automatic restart attempt") {
+			state = "FAILED+retry"
+		}
+		if len(seen) == 0 || seen[len(seen)-1] != state {
+			seen = append(seen, state)
+		}
+		if task.State == "FAILED" && strings.Contains(task.Trace, "No automatic restart: restart.max.attempts (3) reached.") {
+			return nil
+		}
+		return fmt.Errorf("states so far %v", seen)
+	})
+	joined := strings.Join(seen, " ")
+	if !strings.Contains(joined, "FAILED+retry RUNNING") && !strings.Contains(joined, "FAILED+retry RESTARTING") {
+		t.Fatalf("never saw a restart after a failure: %v", seen)
+	}
+	// Given up: it stays FAILED.
+	time.Sleep(time.Second)
+	waitTaskFailed(t, c.URL(2), "flaky", "restart.max.attempts (3) reached")
+}
+
+// A connector that fails to start is retried the same way; without the policy it is not.
+func TestConnectorRestartsAutomaticallyOnFailure(t *testing.T) {
+	c, _ := errorsCluster(t)
+	putConfig(t, c.URL(0)+"/connectors/conn/config", `{"connector.class":"io.connectd.test.FailingSourceConnector","connector.fail.on.start":"true",
+		"restart.policy":"on-failure","restart.backoff.initial.ms":"100","restart.max.attempts":"2"}`)
+	putConfig(t, c.URL(0)+"/connectors/plain/config", `{"connector.class":"io.connectd.test.FailingSourceConnector","connector.fail.on.start":"true"}`)
+	testcluster.Eventually(t, 30*time.Second, func() error {
+		s, err := status(t, c.URL(1), "conn")
+		if err != nil || s.Connector.State != "FAILED" || !strings.Contains(s.Connector.Trace, "No automatic restart: restart.max.attempts (2) reached.") {
+			return fmt.Errorf("%+v %v", s, err)
+		}
+		return nil
+	})
+	s, err := status(t, c.URL(0), "plain")
+	if err != nil || s.Connector.State != "FAILED" || strings.Contains(s.Connector.Trace, "restart") {
+		t.Fatalf("a connector without the policy: %+v %v", s, err)
+	}
+}
