@@ -134,6 +134,7 @@ func (ci *connectorInstance) startPlugin(spec *fsm.Connector) *running {
 		r.plugin = plugin
 		err = plugin.Start(ci, spec.Config)
 	}
+	ci.w.deps.Metrics.ConnectorStarted(err)
 	if err != nil {
 		ci.logger.Warn("connector failed to start", "err", err)
 		ci.report(fsm.StateFailed, trace(err))

@@ -3,6 +3,7 @@ package runtime
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -15,6 +16,8 @@ type lease struct {
 	mu      sync.Mutex
 	expires time.Time
 	changed chan struct{}
+	// renewals and lapses are for metrics: grants, and grants that came after the lease ran out.
+	renewals, lapses atomic.Int64
 }
 
 func newLease() *lease { return &lease{changed: make(chan struct{}, 1)} }
@@ -34,8 +37,13 @@ func (l *lease) expiry() time.Time {
 func (l *lease) extend(sentAt time.Time, ttl time.Duration) {
 	l.mu.Lock()
 	wasValid := time.Now().Before(l.expires)
+	lapsed := !wasValid && !l.expires.IsZero()
 	l.expires = sentAt.Add(ttl)
 	l.mu.Unlock()
+	l.renewals.Add(1)
+	if lapsed {
+		l.lapses.Add(1)
+	}
 	if !wasValid {
 		l.signal()
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/IBM/sarama"
 
 	"github.com/connectd/connectd/connect"
+	"github.com/connectd/connectd/metrics"
 )
 
 // sinkRun moves records from Kafka to a sink task: a consumer group connect-<name> on the
@@ -35,6 +36,8 @@ type sinkRun struct {
 
 	failed    chan error
 	closeOnce sync.Once
+	// m counts the run for metrics; nil when they are off.
+	m *metrics.Task
 }
 
 func newSinkRun(ti *taskInstance, task connect.SinkTask, config map[string]string, conv converters) (taskRun, error) {
@@ -52,7 +55,7 @@ func newSinkRun(ti *taskInstance, task connect.SinkTask, config map[string]strin
 		return nil, fmt.Errorf("create consumer group: %w", err)
 	}
 	return &sinkRun{ti: ti, task: task, config: config, conv: conv, group: group, client: client,
-		pending: map[connect.TopicPartition]int64{}, resumed: make(chan struct{}), failed: make(chan error, 1)}, nil
+		pending: map[connect.TopicPartition]int64{}, resumed: make(chan struct{}), failed: make(chan error, 1), m: ti.metrics}, nil
 }
 
 func (r *sinkRun) setPaused(paused bool) {
@@ -159,6 +162,13 @@ func (r *sinkRun) Setup(s sarama.ConsumerGroupSession) error {
 	for topic := range s.Claims() {
 		r.ti.w.recordTopic(s.Context(), r.ti.id.Connector, topic)
 	}
+	if r.m != nil {
+		var tps []metrics.TopicPartition
+		for _, tp := range claimed(s) {
+			tps = append(tps, metrics.TopicPartition{Topic: tp.Topic, Partition: tp.Partition})
+		}
+		r.m.Assigned(tps)
+	}
 	if pa, ok := r.task.(connect.PartitionAware); ok {
 		if err := pa.Open(claimed(s)); err != nil {
 			err = fmt.Errorf("opening partitions: %w", err)
@@ -231,6 +241,11 @@ func (r *sinkRun) ConsumeClaim(s sarama.ConsumerGroupSession, claim sarama.Consu
 					break drain
 				}
 			}
+			if r.m != nil {
+				last := batch[len(batch)-1]
+				r.m.Read(len(batch))
+				r.m.Lag(metrics.TopicPartition{Topic: last.Topic, Partition: last.Partition}, claim.HighWaterMarkOffset()-last.Offset-1)
+			}
 			if !r.ti.w.lease.await(s.Context()) {
 				return nil
 			}
@@ -250,10 +265,12 @@ func (r *sinkRun) put(msgs []*sarama.ConsumerMessage) error {
 	for _, m := range msgs {
 		keySchema, key, err := r.conv.key.ToConnectData(m.Topic, m.Key)
 		if err != nil {
+			r.m.Failed()
 			return fmt.Errorf("Failed to convert key of record %s-%d@%d: %w", m.Topic, m.Partition, m.Offset, err)
 		}
 		valueSchema, value, err := r.conv.value.ToConnectData(m.Topic, m.Value)
 		if err != nil {
+			r.m.Failed()
 			return fmt.Errorf("Failed to convert value of record %s-%d@%d: %w", m.Topic, m.Partition, m.Offset, err)
 		}
 		rec := &connect.SinkRecord{Topic: m.Topic, Partition: m.Partition, Offset: m.Offset, KeySchema: keySchema, Key: key,
@@ -265,9 +282,12 @@ func (r *sinkRun) put(msgs []*sarama.ConsumerMessage) error {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	began := time.Now()
 	if err := r.task.Put(records); err != nil {
+		r.m.Failed()
 		return err
 	}
+	r.m.Put(len(records), time.Since(began))
 	for _, m := range msgs {
 		r.pending[connect.TopicPartition{Topic: m.Topic, Partition: m.Partition}] = m.Offset + 1
 	}
@@ -295,20 +315,27 @@ func (r *sinkRun) flush() {
 		return
 	}
 	commit := r.pending
+	began := time.Now()
 	if pc, ok := r.task.(connect.PreCommitter); ok {
 		var err error
 		if commit, err = pc.PreCommit(r.pending); err != nil {
+			r.m.Committed(time.Since(began), err)
 			r.ti.logger.Warn("sink pre-commit failed; offsets not committed", "err", err)
 			return
 		}
 	} else if err := r.task.Flush(r.pending); err != nil {
+		r.m.Committed(time.Since(began), err)
 		r.ti.logger.Warn("sink flush failed; offsets not committed", "err", err)
 		return
+	}
+	if len(commit) == 0 {
+		r.m.CommitSkipped()
 	}
 	for tp, offset := range commit {
 		r.session.MarkOffset(tp.Topic, tp.Partition, offset, "")
 	}
 	r.session.Commit()
+	r.m.Committed(time.Since(began), nil)
 	r.pending = map[connect.TopicPartition]int64{}
 }
 

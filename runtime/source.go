@@ -12,6 +12,7 @@ import (
 
 	"github.com/connectd/connectd/connect"
 	"github.com/connectd/connectd/fsm"
+	"github.com/connectd/connectd/metrics"
 )
 
 // sourceRun moves records from a source task to Kafka: poll, convert, produce (idempotent,
@@ -37,6 +38,8 @@ type sourceRun struct {
 	// msgs is reused by every send while records come: the producer copies what it keeps out
 	// of it. It holds the last records' data until the next send or an empty poll.
 	msgs []message
+	// m counts the run for metrics; nil when they are off.
+	m *metrics.Task
 }
 
 func newSourceRun(ti *taskInstance, task connect.SourceTask, config map[string]string, conv converters) (taskRun, error) {
@@ -49,8 +52,9 @@ func newSourceRun(ti *taskInstance, task connect.SourceTask, config map[string]s
 		return nil, fmt.Errorf("create producer: %w", err)
 	}
 	r := &sourceRun{ti: ti, task: task, config: config, conv: conv, submitted: newSubmittedRecords(),
-		topics: map[string]bool{}, resume: make(chan struct{}, 1), sendErr: make(chan error, 1), releaseClient: release}
+		topics: map[string]bool{}, resume: make(chan struct{}, 1), sendErr: make(chan error, 1), releaseClient: release, m: ti.metrics}
 	r.producer = newBatchProducer(client, settings, ti.logger, r.submitted, r.producerFailed)
+	r.producer.metrics, r.producer.node = r.m, ti.w.deps.Metrics
 	if ti.w.cfg.TopicCreation && hasTopicCreation(config) {
 		conf, err := adminConfig(fmt.Sprintf("connector-adminclient-%s", ti.id), ConnectorClientProps(ti.w.cfg.WorkerProps, config, "admin."))
 		if err == nil {
@@ -113,7 +117,9 @@ func (r *sourceRun) run(ctx context.Context) error {
 			continue
 		}
 		var records []*connect.SourceRecord
+		polled := time.Now()
 		records, err = r.task.Poll(ctx)
+		r.m.Polled(len(records), time.Since(polled))
 		if err == nil && r.ti.w.lease.await(ctx) {
 			err = r.send(ctx, records)
 		}
@@ -186,10 +192,15 @@ func (r *sourceRun) send(ctx context.Context, records []*connect.SourceRecord) e
 			break
 		}
 	}
+	if err != nil {
+		r.m.Failed()
+	}
 	acks := r.submitted.submit(records[:len(msgs)])
+	r.m.Submitted(len(msgs))
 	sent, sendErr := r.producer.send(ctx, msgs, acks)
 	if sendErr != nil {
 		r.submitted.fail(len(msgs) - sent)
+		r.m.Unsent(len(msgs) - sent)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -248,10 +259,12 @@ func (r *sourceRun) commitOffsets(ctx context.Context) {
 	if len(entries) == 0 {
 		return
 	}
+	began := time.Now()
 	res, err := r.ti.w.deps.Apply(ctx, &fsm.SourceOffsets{Connector: r.ti.id.Connector, Task: r.ti.id.Task, Offsets: entries, Fence: r.ti.w.fence()})
 	if err == nil && res.Err != nil {
 		err = res.Err
 	}
+	r.m.Committed(time.Since(began), err)
 	if err != nil {
 		r.ti.logger.Warn("committing source offsets failed; will retry", "err", err)
 		r.submitted.restore(entries)
