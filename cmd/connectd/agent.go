@@ -24,7 +24,7 @@ func runAgent(args []string) error {
 		return err
 	}
 	levels := logging.New(cfg.LogLevel)
-	logger := newLogger(levels)
+	logger := newLogger(levels, cfg.LogFormat)
 	a, err := agent.Start(cfg, logger, levels)
 	if err != nil {
 		return err
@@ -40,9 +40,15 @@ func runAgent(args []string) error {
 	return nil
 }
 
-// newLogger logs to stderr at the levels /admin/loggers sets.
-func newLogger(levels *logging.Levels) *slog.Logger {
-	return slog.New(levels.Handler(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.Level(-100)})))
+// newLogger logs to stderr at the levels /admin/loggers sets, as key=value text or, with
+// log.format=json, one JSON object a line.
+func newLogger(levels *logging.Levels, format string) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: slog.Level(-100)}
+	var h slog.Handler = slog.NewTextHandler(os.Stderr, opts)
+	if format == "json" {
+		h = slog.NewJSONHandler(os.Stderr, opts)
+	}
+	return slog.New(levels.Handler(h))
 }
 
 func waitForSignal() { <-signalled() }
