@@ -76,6 +76,7 @@ type ClusterMember struct {
 	NodeID  string `json:"node_id"`
 	Status  string `json:"status"`
 	RESTURL string `json:"rest_url"`
+	Version string `json:"version,omitempty"`
 }
 
 // HealthStatus is what the node reports about its own readiness.
