@@ -47,7 +47,7 @@ func TestConsoleCreatesAndPausesAConnector(t *testing.T) {
 	defer cancelAlloc()
 	ctx, cancel := chromedp.NewContext(allocCtx, chromedp.WithLogf(t.Logf))
 	defer cancel()
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 150*time.Second)
 	defer cancelTimeout()
 
 	// waitText waits until the element's text contains want.
@@ -90,10 +90,12 @@ func TestConsoleCreatesAndPausesAConnector(t *testing.T) {
 		chromedp.Click("#act-pause", chromedp.ByQuery),
 		waitText(`#connectors tr[data-connector="web-src"] .state`, "PAUSED"),
 		waitText(`#detail-tasks tr[data-instance="task 0"]`, "PAUSED"),
-		chromedp.FullScreenshot(&screenshot, 90),
+		chromedp.FullScreenshot(&screenshot, 100), // quality 100 makes a PNG
 	)
 	if err != nil {
-		t.Fatal(err)
+		var errs string
+		_ = chromedp.Run(ctx, chromedp.Text("#new-errors", &errs, chromedp.ByQuery))
+		t.Fatalf("%v (form errors: %q)", err, errs)
 	}
 	if n := strings.Count(nodesText, "alive"); n != 3 {
 		t.Errorf("the console lists %d alive nodes: %q", n, nodesText)

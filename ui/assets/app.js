@@ -5,8 +5,20 @@ const $ = (sel) => document.querySelector(sel);
 let selected = null;   // name of the connector shown in detail
 let configDirty = false; // the user edits the config: do not overwrite it on refresh
 
-// api calls the REST API and returns the decoded body; an error answer throws Kafka Connect's message.
+// api calls the REST API and returns the decoded body; an error answer throws Kafka Connect's
+// message. A 409 during an election or rebalance is retried a few times, as Kafka Connect clients do.
 async function api(method, path, body) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await call(method, path, body);
+    } catch (e) {
+      if (e.status !== 409 || attempt >= 10 || !/momentarily|rebalance|leader/i.test(e.message)) throw e;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+  }
+}
+
+async function call(method, path, body) {
   const opts = { method, headers: { Accept: "application/json" } };
   if (body !== undefined) {
     opts.headers["Content-Type"] = "application/json";
