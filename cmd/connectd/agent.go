@@ -40,15 +40,9 @@ func runAgent(args []string) error {
 	return nil
 }
 
-// newLogger logs to stderr at the levels /admin/loggers sets, as key=value text or, with
-// log.format=json, one JSON object a line.
+// newLogger logs to stderr at the levels /admin/loggers sets, in log.format.
 func newLogger(levels *logging.Levels, format string) *slog.Logger {
-	opts := &slog.HandlerOptions{Level: slog.Level(-100)}
-	var h slog.Handler = slog.NewTextHandler(os.Stderr, opts)
-	if format == "json" {
-		h = slog.NewJSONHandler(os.Stderr, opts)
-	}
-	return slog.New(levels.Handler(h))
+	return logging.NewLogger(levels, format, os.Stderr)
 }
 
 func waitForSignal() { <-signalled() }
