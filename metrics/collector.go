@@ -5,8 +5,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/connectd/connectd/fsm"
 )
 
@@ -25,10 +23,6 @@ var (
 	connectorLabels = []string{"connector"}
 	taskLabels      = []string{"connector", "task"}
 )
-
-func desc(name, help string, labels ...string) *prometheus.Desc {
-	return prometheus.NewDesc(name, help, labels, nil)
-}
 
 // Descriptions, one per series family. Kafka's string-valued metrics (status, class, ...) are
 // gauges of value 1 that carry the string as a label, as JMX exporters render them.
@@ -98,7 +92,7 @@ var (
 	dWorkerTaskOKPct   = desc(groupWorker+"task_startup_success_percentage", "The average percentage of this worker's tasks starts that succeeded.")
 	dWorkerTaskFail    = desc(groupWorker+"task_startup_failure_total", "The total number of task starts that failed.")
 	dWorkerTaskFailPct = desc(groupWorker+"task_startup_failure_percentage", "The average percentage of this worker's tasks starts that failed.")
-	dWorkerTaskCount   = map[string]*prometheus.Desc{}
+	dWorkerTaskCount   = map[string]*family{}
 
 	dRebalanceProtocol = desc(groupRebalance+"connect_protocol", "The Connect protocol used by this cluster (label connect_protocol).", "connect_protocol")
 	dRebalanceLeader   = desc(groupRebalance+"leader_name", "The name of the group leader (label leader_name).", "leader_name")
@@ -114,7 +108,7 @@ var (
 	dRaftTerm     = desc("connectd_raft_term", "This node's current Raft term.")
 	dRaftSnapshot = desc("connectd_raft_last_snapshot_index", "The Raft log index of this node's last snapshot.")
 	dRaftState    = desc("connectd_raft_state", "This node's Raft state (label state), 1 for the current one.", "state")
-	dMembers      = desc("connectd_gossip_members", "Gossip members this node knows, by state.", "state")
+	dMembers      = desc("connectd_gossip_members", "Gossip members this node knows, by state (alive, failed, left).", "state")
 	dRenewals     = desc("connectd_lease_renewals_total", "Worker lease renewals the leader granted this node.")
 	dLapses       = desc("connectd_lease_lapses_total", "Times this node's worker lease ran out before it was renewed.")
 )
@@ -136,23 +130,16 @@ func init() {
 	}
 }
 
-// collector builds the state-derived series at scrape time. It describes nothing up front
-// (an unchecked collector) because the set of series follows the connectors.
+// collector builds the state-derived series at scrape time.
 type collector struct {
 	n *Node
 }
 
-func (c *collector) Describe(chan<- *prometheus.Desc) {}
-
-func (c *collector) Collect(ch chan<- prometheus.Metric) {
+// collect writes the state-derived series of one scrape.
+func (c *collector) collect(e *exposition) {
 	now := time.Now()
 	n := c.n
-	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
-		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
-	}
-	counter := func(d *prometheus.Desc, v float64, labels ...string) {
-		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, v, labels...)
-	}
+	gauge, counter := e.gauge, e.counter
 	var state *fsm.State
 	if n.src.State != nil {
 		state = n.src.State()
@@ -211,7 +198,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 
 // collectConnectors reports connector-metrics and the per-connector task counts of
 // connect-worker-metrics for the connectors and tasks this worker owns.
-func (c *collector) collectConnectors(state *fsm.State, owned fsm.Items, gauge func(*prometheus.Desc, float64, ...string)) {
+func (c *collector) collectConnectors(state *fsm.State, owned fsm.Items, gauge func(*family, float64, ...string)) {
 	if state == nil {
 		return
 	}
@@ -257,7 +244,7 @@ func (c *collector) collectConnectors(state *fsm.State, owned fsm.Items, gauge f
 }
 
 // collectTasks reports the task groups for the tasks this worker runs.
-func (c *collector) collectTasks(now time.Time, state *fsm.State, gauge, counter func(*prometheus.Desc, float64, ...string)) {
+func (c *collector) collectTasks(now time.Time, state *fsm.State, gauge, counter func(*family, float64, ...string)) {
 	for _, t := range c.n.taskList() {
 		conn, task := t.connector, strconv.Itoa(t.task)
 		status := t.currentState()
@@ -337,7 +324,7 @@ func (c *collector) collectTasks(now time.Time, state *fsm.State, gauge, counter
 }
 
 // collectNode reports connectd's own node metrics read from Raft, gossip and the lease.
-func (c *collector) collectNode(gauge, counter func(*prometheus.Desc, float64, ...string)) {
+func (c *collector) collectNode(gauge, counter func(*family, float64, ...string)) {
 	n := c.n
 	if n.src.Raft != nil {
 		stats := n.src.Raft()
@@ -355,7 +342,7 @@ func (c *collector) collectNode(gauge, counter func(*prometheus.Desc, float64, .
 	}
 	if n.src.Members != nil {
 		byState := n.src.Members()
-		for _, s := range []string{"alive", "suspect", "dead", "left"} {
+		for _, s := range []string{"alive", "failed", "left"} {
 			gauge(dMembers, float64(byState[s]), s)
 		}
 	}

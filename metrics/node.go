@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/prometheus/common/expfmt"
 
 	"github.com/connectd/connectd/fsm"
 )
@@ -87,17 +87,32 @@ func New(src Sources) *Node {
 	n.leaderChanges = prometheus.NewCounter(prometheus.CounterOpts{Name: "connectd_raft_leader_changes_total", Help: "Raft leader changes this node observed."})
 	n.snapshots = prometheus.NewCounter(prometheus.CounterOpts{Name: "connectd_raft_snapshots_total", Help: "Raft snapshots this node took."})
 	n.restores = prometheus.NewCounter(prometheus.CounterOpts{Name: "connectd_raft_restores_total", Help: "Raft snapshots this node restored."})
-	n.registry.MustRegister(n.producerBatch, n.requests, n.commitLatency, n.leaderChanges, n.snapshots, n.restores, &collector{n: n})
+	n.registry.MustRegister(n.producerBatch, n.requests, n.commitLatency, n.leaderChanges, n.snapshots, n.restores)
 	return n
 }
 
-// Handler serves the node's metrics in Prometheus' text format.
+// Handler serves the node's metrics in Prometheus' text format: the registry's, then the
+// state-derived series.
 func (n *Node) Handler() http.Handler {
-	return promhttp.HandlerFor(n.registry, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError})
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		fams, err := n.registry.Gather()
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		e := getExposition()
+		defer e.release()
+		(&collector{n: n}).collect(e)
+		w.Header().Set("Content-Type", string(expfmt.NewFormat(expfmt.TypeTextPlain)))
+		enc := expfmt.NewEncoder(w, expfmt.NewFormat(expfmt.TypeTextPlain))
+		for _, f := range fams {
+			if err := enc.Encode(f); err != nil {
+				return
+			}
+		}
+		_ = e.writeTo(w)
+	})
 }
-
-// Registry is the node's Prometheus registry.
-func (n *Node) Registry() *prometheus.Registry { return n.registry }
 
 // NewTask returns the counters of a task that starts on this worker. sink says the task's kind.
 func (n *Node) NewTask(connector string, task int, sink bool) *Task {
