@@ -152,12 +152,13 @@ func (e waitError) Error() string { return e.msg }
 // Main runs `connectd ctl` with args (after "ctl") and returns the exit code.
 func Main(args []string, env func(string) string, stdout, stderr io.Writer) int {
 	o, err := parse(args, env)
-	if errors.Is(err, errHelp) || (err == nil && len(o.args) == 0) {
+	if errors.Is(err, errHelp) {
 		fmt.Fprint(stdout, Usage)
-		if err == nil {
-			return ExitUsage
-		}
 		return ExitOK
+	}
+	if err == nil && len(o.args) == 0 {
+		fmt.Fprint(stderr, Usage)
+		return ExitUsage
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "connectd ctl: %v\n", err)
