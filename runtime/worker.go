@@ -120,12 +120,12 @@ func (w *Worker) Run(ctx context.Context) {
 		state := w.deps.FSM.State()
 		// Status and offset writes change the state far more often than what a worker runs.
 		if in := w.inputs(state); in.differ(last) {
-			w.progress.busy(time.Now())
-			rebalance := last.assignment != nil && in.assignment.Generation != last.assignment.Generation
+			began := time.Now()
+			w.progress.busy(began)
+			rebalance := last.assignment == nil || in.assignment.Generation != last.assignment.Generation
 			if rebalance {
 				w.deps.Metrics.Rebalancing()
 			}
-			began := time.Now()
 			w.reconcile(ctx, state)
 			if rebalance {
 				w.deps.Metrics.Rebalanced(time.Since(began))
