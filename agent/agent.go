@@ -23,6 +23,7 @@ import (
 	"github.com/connectd/connectd/fsm"
 	"github.com/connectd/connectd/logging"
 	"github.com/connectd/connectd/membership"
+	"github.com/connectd/connectd/metrics"
 	"github.com/connectd/connectd/plugins"
 	"github.com/connectd/connectd/runtime"
 )
@@ -43,6 +44,8 @@ type Agent struct {
 	levels    *logging.Levels
 	coord     *coordinator.Coordinator
 	worker    *runtime.Worker
+	// metrics is nil when metrics.enable is false.
+	metrics *metrics.Node
 
 	restListener net.Listener
 	restURL      string
@@ -85,7 +88,8 @@ func (a *Agent) start() error {
 	}
 	a.restListener = ln
 	a.restURL = a.cfg.AdvertisedURL(ln.Addr().(*net.TCPAddr).Port)
-	a.http = &http.Server{Handler: api.NewServer(a, a.logger), ReadHeaderTimeout: 10 * time.Second}
+	a.metrics = a.newMetrics()
+	a.http = &http.Server{Handler: a.handler(), ReadHeaderTimeout: 10 * time.Second}
 	a.goFunc(func() {
 		if err := a.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			a.logger.Error("REST server stopped", "err", err)
@@ -104,7 +108,7 @@ func (a *Agent) start() error {
 	if err != nil {
 		return err
 	}
-	if a.raft, err = raft.NewRaft(a.raftConfig(), a.fsm, a.stores.bolt, a.stores.bolt, a.stores.snaps, a.transport); err != nil {
+	if a.raft, err = raft.NewRaft(a.raftConfig(), a.raftFSM(), a.stores.bolt, a.stores.bolt, a.stores.snaps, a.transport); err != nil {
 		return fmt.Errorf("start raft: %w", err)
 	}
 
@@ -126,13 +130,16 @@ func (a *Agent) start() error {
 		TopicCreation: a.cfg.TopicCreationEnable, WorkerProps: a.cfg.Raw,
 	}, runtime.Deps{
 		Node: a.cfg.NodeID, Session: a.session, FSM: a.fsm, Registry: a.registry,
-		Apply: a.applyAndWait, Heartbeat: a.heartbeat, Logger: a.logger,
+		Apply: a.applyAndWait, Heartbeat: a.heartbeat, Logger: a.logger, Metrics: a.metrics,
 	})
 	a.goFunc(func() {
 		defer close(a.workerDone)
 		a.worker.Run(a.ctx)
 	})
 	a.goFunc(a.applyClusterLogLevels)
+	if a.metrics != nil {
+		a.goFunc(a.observeLeaders)
+	}
 	// Not waited for on stop: a dial to an unreachable member cannot be interrupted.
 	go a.rejoinFailedMembers()
 	a.goFunc(func() { a.form(hasState) })

@@ -153,6 +153,7 @@ func (a *Agent) ApplyLocal(ctx context.Context, data []byte) (fsm.Result, uint64
 }
 
 func (a *Agent) applyLocal(ctx context.Context, data []byte) (fsm.Result, uint64, error) {
+	began := time.Now()
 	future := a.raft.Apply(data, 0)
 	done := make(chan struct{})
 	go func() {
@@ -170,6 +171,7 @@ func (a *Agent) applyLocal(ctx context.Context, data []byte) (fsm.Result, uint64
 		}
 		return fsm.Result{}, 0, fmt.Errorf("raft apply: %w", err)
 	}
+	a.timeCommit(began)
 	res, _ := future.Response().(fsm.Result)
 	return res, future.Index(), nil
 }

@@ -63,8 +63,8 @@ func benchGets(b *testing.B, url string) {
 }
 
 // statusFixture is a cluster with one 3-task connector whose status is served, and its JSON.
-func statusFixture(b *testing.B) (*testcluster.Cluster, string, []byte) {
-	c := testcluster.New(b, 3, testcluster.With("bootstrap.servers", testcluster.StartBroker(b)))
+func statusFixture(b *testing.B, opts ...testcluster.Option) (*testcluster.Cluster, string, []byte) {
+	c := testcluster.New(b, 3, append(opts, testcluster.With("bootstrap.servers", testcluster.StartBroker(b)))...)
 	if code, err := httpDo(http.MethodPut, c.URL(0)+"/connectors/r/config", `{"connector.class":"io.connectd.test.FailingSourceConnector","tasks.max":"3"}`); err != nil || code != http.StatusCreated {
 		b.Fatalf("create: %d %v", code, err)
 	}
@@ -88,6 +88,13 @@ func statusFixture(b *testing.B) (*testcluster.Cluster, string, []byte) {
 // BenchmarkRESTReadStatus: GET /connectors/{n}/status on one node.
 func BenchmarkRESTReadStatus(b *testing.B) {
 	_, url, _ := statusFixture(b)
+	benchGets(b, url)
+}
+
+// BenchmarkRESTReadStatusMetricsOff: the same with metrics.enable=false, for the cost of the
+// REST instrumentation.
+func BenchmarkRESTReadStatusMetricsOff(b *testing.B) {
+	_, url, _ := statusFixture(b, testcluster.With("metrics.enable", "false"))
 	benchGets(b, url)
 }
 

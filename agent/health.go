@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 	"sync"
@@ -43,6 +44,20 @@ func (a *Agent) Health() api.HealthStatus {
 	if _, id := a.raft.LeaderWithID(); id == "" {
 		return api.HealthStatus{Ready: true, Healthy: false, Stage: "waiting for a Raft leader", Since: time.Now()}
 	}
+	now := time.Now()
+	select {
+	case <-a.workerDone:
+		if a.ctx.Err() == nil {
+			return api.HealthStatus{Ready: true, Healthy: false, Stage: "without a running worker loop", Since: now}
+		}
+	default:
+	}
+	// A reconcile waits for instances to stop (task.shutdown.graceful.timeout.ms) and for Raft;
+	// one that lasts a lease longer than that is stuck, and the node no longer runs its share.
+	if stuck := a.worker.Stuck(now); stuck > a.cfg.TaskShutdownTimeout+a.cfg.SessionTimeout {
+		return api.HealthStatus{Ready: true, Healthy: false, Since: now.Add(-stuck),
+			Stage: fmt.Sprintf("reconciling its connectors and tasks with the assignment, with no progress for %s", stuck.Round(time.Millisecond))}
+	}
 	return api.HealthStatus{Ready: true, Healthy: true}
 }
 
@@ -75,7 +90,7 @@ func (a *Agent) Cluster() api.ClusterStatus {
 	}
 	if a.members != nil {
 		for _, m := range a.members.Members() {
-			out.Members = append(out.Members, api.ClusterMember{NodeID: m.NodeID, Status: m.Status.String(), RESTURL: m.RESTURL})
+			out.Members = append(out.Members, api.ClusterMember{NodeID: m.NodeID, Status: m.Status.String(), RESTURL: m.RESTURL, Version: m.Version})
 		}
 	}
 	sort.Slice(out.Members, func(i, j int) bool { return out.Members[i].NodeID < out.Members[j].NodeID })

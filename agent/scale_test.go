@@ -1,7 +1,9 @@
 package agent_test
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"runtime"
@@ -67,7 +69,34 @@ func BenchmarkScale(b *testing.B) {
 		b.ReportMetric(float64(runtime.NumGoroutine())/float64(n*10), "goroutines/task")
 		// The three nodes share this process, so a node's share of the resident set is a third.
 		b.ReportMetric(float64(residentKiB())/3/1024, "MiB-RSS/node")
+		slowest, lines := scrapeMetrics(b, c)
+		b.ReportMetric(slowest, "ms-metrics-scrape")
+		b.ReportMetric(float64(lines), "metrics-lines/node")
 	}
+}
+
+// scrapeMetrics times GET /metrics on every node (the median of three scrapes each) and
+// returns the slowest node's time in ms and the largest page's line count.
+func scrapeMetrics(b *testing.B, c *testcluster.Cluster) (slowestMs float64, lines int) {
+	for j := 0; j < c.Size(); j++ {
+		var took []time.Duration
+		for k := 0; k < 3; k++ {
+			start := time.Now()
+			resp, err := http.Get(c.URL(j) + "/metrics")
+			if err != nil {
+				b.Fatal(err)
+			}
+			body, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if err != nil || resp.StatusCode != http.StatusOK {
+				b.Fatalf("GET /metrics on node %d: %d %v", j, resp.StatusCode, err)
+			}
+			took = append(took, time.Since(start))
+			lines = max(lines, bytes.Count(body, []byte("\n")))
+		}
+		slowestMs = max(slowestMs, median(took))
+	}
+	return slowestMs, lines
 }
 
 // residentKiB is this process's resident set size, from /proc (0 where there is none).

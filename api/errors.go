@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/gorilla/mux"
+
 	"github.com/connectd/connectd/fsm"
 )
 
@@ -58,10 +60,14 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	e := asError(err)
+	logger := s.logger
+	if name, ok := mux.Vars(r)["name"]; ok {
+		logger = logger.With("connector", name)
+	}
 	if e.Code >= 500 {
-		s.logger.Warn("request failed", "method", r.Method, "path", r.URL.Path, "status", e.Code, "err", e.Message)
+		logger.Warn("request failed", "method", r.Method, "path", r.URL.Path, "status", e.Code, "err", e.Message)
 	} else {
-		s.logger.Debug("request refused", "method", r.Method, "path", r.URL.Path, "status", e.Code, "err", e.Message)
+		logger.Debug("request refused", "method", r.Method, "path", r.URL.Path, "status", e.Code, "err", e.Message)
 	}
 	writeJSON(w, e.Code, e)
 }

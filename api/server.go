@@ -76,6 +76,7 @@ type ClusterMember struct {
 	NodeID  string `json:"node_id"`
 	Status  string `json:"status"`
 	RESTURL string `json:"rest_url"`
+	Version string `json:"version,omitempty"`
 }
 
 // HealthStatus is what the node reports about its own readiness.
@@ -91,25 +92,29 @@ type Server struct {
 	backend Backend
 	logger  *slog.Logger
 	router  *mux.Router
+	observe RequestObserver
 }
 
 // NewServer builds the REST handler of one node.
-func NewServer(backend Backend, logger *slog.Logger) *Server {
+func NewServer(backend Backend, logger *slog.Logger, opts ...Option) *Server {
 	s := &Server{backend: backend, logger: logger.With("component", "api"), router: mux.NewRouter()}
+	for _, o := range opts {
+		o(s)
+	}
 	s.routes()
 	return s
 }
 
 func (s *Server) routes() {
 	r := s.router
-	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+	r.NotFoundHandler = s.observed(unmatchedRoute, func(w http.ResponseWriter, req *http.Request) {
 		s.writeError(w, req, &Error{Code: http.StatusNotFound, Message: "HTTP 404 Not Found"})
 	})
-	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+	r.MethodNotAllowedHandler = s.observed(unmatchedRoute, func(w http.ResponseWriter, req *http.Request) {
 		s.writeError(w, req, &Error{Code: http.StatusMethodNotAllowed, Message: "HTTP 405 Method Not Allowed"})
 	})
 	handle := func(method, path string, h func(http.ResponseWriter, *http.Request) error) {
-		r.HandleFunc(path, s.wrap(h)).Methods(method)
+		r.HandleFunc(path, s.observed(path, s.wrap(h))).Methods(method)
 	}
 	handle(http.MethodGet, "/", s.serverInfo)
 	handle(http.MethodGet, "/health", s.health)

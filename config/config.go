@@ -71,6 +71,10 @@ type Config struct {
 	GossipRetransmitMult int
 
 	LogLevel slog.Level
+	// LogFormat is "text" or "json".
+	LogFormat string
+	// MetricsEnable turns the collection behind GET /metrics on or off.
+	MetricsEnable bool
 
 	// Raw holds every key as finally resolved, defaults included; converters and Kafka clients
 	// read their prefixed settings from it.
@@ -185,6 +189,8 @@ var keys = []key{
 	{name: "gossip.interval.ms", typ: tMillis, def: "200", doc: "memberlist gossip interval.", set: func(c *Config, v any) { c.GossipInterval = v.(time.Duration) }, check: atLeast(1)},
 	{name: "gossip.retransmit.mult", typ: tInt, def: "4", doc: "memberlist retransmit multiplier.", set: func(c *Config, v any) { c.GossipRetransmitMult = v.(int) }, check: atLeast(1)},
 	{name: "log.level", typ: tLevel, def: "INFO", doc: "DEBUG, INFO, WARN or ERROR.", set: func(c *Config, v any) { c.LogLevel = v.(slog.Level) }},
+	{name: "log.format", typ: tString, def: "text", doc: "text (key=value) or json (one JSON object per line) log lines on stderr.", set: func(c *Config, v any) { c.LogFormat = v.(string) }, check: oneOf("text", "json")},
+	{name: "metrics.enable", typ: tBool, def: "true", doc: "Collect the metrics GET /metrics serves; false leaves only an empty page.", set: func(c *Config, v any) { c.MetricsEnable = v.(bool) }},
 }
 
 // prefixes are key families passed through to converters and Kafka clients as they are.

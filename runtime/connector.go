@@ -153,6 +153,7 @@ func (ci *connectorInstance) startPlugin(spec *fsm.Connector) *running {
 		r.plugin = guardedConnector{plugin}
 		err = r.plugin.Start(ci, spec.Config)
 	}
+	ci.w.deps.Metrics.ConnectorStarted(err)
 	if err != nil {
 		ci.logger.Warn("connector failed to start", "err", err)
 		ci.failed(r, err)

@@ -9,6 +9,8 @@ import (
 	"sync"
 
 	"github.com/IBM/sarama"
+
+	"github.com/connectd/connectd/metrics"
 )
 
 // The headers Kafka Connect adds to a dead-letter record when
@@ -49,6 +51,8 @@ type deadLetterQueue struct {
 	acked       *sync.Cond
 	outstanding int
 	err         error
+	// metrics counts the DLQ's writes and their failures; nil when metrics are off.
+	metrics *metrics.Task
 }
 
 // openDeadLetterQueue creates the DLQ topic when it is missing and starts its producer.
@@ -86,7 +90,7 @@ func openDeadLetterQueue(ti *taskInstance, config map[string]string) (*deadLette
 	if err != nil {
 		return nil, fmt.Errorf("create dead letter queue producer: %w", err)
 	}
-	q := &deadLetterQueue{topic: topic, headers: strings.EqualFold(strings.TrimSpace(config["errors.deadletterqueue.context.headers.enable"]), "true"),
+	q := &deadLetterQueue{metrics: ti.metrics, topic: topic, headers: strings.EqualFold(strings.TrimSpace(config["errors.deadletterqueue.context.headers.enable"]), "true"),
 		producer: producer, done: make(chan struct{})}
 	q.acked = sync.NewCond(&q.mu)
 	go q.collect()
@@ -161,6 +165,7 @@ func (q *deadLetterQueue) collect() {
 			}
 			err = e.Err
 		}
+		q.metrics.DeadLettered(err)
 		q.mu.Lock()
 		q.outstanding--
 		if err != nil && q.err == nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/IBM/sarama"
 
 	"github.com/connectd/connectd/connect"
+	"github.com/connectd/connectd/metrics"
 )
 
 // Stage is the step of a record's processing that failed; the names are Kafka Connect's, as
@@ -68,11 +69,13 @@ type errorHandler struct {
 	sleep func(ctx context.Context, d time.Duration) bool
 	// skipped counts the records skipped under errors.tolerance=all.
 	skipped atomic.Int64
+	// metrics is the task's task-error-metrics; nil when metrics are off.
+	metrics *metrics.Task
 }
 
 // newErrorHandler reads a task's errors.* keys; the DLQ, when any, is attached by the sink.
 func newErrorHandler(ti *taskInstance, config map[string]string) (*errorHandler, error) {
-	h := &errorHandler{connector: ti.id.Connector, task: ti.id.Task, logger: ti.logger, sleep: sleepOrDone,
+	h := &errorHandler{connector: ti.id.Connector, task: ti.id.Task, logger: ti.logger, sleep: sleepOrDone, metrics: ti.metrics,
 		keyClass: converterClass(ti, config, "key"), valueClass: converterClass(ti, config, "value"),
 		headerClass: cmp.Or(converterClass(ti, config, "header"), "org.apache.kafka.connect.storage.SimpleHeaderConverter")}
 	switch t := strings.ToLower(strings.TrimSpace(config["errors.tolerance"])); t {
@@ -160,6 +163,7 @@ func (h *errorHandler) retry(ctx context.Context, op func() error) error {
 			delay = min(delay, deadline.Sub(now))
 		}
 		h.logger.Debug("retrying failed operation", "attempt", attempt+1, "delay", delay, "err", err)
+		h.metrics.Retried()
 		if !h.sleep(ctx, delay) {
 			return err
 		}
@@ -183,6 +187,7 @@ func backoff(attempt int, maxDelay time.Duration) time.Duration {
 func (h *errorHandler) failed(stage Stage, class string, rec failedRecord, err error) error {
 	if h.logErrors {
 		h.log(stage, class, rec, err)
+		h.metrics.ErrorLogged()
 	}
 	if h.dlq != nil && rec.consumed != nil {
 		h.dlq.report(h.errorContext(stage, class, rec.consumed, err))
@@ -191,6 +196,7 @@ func (h *errorHandler) failed(stage Stage, class string, rec failedRecord, err e
 		return fmt.Errorf("%w: %w", ErrToleranceExceeded, err)
 	}
 	h.skipped.Add(1)
+	h.metrics.Skipped()
 	return errSkip
 }
 

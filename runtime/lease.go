@@ -23,6 +23,8 @@ type lease struct {
 	expires time.Time
 	epoch   uint64
 	changed chan struct{}
+	// renewals and lapses are for metrics: grants, and grants that came after the lease ran out.
+	renewals, lapses atomic.Int64
 }
 
 // grant is a reading of the lease: its epoch and when it runs out.
@@ -52,7 +54,12 @@ func (l *lease) extend(sentAt time.Time, ttl time.Duration) {
 	if lapsed {
 		l.epoch++
 	}
+	first := l.epoch == 1 && lapsed
 	l.mu.Unlock()
+	l.renewals.Add(1)
+	if lapsed && !first {
+		l.lapses.Add(1)
+	}
 	if lapsed {
 		l.signal()
 	}

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/IBM/sarama"
+
+	"github.com/connectd/connectd/metrics"
 )
 
 // batchProducer is a source task's producer: idempotent, acks=all, at most one batch in flight
@@ -30,6 +32,9 @@ type batchProducer struct {
 	failed  func(error)
 	pid     int64
 	epoch   int16
+	// metrics and node count acknowledged records and batch sizes; nil when metrics are off.
+	metrics *metrics.Task
+	node    *metrics.Node
 
 	mu         sync.Mutex
 	changed    *sync.Cond
@@ -483,6 +488,8 @@ func (p *batchProducer) produce(broker *sarama.Broker, batches []outgoing) {
 			log.inFlight, log.backoff = false, 0
 			p.buffered -= out.batch.bytes
 			p.records.ack(out.batch.acks...)
+			p.metrics.Written(len(out.batch.records))
+			p.node.ProducerBatch(len(out.batch.records))
 			p.reuse(out.batch)
 		case p.closed || p.err != nil:
 			log.inFlight = false

@@ -12,6 +12,7 @@ import (
 	"github.com/IBM/sarama"
 
 	"github.com/connectd/connectd/connect"
+	"github.com/connectd/connectd/metrics"
 	"github.com/connectd/connectd/transforms"
 )
 
@@ -50,6 +51,8 @@ type sinkRun struct {
 	// endSession ends the current one.
 	rewound    bool
 	endSession context.CancelFunc
+	// m counts the run for metrics; nil when they are off.
+	m *metrics.Task
 }
 
 func newSinkRun(ti *taskInstance, task connect.SinkTask, config map[string]string, conv converters) (taskRun, error) {
@@ -81,7 +84,7 @@ func newSinkRun(ti *taskInstance, task connect.SinkTask, config map[string]strin
 		return nil, fmt.Errorf("create consumer group: %w", err)
 	}
 	r := &sinkRun{ti: ti, task: task, config: config, conv: conv, group: group, client: client, errs: errs,
-		pending: map[connect.TopicPartition]int64{}, resumed: make(chan struct{}), failed: make(chan error, 1)}
+		pending: map[connect.TopicPartition]int64{}, resumed: make(chan struct{}), failed: make(chan error, 1), m: ti.metrics}
 	r.reporter = &errantReporter{run: r}
 	return r, nil
 }
@@ -198,6 +201,13 @@ func (r *sinkRun) Setup(s sarama.ConsumerGroupSession) error {
 	for topic := range s.Claims() {
 		r.ti.w.recordTopic(s.Context(), r.ti.id.Connector, topic)
 	}
+	if r.m != nil {
+		var tps []metrics.TopicPartition
+		for _, tp := range claimed(s) {
+			tps = append(tps, metrics.TopicPartition{Topic: tp.Topic, Partition: tp.Partition})
+		}
+		r.m.Assigned(tps)
+	}
 	if pa, ok := r.task.(connect.PartitionAware); ok {
 		if err := pa.Open(claimed(s)); err != nil {
 			err = fmt.Errorf("opening partitions: %w", err)
@@ -270,6 +280,11 @@ func (r *sinkRun) ConsumeClaim(s sarama.ConsumerGroupSession, claim sarama.Consu
 					break drain
 				}
 			}
+			if r.m != nil {
+				last := batch[len(batch)-1]
+				r.m.Read(len(batch))
+				r.m.Lag(metrics.TopicPartition{Topic: last.Topic, Partition: last.Partition}, claim.HighWaterMarkOffset()-last.Offset-1)
+			}
 			if !r.ti.permit.await(s.Context().Done()) {
 				return nil
 			}
@@ -303,6 +318,7 @@ func (r *sinkRun) put(ctx context.Context, msgs []*sarama.ConsumerMessage) error
 				// so it comes again.
 				return nil
 			}
+			r.m.Failed()
 			return err
 		}
 		records = append(records, rec)
@@ -310,9 +326,12 @@ func (r *sinkRun) put(ctx context.Context, msgs []*sarama.ConsumerMessage) error
 			kept = append(kept, m)
 		}
 	}
+	began := time.Now()
 	if err := r.putRetrying(ctx, records, kept); err != nil {
+		r.m.Failed()
 		return err
 	}
+	r.m.Put(len(records), time.Since(began))
 	if len(kept) != len(msgs) {
 		r.mu.Lock()
 		if !r.rewound {
@@ -349,23 +368,30 @@ func (r *sinkRun) flush() {
 		return
 	}
 	commit := r.pending
+	began := time.Now()
 	if pc, ok := r.task.(connect.PreCommitter); ok {
 		var err error
 		if commit, err = pc.PreCommit(r.pending); err != nil {
+			r.m.Committed(time.Since(began), err)
 			r.rewind(err)
 			return
 		}
 	} else if err := r.task.Flush(r.pending); err != nil {
+		r.m.Committed(time.Since(began), err)
 		r.rewind(err)
 		return
 	}
 	if !r.deadLettersAcked() {
 		return
 	}
+	if len(commit) == 0 {
+		r.m.CommitSkipped()
+	}
 	for tp, offset := range commit {
 		r.session.MarkOffset(tp.Topic, tp.Partition, offset, "")
 	}
 	r.session.Commit()
+	r.m.Committed(time.Since(began), nil)
 	r.pending = map[connect.TopicPartition]int64{}
 }
 

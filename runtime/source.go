@@ -12,6 +12,7 @@ import (
 
 	"github.com/connectd/connectd/connect"
 	"github.com/connectd/connectd/fsm"
+	"github.com/connectd/connectd/metrics"
 	"github.com/connectd/connectd/transforms"
 )
 
@@ -42,6 +43,8 @@ type sourceRun struct {
 	transformed transforms.Record
 	// errs is the task's error handling (errhandler.go).
 	errs *errorHandler
+	// m counts the run for metrics; nil when they are off.
+	m *metrics.Task
 }
 
 func newSourceRun(ti *taskInstance, task connect.SourceTask, config map[string]string, conv converters) (taskRun, error) {
@@ -58,8 +61,9 @@ func newSourceRun(ti *taskInstance, task connect.SourceTask, config map[string]s
 		return nil, fmt.Errorf("create producer: %w", err)
 	}
 	r := &sourceRun{ti: ti, task: task, config: config, conv: conv, submitted: newSubmittedRecords(),
-		topics: map[string]bool{}, resume: make(chan struct{}, 1), sendErr: make(chan error, 1), releaseClient: release, errs: errs}
+		topics: map[string]bool{}, resume: make(chan struct{}, 1), sendErr: make(chan error, 1), releaseClient: release, errs: errs, m: ti.metrics}
 	r.producer = newBatchProducer(client, settings, ti.permit, ti.logger, r.submitted, r.producerFailed)
+	r.producer.metrics, r.producer.node = r.m, ti.w.deps.Metrics
 	if ti.w.cfg.TopicCreation && hasTopicCreation(config) {
 		conf, err := adminConfig(fmt.Sprintf("connector-adminclient-%s", ti.id), ConnectorClientProps(ti.w.cfg.WorkerProps, config, "admin."))
 		if err == nil {
@@ -126,7 +130,9 @@ func (r *sourceRun) run(ctx context.Context) error {
 			continue
 		}
 		var records []*connect.SourceRecord
+		polled := time.Now()
 		records, err = r.task.Poll(ctx)
+		r.m.Polled(len(records), time.Since(polled))
 		if err == nil && r.ti.permit.await(ctx.Done()) {
 			err = r.send(ctx, records)
 		}
@@ -214,6 +220,9 @@ func (r *sourceRun) send(ctx context.Context, records []*connect.SourceRecord) e
 			start = i + 1
 		}
 	}
+	if err != nil {
+		r.m.Failed()
+	}
 	if sendErr := r.produce(ctx, records[start:start+len(msgs)], msgs); sendErr != nil {
 		return sendErr
 	}
@@ -226,9 +235,11 @@ func (r *sourceRun) produce(ctx context.Context, records []*connect.SourceRecord
 		return nil
 	}
 	acks := r.submitted.submit(records)
+	r.m.Submitted(len(msgs))
 	sent, sendErr := r.producer.send(ctx, msgs, acks)
 	if sendErr != nil {
 		r.submitted.fail(len(msgs) - sent)
+		r.m.Unsent(len(msgs) - sent)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -295,10 +306,12 @@ func (r *sourceRun) commitOffsets(ctx context.Context) {
 	if len(entries) == 0 {
 		return
 	}
+	began := time.Now()
 	res, err := r.ti.w.deps.Apply(ctx, &fsm.SourceOffsets{Connector: r.ti.id.Connector, Task: r.ti.id.Task, Offsets: entries, Fence: r.ti.w.fence()})
 	if err == nil && res.Err != nil {
 		err = res.Err
 	}
+	r.m.Committed(time.Since(began), err)
 	if err != nil {
 		r.ti.logger.Warn("committing source offsets failed; will retry", "err", err)
 		r.submitted.restore(entries)

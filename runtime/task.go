@@ -11,6 +11,7 @@ import (
 
 	"github.com/connectd/connectd/connect"
 	"github.com/connectd/connectd/fsm"
+	"github.com/connectd/connectd/metrics"
 	"github.com/connectd/connectd/plugins"
 	"github.com/connectd/connectd/transforms"
 )
@@ -30,6 +31,8 @@ type taskInstance struct {
 	cancel  context.CancelFunc
 	done    chan struct{}
 	once    sync.Once
+	// metrics is the current run's counters; only the loop goroutine sets it.
+	metrics *metrics.Task
 }
 
 // taskRun is one start of a task with one config; a restart makes a new one.
@@ -73,6 +76,7 @@ func (ti *taskInstance) stop(timeout time.Duration) {
 func (ti *taskInstance) key() itemKey { return itemKey{ti.id.Connector, ti.id.Task} }
 
 func (ti *taskInstance) report(state, trace string) {
+	ti.metrics.State(state)
 	ti.w.status.report(ti, ti.key(), state, trace)
 }
 
@@ -81,6 +85,7 @@ func (ti *taskInstance) report(state, trace string) {
 func (ti *taskInstance) loop() {
 	defer close(ti.done)
 	defer ti.w.status.release(ti.key(), ti)
+	defer func() { ti.w.deps.Metrics.RemoveTask(ti.metrics) }()
 	var (
 		cur          *activeRun
 		config       map[string]string
@@ -155,6 +160,7 @@ func (ti *taskInstance) loop() {
 		if cur == nil && !failed {
 			config = newConfig
 			run, err := ti.newRun(newConfig)
+			ti.w.deps.Metrics.TaskStarted(err)
 			if err != nil {
 				ti.logger.Warn("task failed to start", "err", err)
 				fail(err)
@@ -211,6 +217,9 @@ func (ti *taskInstance) newRun(config map[string]string) (taskRun, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Kafka's task metrics count from the task's last (re)start.
+	ti.w.deps.Metrics.RemoveTask(ti.metrics)
+	ti.metrics = ti.w.deps.Metrics.NewTask(ti.id.Connector, ti.id.Task, p.Kind == plugins.KindSink)
 	switch p.Kind {
 	case plugins.KindSource:
 		return newSourceRun(ti, guardedSourceTask{p.NewSourceTask()}, config, conv)

@@ -14,6 +14,7 @@ import (
 	"github.com/IBM/sarama"
 
 	"github.com/connectd/connectd/fsm"
+	"github.com/connectd/connectd/metrics"
 	"github.com/connectd/connectd/plugins"
 )
 
@@ -43,6 +44,8 @@ type Deps struct {
 	// Heartbeat asks the current leader to renew this session's lease.
 	Heartbeat func(ctx context.Context) error
 	Logger    *slog.Logger
+	// Metrics counts what the worker does; nil when metrics.enable is false.
+	Metrics *metrics.Node
 }
 
 // itemKey names a connector instance (task == fsm.ConnectorTask) or a task.
@@ -79,6 +82,8 @@ type Worker struct {
 	// draining is set by Drain: the worker gives up all its work for good.
 	draining atomic.Bool
 	wake     chan struct{}
+	// progress tells /health whether the loop is stuck in a reconcile.
+	progress progress
 
 	// clientMu guards client, the Kafka connections this worker's source tasks share; each task
 	// still has its own producer, which is what stopping a task closes. A connector that logs in
@@ -120,8 +125,18 @@ func (w *Worker) Run(ctx context.Context) {
 		state := w.deps.FSM.State()
 		// Status and offset writes change the state far more often than what a worker runs.
 		if in := w.inputs(state, g); in.differ(last) {
+			began := time.Now()
+			w.progress.busy(began)
+			rebalance := last.assignment == nil || in.assignment.Generation != last.assignment.Generation
+			if rebalance {
+				w.deps.Metrics.Rebalancing()
+			}
 			w.reconcile(ctx, state, g)
+			if rebalance {
+				w.deps.Metrics.Rebalanced(time.Since(began))
+			}
 			last = in
+			w.progress.idle()
 		}
 		timer.Reset(untilLeaseCheck(g.expires))
 		select {

@@ -80,16 +80,24 @@ fresh_broker() {
 fresh_broker
 # The source row ends when the committed offset covers the file, which trails the last
 # acknowledgement by up to one flush interval; at 100 ms that is about 1% of the row.
-"$WORK/connectd" dev --nodes 3 --broker none --rest-port $REST --data-dir "$WORK/dev" \
-  --set bootstrap.servers=$BROKER --set offset.flush.interval.ms=100 --set log.level=WARN >"$WORK/dev.log" 2>&1 & PIDS+=($!)
-for _ in $(seq 100); do curl -sf localhost:$REST/health >/dev/null && break; sleep 0.2; done
+# start_dev METRICS: a fresh 3-node dev cluster with metrics.enable=METRICS.
+DEV_PID=
+start_dev() {
+  if [ -n "$DEV_PID" ]; then kill "$DEV_PID"; wait "$DEV_PID" 2>/dev/null || true; fi
+  rm -rf "$WORK/dev"
+  "$WORK/connectd" dev --nodes 3 --broker none --rest-port $REST --data-dir "$WORK/dev" --set metrics.enable="$1" \
+    --set bootstrap.servers=$BROKER --set offset.flush.interval.ms=100 --set log.level=WARN >>"$WORK/dev.log" 2>&1 & DEV_PID=$!; PIDS+=($!)
+  for _ in $(seq 100); do curl -sf localhost:$REST/health >/dev/null && return; sleep 0.2; done
+  echo "bench: the dev cluster did not start; see $WORK/dev.log" >&2; exit 1
+}
+start_dev true
 URL=http://localhost:$REST
 CONV='"key.converter":"org.apache.kafka.connect.storage.StringConverter","value.converter":"org.apache.kafka.connect.storage.StringConverter"'
 
 JSONCONV='"key.converter":"org.apache.kafka.connect.storage.StringConverter","value.converter":"org.apache.kafka.connect.json.JsonConverter","value.converter.schemas.enable":"false"'
 CHAIN='"transforms":"hoist,insert,route","transforms.hoist.type":"org.apache.kafka.connect.transforms.HoistField$Value","transforms.hoist.field":"line","transforms.insert.type":"org.apache.kafka.connect.transforms.InsertField$Value","transforms.insert.static.field":"origin","transforms.insert.static.value":"file","transforms.route.type":"RegexRouter","transforms.route.regex":"srct-(.*)","transforms.route.replacement":"routed-$1"'
 
-declare -a SRC KCATP SINK KCATC CREATE SRCJ SRCT JCLEAN JDLQ
+declare -a SRC KCATP SINK KCATC CREATE SRCJ SRCT JCLEAN JDLQ SRCOFF SINKOFF
 # json_sink NAME TOPIC LINES EXTRA: a FileStreamSink with JsonConverter values until it wrote
 # LINES lines of 99 bytes; prints records/s of the whole topic.
 json_sink() {
@@ -147,6 +155,19 @@ for r in $(seq "$RUNS"); do
   cp "$WORK/json-mixed.txt" "$WORK/jmixed-$r.txt"; kcat -b $BROKER -P -t "jmixed-$r" -l "$WORK/jmixed-$r.txt"
   JDLQ+=($(json_sink "jdlq-$r" "jmixed-$r" "$MIXED_GOOD" ',"errors.tolerance":"all","errors.deadletterqueue.topic.name":"dlq-'$r'","errors.deadletterqueue.topic.replication.factor":"1"'))
   rm -f "$WORK/jgood-$r.txt" "$WORK/jmixed-$r.txt"
+  # The same two rows with metrics.enable=false, in the same run: what collecting costs.
+  start_dev false
+  fresh_broker
+  t0=$(now)
+  put "$URL/connectors/src-$r/config" -d "{\"connector.class\":\"FileStreamSource\",\"file\":\"$WORK/in.txt\",\"topic\":\"src-$r\",$CONV}" >/dev/null
+  wait_position "src-$r" "$SIZE"
+  t1=$(now); SRCOFF+=($(python3 -c "print($LINES/($t1-$t0))"))
+  t0=$(now)
+  put "$URL/connectors/sink-$r/config" -d "{\"connector.class\":\"FileStreamSink\",\"file\":\"$WORK/sink-$r.txt\",\"topics\":\"src-$r\",$CONV}" >/dev/null
+  until [ -f "$WORK/sink-$r.txt" ] && [ "$(stat -c %s "$WORK/sink-$r.txt")" -ge "$SIZE" ]; do sleep 0.05; done
+  t1=$(now); SINKOFF+=($(python3 -c "print($LINES/($t1-$t0))"))
+  rm -f "$WORK/sink-$r.txt"
+  start_dev true
 done
 
 # Create -> every one of 10 tasks RUNNING, polled every 2 ms from one client process (a curl and a
@@ -210,6 +231,7 @@ fmt() { python3 -c "print(f'{float(\"$1\"):,.0f}')"; }
 fmt1() { python3 -c "print(f'{float(\"$1\"):,.1f}')"; }
 ratio() { python3 -c "print(f'{float(\"$1\")/float(\"$2\"):.2f}')"; }
 mSRC=$(median "${SRC[@]}"); mSRCJ=$(median "${SRCJ[@]}"); mSRCT=$(median "${SRCT[@]}"); mKP=$(median "${KCATP[@]}"); mSINK=$(median "${SINK[@]}"); mKC=$(median "${KCATC[@]}")
+mSRCOFF=$(median "${SRCOFF[@]}"); mSINKOFF=$(median "${SINKOFF[@]}")
 mSARAMA=$(metric SaramaAsyncProducer records/s)
 wF50=$(metric WriteRESTFollower p50-ms); wF99=$(metric WriteRESTFollower p99-ms)
 wL50=$(metric WriteRESTLeader p50-ms); wL99=$(metric WriteRESTLeader p99-ms)
@@ -217,6 +239,7 @@ wR50=$(metric WriteRaftApply p50-ms); wR99=$(metric WriteRaftApply p99-ms)
 rS=$(metric RESTReadStatus req/s); rB=$(metric RESTReadBare req/s)
 fo=$(metric LeaderFailover ms-to-write); foFloor=$(metric LeaderFailover ms-election-timeout)
 cr=$(metric CrashReassign ms-to-reassign); crFloor=$(metric CrashReassign ms-lease-floor)
+scScrape=$(metric Scale ms-metrics-scrape); scLines=$(metric Scale metrics-lines/node)
 scConv=$(metric Scale s-to-converge); scCreate=$(metric Scale s-to-create); scTask=$(metric Scale KiB/task); scRSS=$(metric Scale MiB-RSS/node)
 GB="go test ./agent -run '^\$' -bench"
 {
@@ -239,11 +262,15 @@ GB="go test ./agent -run '^\$' -bench"
   echo "| Crash -> reassigned (kill a node, delay 0, lease skew 500 ms), ms | $(fmt "$cr") | $(fmt "$crFloor") (lease + skew: the floor) | $(ratio "$cr" "$crFloor") | \`$GB CrashReassign\` |"
   echo "| Leader failover (kill the leader), ms until a write succeeds | $(fmt "$fo") | $(fmt "$foFloor") (Raft election timeout: the floor) | $(ratio "$fo" "$foFloor") | \`$GB LeaderFailover\` |"
   echo "| Scale: $SCALE connectors x 10 tasks on 3 nodes, created one by one over REST | converged $(fmt1 "$(python3 -c "print($scConv-$scCreate)")") s after the last create ($(fmt1 "$scConv") s after the first); $(fmt1 "$scTask") KiB heap/task; $(fmt "$scRSS") MiB RSS/node | — | — | \`SCALE_CONNECTORS=$SCALE $GB Scale -benchtime 1x\` |"
-  echo "| REST read: GET /connectors/{n}/status, req/s | $(fmt "$rS") | $(fmt "$rB") (bare net/http handler, same JSON) | $(ratio "$rS" "$rB") | \`$GB RESTRead\` |"
+  echo "| REST read: GET /connectors/{n}/status, req/s (metrics on) | $(fmt "$rS") | $(fmt "$rB") (bare net/http handler, same JSON) | $(ratio "$rS" "$rB") | \`$GB RESTRead\` |"
+  echo "| File -> topic with metrics on, records/s | $(fmt "$mSRC") | $(fmt "$mSRCOFF") (\`metrics.enable=false\`) | $(ratio "$mSRC" "$mSRCOFF") | \`scripts/bench.sh\` |"
+  echo "| Topic -> file with metrics on, records/s | $(fmt "$mSINK") | $(fmt "$mSINKOFF") (\`metrics.enable=false\`) | $(ratio "$mSINK" "$mSINKOFF") | \`scripts/bench.sh\` |"
+  echo "| GET /metrics at $SCALE connectors x 10 tasks, slowest node, ms | $(fmt1 "$scScrape") ($(fmt "$scLines") lines) | 200 (the target) | $(ratio "$scScrape" 200) | \`SCALE_CONNECTORS=$SCALE $GB Scale -benchtime 1x\` |"
   echo
   runs() { local out=() v; for v in "$@"; do out+=("$(fmt "$v")"); done; (IFS=/; echo "${out[*]}"); }
   echo "Each run, in order: file -> topic $(runs "${SRC[@]}") vs kcat -P $(runs "${KCATP[@]}");"
   echo "with JsonConverter $(runs "${SRCJ[@]}"), and through 3 transforms $(runs "${SRCT[@]}");"
   echo "topic -> file $(runs "${SINK[@]}") vs kcat -C $(runs "${KCATC[@]}") records/s."
+  echo "With metrics.enable=false: file -> topic $(runs "${SRCOFF[@]}"), topic -> file $(runs "${SINKOFF[@]}") records/s."
 } > "$OUT"
 cat "$OUT"

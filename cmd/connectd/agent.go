@@ -24,7 +24,7 @@ func runAgent(args []string) error {
 		return err
 	}
 	levels := logging.New(cfg.LogLevel)
-	logger := newLogger(levels)
+	logger := newLogger(levels, cfg.LogFormat)
 	a, err := agent.Start(cfg, logger, levels)
 	if err != nil {
 		return err
@@ -40,9 +40,9 @@ func runAgent(args []string) error {
 	return nil
 }
 
-// newLogger logs to stderr at the levels /admin/loggers sets.
-func newLogger(levels *logging.Levels) *slog.Logger {
-	return slog.New(levels.Handler(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.Level(-100)})))
+// newLogger logs to stderr at the levels /admin/loggers sets, in log.format.
+func newLogger(levels *logging.Levels, format string) *slog.Logger {
+	return logging.NewLogger(levels, format, os.Stderr)
 }
 
 func waitForSignal() { <-signalled() }

@@ -94,7 +94,7 @@ func runDev(args []string) error {
 		if i == 0 {
 			// The nodes share one process and so one set of log levels.
 			levels = logging.New(cfg.LogLevel)
-			logger = newLogger(levels)
+			logger = newLogger(levels, cfg.LogFormat)
 		}
 		a, err := agent.Start(cfg, logger, levels)
 		if err != nil {

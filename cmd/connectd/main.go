@@ -14,6 +14,7 @@ Usage:
   connectd dev [flags]             run a local N-node cluster (and a Kafka broker) in one process
   connectd broker [--listen ADDR]  run the embedded in-memory Kafka-protocol broker alone
   connectd leave [--url URL]       decommission a node: hand its work off and remove it
+  connectd ctl VERB NOUN ...       drive the cluster from the command line (kcctl's verbs)
   connectd version                 print the version
 
 Run 'connectd <command> --help' for the flags of a command.
@@ -34,6 +35,8 @@ func main() {
 		err = runBroker(args)
 	case "leave":
 		err = runLeave(args)
+	case "ctl":
+		os.Exit(runCtl(args))
 	case "version":
 		err = runVersion()
 	case "-h", "--help", "help":

@@ -1,0 +1,286 @@
+package metrics
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Task is one running task's counters, updated by the runtime with atomics and read at scrape
+// time. A nil *Task (collection off) accepts every call and records nothing.
+type Task struct {
+	connector string
+	task      int
+	sink      bool
+	start     time.Time
+
+	stateMu sync.Mutex
+	state   string
+	since   time.Time
+	running time.Duration
+	paused  time.Duration
+
+	batch      stat // records per poll or put
+	commitTime stat // offset commit, ns
+	commitOK   atomic.Int64
+	commitFail atomic.Int64
+
+	// Source tasks.
+	polled    atomic.Int64
+	written   atomic.Int64
+	pollTime  stat // ns
+	active    atomic.Int64
+	activeObs stat
+
+	// Sink tasks.
+	read          atomic.Int64
+	sent          atomic.Int64
+	putTime       stat // ns
+	partitions    atomic.Int64
+	commitSeq     atomic.Int64
+	commitSkipped atomic.Int64
+	// uncommitted counts records put since the last offset commit.
+	uncommitted atomic.Int64
+	lagMu       sync.Mutex
+	lag         map[TopicPartition]int64
+
+	// Errors.
+	recordFailures atomic.Int64
+	recordErrors   atomic.Int64
+	recordsSkipped atomic.Int64
+	retries        atomic.Int64
+	errorsLogged   atomic.Int64
+	dlqRequests    atomic.Int64
+	dlqFailures    atomic.Int64
+	lastError      atomic.Int64 // unix ms
+
+	rates map[string]*rateWindow
+}
+
+// TopicPartition names a partition a sink task consumes.
+type TopicPartition struct {
+	Topic     string
+	Partition int32
+}
+
+func newTask(connector string, task int, sink bool, now time.Time) *Task {
+	t := &Task{connector: connector, task: task, sink: sink, start: now, since: now, state: "unassigned",
+		lag: map[TopicPartition]int64{}, rates: map[string]*rateWindow{}}
+	for _, name := range []string{"poll", "write", "read", "send", "commit", "skip"} {
+		t.rates[name] = newRateWindow(now)
+	}
+	return t
+}
+
+// State records a status change ("RUNNING", "PAUSED", ...), for the running and pause ratios.
+func (t *Task) State(state string) {
+	if t == nil {
+		return
+	}
+	now := time.Now()
+	t.stateMu.Lock()
+	defer t.stateMu.Unlock()
+	t.accrue(now)
+	t.state = lower(state)
+}
+
+// accrue adds the time since the last change to the current state's total; stateMu is held.
+func (t *Task) accrue(now time.Time) {
+	switch t.state {
+	case "running":
+		t.running += now.Sub(t.since)
+	case "paused":
+		t.paused += now.Sub(t.since)
+	}
+	t.since = now
+}
+
+func (t *Task) ratios(now time.Time) (running, paused float64) {
+	t.stateMu.Lock()
+	defer t.stateMu.Unlock()
+	t.accrue(now)
+	life := now.Sub(t.start)
+	if life <= 0 {
+		return 0, 0
+	}
+	return float64(t.running) / float64(life), float64(t.paused) / float64(life)
+}
+
+// Polled records one poll of a source task: how many records it returned and how long it took.
+func (t *Task) Polled(records int, took time.Duration) {
+	if t == nil {
+		return
+	}
+	t.polled.Add(int64(records))
+	t.pollTime.observe(int64(took))
+	if records > 0 {
+		t.batch.observe(int64(records))
+	}
+}
+
+// Submitted records that n records went to the producer, not yet acknowledged.
+func (t *Task) Submitted(n int) {
+	if t == nil {
+		return
+	}
+	t.activeObs.observe(t.active.Add(int64(n)))
+}
+
+// Written records that Kafka acknowledged n records of the task.
+func (t *Task) Written(n int) {
+	if t == nil {
+		return
+	}
+	t.written.Add(int64(n))
+	t.active.Add(-int64(n))
+}
+
+// Unsent records that n submitted records will not be acknowledged (refused or never sent).
+func (t *Task) Unsent(n int) {
+	if t == nil {
+		return
+	}
+	t.active.Add(-int64(n))
+}
+
+// Read records that a sink task read n records from Kafka.
+func (t *Task) Read(n int) {
+	if t == nil {
+		return
+	}
+	t.read.Add(int64(n))
+	t.batch.observe(int64(n))
+}
+
+// Put records one put of n records to a sink task and how long it took.
+func (t *Task) Put(n int, took time.Duration) {
+	if t == nil {
+		return
+	}
+	t.sent.Add(int64(n))
+	t.putTime.observe(int64(took))
+	t.activeObs.observe(t.uncommitted.Add(int64(n)))
+}
+
+// Lag records a sink partition's lag: the high watermark less the next offset to read.
+func (t *Task) Lag(tp TopicPartition, lag int64) {
+	if t == nil {
+		return
+	}
+	t.lagMu.Lock()
+	t.lag[tp] = lag
+	t.lagMu.Unlock()
+}
+
+// Assigned records the partitions a sink task now consumes; lags of the others are forgotten.
+func (t *Task) Assigned(tps []TopicPartition) {
+	if t == nil {
+		return
+	}
+	t.partitions.Store(int64(len(tps)))
+	t.lagMu.Lock()
+	defer t.lagMu.Unlock()
+	keep := make(map[TopicPartition]int64, len(tps))
+	for _, tp := range tps {
+		keep[tp] = t.lag[tp]
+	}
+	t.lag = keep
+}
+
+func (t *Task) lags() map[TopicPartition]int64 {
+	t.lagMu.Lock()
+	defer t.lagMu.Unlock()
+	out := make(map[TopicPartition]int64, len(t.lag))
+	for k, v := range t.lag {
+		out[k] = v
+	}
+	return out
+}
+
+// Committed records an offset commit attempt: how long it took and whether it succeeded.
+func (t *Task) Committed(took time.Duration, err error) {
+	if t == nil {
+		return
+	}
+	t.commitTime.observe(int64(took))
+	if err != nil {
+		t.commitFail.Add(1)
+		return
+	}
+	t.commitOK.Add(1)
+	t.commitSeq.Add(1)
+	if t.sink {
+		t.uncommitted.Store(0)
+	}
+}
+
+// CommitSkipped records a sink offset commit that had nothing it could commit.
+func (t *Task) CommitSkipped() {
+	if t == nil {
+		return
+	}
+	t.commitSkipped.Add(1)
+}
+
+// Failed records that a record failed in a stage (conversion, put, send) and failed the task.
+func (t *Task) Failed() {
+	if t == nil {
+		return
+	}
+	t.recordFailures.Add(1)
+	t.recordErrors.Add(1)
+	t.lastError.Store(time.Now().UnixMilli())
+}
+
+// Skipped records a record skipped under errors.tolerance=all.
+func (t *Task) Skipped() {
+	if t == nil {
+		return
+	}
+	t.recordsSkipped.Add(1)
+	t.recordErrors.Add(1)
+	t.lastError.Store(time.Now().UnixMilli())
+}
+
+// Retried records an operation retried after a retriable error.
+func (t *Task) Retried() {
+	if t == nil {
+		return
+	}
+	t.retries.Add(1)
+}
+
+// ErrorLogged records an error logged under errors.log.enable.
+func (t *Task) ErrorLogged() {
+	if t == nil {
+		return
+	}
+	t.errorsLogged.Add(1)
+}
+
+// DeadLettered records a write to the dead letter queue and whether it failed.
+func (t *Task) DeadLettered(err error) {
+	if t == nil {
+		return
+	}
+	t.dlqRequests.Add(1)
+	if err != nil {
+		t.dlqFailures.Add(1)
+	}
+}
+
+func (t *Task) currentState() string {
+	t.stateMu.Lock()
+	defer t.stateMu.Unlock()
+	return t.state
+}
+
+func lower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
