@@ -44,9 +44,9 @@ type Agent struct {
 	coord     *coordinator.Coordinator
 	worker    *runtime.Worker
 
-	restListener net.Listener
-	restURL      string
-	http         *http.Server
+	restURL string
+	// https are the REST servers, one per listener (admin listeners included).
+	https []*http.Server
 	client       *http.Client
 	clusterID    atomic.Value
 
@@ -68,7 +68,7 @@ type Agent struct {
 // It returns once the node is serving; joining and bootstrapping continue in the background.
 func Start(cfg *config.Config, logger *slog.Logger, levels *logging.Levels) (*Agent, error) {
 	a := &Agent{cfg: cfg, logger: logger.With("node", cfg.NodeID), levels: levels, session: newSessionID(), health: newHealth(),
-		fsm: fsm.New(), registry: plugins.New(), client: &http.Client{Timeout: cfg.RESTRequestTimeout}}
+		fsm: fsm.New(), registry: plugins.New()}
 	a.ctx, a.cancel = context.WithCancel(context.Background())
 	a.done, a.workerDone, a.raftClosing = make(chan struct{}), make(chan struct{}), make(chan struct{})
 	if err := a.start(); err != nil {
@@ -79,21 +79,13 @@ func Start(cfg *config.Config, logger *slog.Logger, levels *logging.Levels) (*Ag
 }
 
 func (a *Agent) start() error {
-	ln, err := net.Listen("tcp", a.cfg.ListenAddr())
-	if err != nil {
-		return fmt.Errorf("listeners: %w", err)
+	if err := a.serveREST(); err != nil {
+		return err
 	}
-	a.restListener = ln
-	a.restURL = a.cfg.AdvertisedURL(ln.Addr().(*net.TCPAddr).Port)
-	a.http = &http.Server{Handler: api.NewServer(a, a.logger), ReadHeaderTimeout: 10 * time.Second}
-	a.goFunc(func() {
-		if err := a.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			a.logger.Error("REST server stopped", "err", err)
-		}
-	})
 
 	a.health.enter("opening the Raft log")
 	raftLog := hclogAdapter(a.logger, "raft")
+	var err error
 	if a.stores, err = openRaftStores(a.cfg.DataDir, raftLog); err != nil {
 		return err
 	}
@@ -291,15 +283,15 @@ func (a *Agent) Halt() { a.stop(false) }
 func (a *Agent) stop(graceful bool) {
 	a.once.Do(func() {
 		a.cancel()
-		if a.http != nil {
+		for _, srv := range a.https {
 			if graceful {
 				ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-				_ = a.http.Shutdown(ctx)
+				_ = srv.Shutdown(ctx)
 				cancel()
 			} else {
 				// A crash answers nothing more, at once; a leader must not keep leading for the
 				// seconds that draining requests would take.
-				_ = a.http.Close()
+				_ = srv.Close()
 			}
 		}
 		if graceful && a.worker != nil {

@@ -74,6 +74,8 @@ func New(t testing.TB, n int, opts ...Option) *Cluster {
 			"cluster.join":             strings.Join(joins, ","),
 			"cluster.bootstrap.expect": strconv.Itoa(n),
 			"bootstrap.servers":        "127.0.0.1:1",
+			// Tests write their FileStream files in their own temp dirs.
+			"filestream.allowed.paths": "*",
 		}
 		for k, v := range TightTimings {
 			props[k] = v
