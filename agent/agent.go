@@ -46,9 +46,9 @@ type Agent struct {
 
 	restURL string
 	// https are the REST servers, one per listener (admin listeners included).
-	https []*http.Server
-	client       *http.Client
-	clusterID    atomic.Value
+	https     []*http.Server
+	client    *http.Client
+	clusterID atomic.Value
 
 	ctx    context.Context
 	cancel context.CancelFunc
