@@ -116,6 +116,7 @@ func (a *Agent) start() error {
 		TaskShutdownTimeout: a.cfg.TaskShutdownTimeout, SessionTimeout: a.cfg.SessionTimeout,
 		HeartbeatInterval: a.cfg.HeartbeatInterval, TopicTracking: a.cfg.TopicTrackingEnable,
 		TopicCreation: a.cfg.TopicCreationEnable, WorkerProps: a.cfg.Raw,
+		ConfigProviders: a.cfg.ConfigProviders,
 	}, runtime.Deps{
 		Node: a.cfg.NodeID, Session: a.session, FSM: a.fsm, Registry: a.registry,
 		Apply: a.applyAndWait, Heartbeat: a.heartbeat, Logger: a.logger,

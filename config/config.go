@@ -4,6 +4,7 @@
 package config
 
 import (
+	"github.com/connectd/connectd/configprovider"
 	"github.com/connectd/connectd/internal/kafkasecurity"
 
 	"encoding/base64"
@@ -84,6 +85,8 @@ type Config struct {
 	CORSAllowMethods    string
 	// InterWorkerKeyTTL is how long a key that signs internal requests is used before rotation.
 	InterWorkerKeyTTL time.Duration
+	// ConfigProviders resolve connector configs' placeholders where the work runs.
+	ConfigProviders *configprovider.Providers
 	// FileStreamAllowedPaths are the directories FileStream connectors may touch; "*" allows all.
 	FileStreamAllowedPaths []string
 
@@ -206,6 +209,7 @@ var keys = []key{
 	{name: "access.control.allow.methods", typ: tString, def: "GET,POST,HEAD", doc: "CORS: methods allowed from the origins of access.control.allow.origin.", set: func(c *Config, v any) { c.CORSAllowMethods = v.(string) }},
 	{name: "inter.worker.key.ttl.ms", typ: tMillis, def: "3600000", doc: "How long the key that signs internal requests is used before the leader rotates it; the previous key stays valid for one more period.", set: func(c *Config, v any) { c.InterWorkerKeyTTL = v.(time.Duration) }, check: atLeast(1000)},
 	{name: "filestream.allowed.paths", typ: tList, doc: "Directories under which FileStreamSource and FileStreamSink may read and write (comma-separated); * allows any file; empty: none.", set: func(c *Config, v any) { c.FileStreamAllowedPaths = v.([]string) }},
+	{name: "config.providers", typ: tList, doc: "Names of config providers (KIP-297), each set up by config.providers.<name>.class (Kafka's FileConfigProvider, DirectoryConfigProvider or EnvVarConfigProvider) and config.providers.<name>.param.* (allowed.paths, allowlist.pattern); ${name:path:key} in worker and connector configs is resolved where it is used."},
 	{name: "log.level", typ: tLevel, def: "INFO", doc: "DEBUG, INFO, WARN or ERROR.", set: func(c *Config, v any) { c.LogLevel = v.(slog.Level) }},
 }
 
@@ -262,6 +266,14 @@ func Parse(props map[string]string, environ []string) (*Config, error) {
 			raw[strings.ReplaceAll(strings.ToLower(rest), "_", ".")] = value
 		}
 	}
+	// Worker settings may hold config-provider placeholders; they are resolved once, here.
+	providers, err := configprovider.FromWorkerConfig(raw, environ)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	if raw, err = providers.Resolve(raw); err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
 	known := map[string]*key{}
 	for i := range keys {
 		known[keys[i].name] = &keys[i]
@@ -276,7 +288,7 @@ func Parse(props map[string]string, environ []string) (*Config, error) {
 			return nil, fmt.Errorf("config: unknown key %q", k)
 		}
 	}
-	c := &Config{Raw: map[string]string{}}
+	c := &Config{Raw: map[string]string{}, ConfigProviders: providers}
 	for k, v := range raw {
 		c.Raw[k] = v
 	}
