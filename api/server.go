@@ -56,7 +56,9 @@ type Settings struct {
 	TopicTrackingAllowReset bool
 	TopicCreationEnable     bool
 	OverridePolicy          string
-	Commit                  string
+	// FileStreamAllowedPaths is filestream.allowed.paths.
+	FileStreamAllowedPaths []string
+	Commit                 string
 	// KafkaClusterID reports the id of the Kafka cluster the node's connectors use.
 	KafkaClusterID func() string
 }

@@ -16,6 +16,8 @@ type ValidationContext struct {
 	TopicCreationEnable bool
 	// OverridePolicy is connector.client.config.override.policy: All, None or Principal.
 	OverridePolicy string
+	// FileStreamAllowedPaths is filestream.allowed.paths.
+	FileStreamAllowedPaths []string
 }
 
 // Group names of the framework keys.
@@ -154,6 +156,7 @@ func (r *Registry) Validate(raw map[string]*string, vctx ValidationContext) (*co
 	if v, ok := conn.(connect.Validator); ok {
 		ownValues = mergeValues(ownValues, v.Validate(stringValues(raw)))
 	}
+	ownValues = mergeValues(ownValues, checkFileAccess(p, raw, vctx.FileStreamAllowedPaths))
 
 	infos := &connect.ConfigInfos{Name: *class, Groups: []string{}, Configs: []connect.ConfigInfo{}}
 	seenGroup := map[string]bool{}

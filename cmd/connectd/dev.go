@@ -80,6 +80,8 @@ func runDev(args []string) error {
 			"cluster.join":             strings.Join(joins, ","),
 			"cluster.bootstrap.expect": strconv.Itoa(*nodes),
 			"offset.flush.interval.ms": "1000",
+			// The quick start reads and writes files anywhere; a real node lists its directories.
+			"filestream.allowed.paths": "*",
 		}
 		if bootstrap != "" {
 			props["bootstrap.servers"] = bootstrap
