@@ -59,4 +59,3 @@ func TestFileStreamAllowedPaths(t *testing.T) {
 		}
 	}
 }
-
