@@ -93,11 +93,13 @@ type Server struct {
 	backend Backend
 	logger  *slog.Logger
 	router  *mux.Router
+	// seen refuses replays of signed internal requests.
+	seen *replayGuard
 }
 
 // NewServer builds the REST handler of one node.
 func NewServer(backend Backend, logger *slog.Logger) *Server {
-	s := &Server{backend: backend, logger: logger.With("component", "api"), router: mux.NewRouter()}
+	s := &Server{backend: backend, logger: logger.With("component", "api"), router: mux.NewRouter(), seen: newReplayGuard()}
 	s.routes()
 	return s
 }
