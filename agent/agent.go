@@ -18,6 +18,7 @@ import (
 	"github.com/hashicorp/raft"
 
 	"github.com/connectd/connectd/api"
+	"github.com/connectd/connectd/clustertls"
 	"github.com/connectd/connectd/config"
 	"github.com/connectd/connectd/coordinator"
 	"github.com/connectd/connectd/fsm"
@@ -89,7 +90,13 @@ func (a *Agent) start() error {
 	if a.stores, err = openRaftStores(a.cfg.DataDir, raftLog); err != nil {
 		return err
 	}
-	if a.transport, err = newTransport(a.cfg.RaftListener, a.cfg.RaftAdvertisedAddress, raftLog); err != nil {
+	var clusterTLS *clustertls.Config
+	if a.cfg.ClusterTLS() {
+		if clusterTLS, err = clustertls.Load(a.cfg.ClusterTLSCAFile, a.cfg.ClusterTLSCertFile, a.cfg.ClusterTLSKeyFile); err != nil {
+			return err
+		}
+	}
+	if a.transport, err = newTransport(a.cfg.RaftListener, a.cfg.RaftAdvertisedAddress, clusterTLS, raftLog); err != nil {
 		return fmt.Errorf("raft.listener: %w", err)
 	}
 	hasState, err := a.stores.hasState()
@@ -107,7 +114,7 @@ func (a *Agent) start() error {
 	a.coord = coordinator.New(coordinator.Deps{
 		Raft: a.raft, FSM: a.fsm, Members: a.members, Apply: a.applyOnLeader, Logger: a.logger,
 		SessionTimeout: a.cfg.SessionTimeout, LeaseSkew: a.cfg.LeaseSkew, RebalanceDelay: a.cfg.ScheduledRebalanceDelay,
-		Eager: a.cfg.ConnectProtocol == "eager", KeyTTL: a.cfg.InterWorkerKeyTTL,
+		Eager: a.cfg.ConnectProtocol == "eager", KeyTTL: a.cfg.InterWorkerKeyTTL, VerifyPeer: verifyPeer(clusterTLS),
 	})
 	a.goFunc(func() { a.coord.Run(a.ctx) })
 	a.worker = runtime.New(runtime.Config{

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/connectd/connectd/api"
+	"github.com/connectd/connectd/clustertls"
 	"github.com/connectd/connectd/config"
 	"github.com/connectd/connectd/internal/kafkasecurity"
 	"github.com/connectd/connectd/internal/restauth"
@@ -54,8 +56,15 @@ func (a *Agent) serveREST() error {
 			return err
 		}
 	}
+	var off []string
 	if sec.Auth == nil {
-		a.logger.Warn("REST authentication is off: anyone who reaches a REST listener can change connectors (set rest.extension.classes and rest.basic.auth.credentials.file)")
+		off = append(off, "REST authentication (rest.extension.classes)")
+	}
+	if !a.cfg.ClusterTLS() {
+		off = append(off, "cluster TLS (cluster.tls.ca.file, cluster.tls.cert.file, cluster.tls.key.file)")
+	}
+	if len(off) > 0 {
+		a.logger.Warn("security is off; anyone who reaches this node can control the cluster: fine for development only", "off", strings.Join(off, ", "))
 	}
 	return nil
 }
@@ -96,4 +105,12 @@ func (a *Agent) restClientTLS() (*tls.Config, error) {
 		}
 	}
 	return nil, nil
+}
+
+// verifyPeer is the leader's join check with cluster TLS on; nil without it.
+func verifyPeer(c *clustertls.Config) func(string) error {
+	if c == nil {
+		return nil
+	}
+	return func(addr string) error { return c.VerifyPeer(addr, raftIOTimeout) }
 }

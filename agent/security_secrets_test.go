@@ -78,7 +78,7 @@ func TestConfigProviderSecretsAreNeverStored(t *testing.T) {
 		}
 	}
 	c.Stop()
-	dataDir := filepath.Dir(c.DataDir(0))
+	dataDir := filepath.Dir(c.Prop(0, "data.dir"))
 	var scanned int
 	err := filepath.WalkDir(dataDir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {

@@ -85,6 +85,11 @@ type Config struct {
 	CORSAllowMethods    string
 	// InterWorkerKeyTTL is how long a key that signs internal requests is used before rotation.
 	InterWorkerKeyTTL time.Duration
+	// ClusterTLSCAFile, ClusterTLSCertFile and ClusterTLSKeyFile secure Raft between nodes with
+	// mutual TLS; all empty: plaintext (development).
+	ClusterTLSCAFile   string
+	ClusterTLSCertFile string
+	ClusterTLSKeyFile  string
 	// ConfigProviders resolve connector configs' placeholders where the work runs.
 	ConfigProviders *configprovider.Providers
 	// FileStreamAllowedPaths are the directories FileStream connectors may touch; "*" allows all.
@@ -171,6 +176,9 @@ var keys = []key{
 	{name: "cluster.join", typ: tList, doc: "Comma list of gossip addresses of existing nodes to join.", set: func(c *Config, v any) { c.ClusterJoin = v.([]string) }},
 	{name: "cluster.bootstrap.expect", typ: tInt, def: "3", doc: "Number of fresh nodes that bootstrap Raft together.", set: func(c *Config, v any) { c.ClusterBootstrapExpect = v.(int) }, check: atLeast(1)},
 	{name: "cluster.gossip.key", typ: tBase64, doc: "Optional base64 key (16, 24 or 32 bytes) that encrypts gossip.", set: func(c *Config, v any) { c.ClusterGossipKey = v.([]byte) }},
+	{name: "cluster.tls.ca.file", typ: tString, doc: "PEM CA that signs every node's cluster certificate; with cluster.tls.cert.file and cluster.tls.key.file it turns on mutual TLS for Raft and requires cluster.gossip.key.", set: func(c *Config, v any) { c.ClusterTLSCAFile = v.(string) }},
+	{name: "cluster.tls.cert.file", typ: tString, doc: "PEM certificate of this node, signed by cluster.tls.ca.file (connectd tls cert makes one).", set: func(c *Config, v any) { c.ClusterTLSCertFile = v.(string) }},
+	{name: "cluster.tls.key.file", typ: tString, doc: "PEM private key of cluster.tls.cert.file (may be the same file).", set: func(c *Config, v any) { c.ClusterTLSKeyFile = v.(string) }},
 	{name: "bootstrap.servers", typ: tList, def: "localhost:9092", doc: "Kafka brokers for connector data.", set: func(c *Config, v any) { c.BootstrapServers = v.([]string) }},
 	{name: "security.protocol", typ: tString, def: "PLAINTEXT", doc: "How every Kafka client connects: PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL, with the sasl.* and ssl.* keys (producer.*, consumer.* and admin.* forms win for their clients)."},
 	{name: "key.converter", typ: tString, def: "org.apache.kafka.connect.json.JsonConverter", doc: "Default key converter."},
@@ -414,6 +422,12 @@ func (c *Config) finish() error {
 			return err
 		}
 	}
+	if set := btoi(c.ClusterTLSCAFile != "") + btoi(c.ClusterTLSCertFile != "") + btoi(c.ClusterTLSKeyFile != ""); set != 0 && set != 3 {
+		return fmt.Errorf("config: cluster TLS needs all of %q, %q and %q", "cluster.tls.ca.file", "cluster.tls.cert.file", "cluster.tls.key.file")
+	}
+	if c.ClusterTLS() && c.ClusterGossipKey == nil {
+		return fmt.Errorf("config: missing required key %q: with cluster TLS on, gossip must be encrypted too", "cluster.gossip.key")
+	}
 	if c.Raw["rest.extension.classes"] != "" && c.RESTCredentialsFile == "" {
 		return fmt.Errorf("config: missing required key %q: %s needs a credentials file", "rest.basic.auth.credentials.file", basicAuthExtension)
 	}
@@ -440,6 +454,16 @@ func (c *Config) finish() error {
 		c.RaftAdvertisedAddress = net.JoinHostPort(host, port)
 	}
 	return nil
+}
+
+// ClusterTLS reports whether Raft runs over mutual TLS.
+func (c *Config) ClusterTLS() bool { return c.ClusterTLSCAFile != "" }
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // Listener is one REST listener: its scheme (http or https) and the host:port it binds.

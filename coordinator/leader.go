@@ -39,6 +39,9 @@ type Deps struct {
 	RebalanceDelay time.Duration
 	// Eager selects the eager assignment protocol (connect.protocol=eager).
 	Eager bool
+	// VerifyPeer, when set, checks that a node holds a certificate of the cluster CA (by a TLS
+	// handshake with its Raft address) before the leader adds it to Raft.
+	VerifyPeer func(raftAddr string) error
 	// KeyTTL is inter.worker.key.ttl.ms: how long a signing key is used before rotation.
 	KeyTTL time.Duration
 }

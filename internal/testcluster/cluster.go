@@ -202,9 +202,9 @@ func (c *Cluster) URL(i int) string {
 	return c.propsOf(i)["listeners"]
 }
 
-// DataDir is node i's data.dir.
-func (c *Cluster) DataDir(i int) string {
-	return c.propsOf(i)["data.dir"]
+// Prop is one of node i's worker properties.
+func (c *Cluster) Prop(i int, key string) string {
+	return c.propsOf(i)[key]
 }
 
 // propsOf is node i's configuration; AddNode may grow the list while tests read it.
