@@ -14,6 +14,9 @@ Usage:
   connectd dev [flags]             run a local N-node cluster (and a Kafka broker) in one process
   connectd broker [--listen ADDR]  run the embedded in-memory Kafka-protocol broker alone
   connectd leave [--url URL]       decommission a node: hand its work off and remove it
+  connectd tls ca --dir DIR        make a cluster CA (ca.pem, ca-key.pem)
+  connectd tls cert --dir DIR --name NODE [--hosts H,...]
+                                   make NODE.pem (key and certificate) signed by DIR's CA
   connectd version                 print the version
 
 Run 'connectd <command> --help' for the flags of a command.
@@ -34,6 +37,8 @@ func main() {
 		err = runBroker(args)
 	case "leave":
 		err = runLeave(args)
+	case "tls":
+		err = runTLS(args)
 	case "version":
 		err = runVersion()
 	case "-h", "--help", "help":
