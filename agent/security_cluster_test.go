@@ -20,7 +20,7 @@ import (
 )
 
 // clusterPKI writes a CA and one node certificate (key and certificate in one file) to dir.
-func clusterPKI(t *testing.T, dir string) (caFile, certFile string) {
+func clusterPKI(t testing.TB, dir string) (caFile, certFile string) {
 	t.Helper()
 	ca, err := certs.NewCA("cluster CA", time.Hour)
 	if err != nil {
