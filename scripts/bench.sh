@@ -142,6 +142,7 @@ gobench() {
 fresh_broker
 # A rate: 2 M records measure it as well as the whole file would, and hold less broker memory.
 BENCH_BROKER=$BROKER BENCH_RECORDS=$((LINES < 2000000 ? LINES : 2000000)) gobench ./runtime SaramaAsyncProducer 1x
+# These patterns also run the Secure* rows (https, Basic auth, Raft mTLS, gossip key), same run.
 gobench ./agent 'WriteREST|WriteRaft' $((LINES < 100000 ? 200 : 2000))x
 gobench ./agent 'RESTRead' $((LINES < 100000 ? 2000 : 20000))x
 gobench ./agent 'LeaderFailover|CrashReassign' 1x
@@ -169,6 +170,7 @@ wF50=$(metric WriteRESTFollower p50-ms); wF99=$(metric WriteRESTFollower p99-ms)
 wL50=$(metric WriteRESTLeader p50-ms); wL99=$(metric WriteRESTLeader p99-ms)
 wR50=$(metric WriteRaftApply p50-ms); wR99=$(metric WriteRaftApply p99-ms)
 rS=$(metric RESTReadStatus req/s); rB=$(metric RESTReadBare req/s)
+sF50=$(metric SecureWriteRESTFollower p50-ms); sF99=$(metric SecureWriteRESTFollower p99-ms); sR=$(metric SecureRESTReadStatus req/s)
 fo=$(metric LeaderFailover ms-to-write); foFloor=$(metric LeaderFailover ms-election-timeout)
 cr=$(metric CrashReassign ms-to-reassign); crFloor=$(metric CrashReassign ms-lease-floor)
 scConv=$(metric Scale s-to-converge); scCreate=$(metric Scale s-to-create); scTask=$(metric Scale KiB/task); scRSS=$(metric Scale MiB-RSS/node)
@@ -192,6 +194,8 @@ GB="go test ./agent -run '^\$' -bench"
   echo "| Leader failover (kill the leader), ms until a write succeeds | $(fmt "$fo") | $(fmt "$foFloor") (Raft election timeout: the floor) | $(ratio "$fo" "$foFloor") | \`$GB LeaderFailover\` |"
   echo "| Scale: $SCALE connectors x 10 tasks on 3 nodes, created one by one over REST | converged $(fmt1 "$(python3 -c "print($scConv-$scCreate)")") s after the last create ($(fmt1 "$scConv") s after the first); $(fmt1 "$scTask") KiB heap/task; $(fmt "$scRSS") MiB RSS/node | — | — | \`SCALE_CONNECTORS=$SCALE $GB Scale -benchtime 1x\` |"
   echo "| REST read: GET /connectors/{n}/status, req/s | $(fmt "$rS") | $(fmt "$rB") (bare net/http handler, same JSON) | $(ratio "$rS" "$rB") | \`$GB RESTRead\` |"
+  echo "| REST write to a follower with security on (https, Basic auth, Raft mTLS, gossip key), ms p50 / p99 | $(fmt1 "$sF50") / $(fmt1 "$sF99") | $(fmt1 "$wF50") / $(fmt1 "$wF99") (security off) | $(ratio "$wF50" "$sF50") (off/on p50) | \`$GB SecureWriteRESTFollower\` |"
+  echo "| REST read with security on, req/s | $(fmt "$sR") | $(fmt "$rS") (security off) | $(ratio "$sR" "$rS") | \`$GB SecureRESTRead\` |"
   echo
   runs() { local out=() v; for v in "$@"; do out+=("$(fmt "$v")"); done; (IFS=/; echo "${out[*]}"); }
   echo "Each run, in order: file -> topic $(runs "${SRC[@]}") vs kcat -P $(runs "${KCATP[@]}");"
