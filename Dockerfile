@@ -3,6 +3,10 @@
 FROM scratch
 COPY build/connectd /connectd
 COPY scripts/docker/passwd /etc/passwd
+# The node runs as an unprivileged user that owns only its data directory; named volumes mounted
+# on /data take this ownership from the image.
+COPY --chown=10001:10001 scripts/docker/data/ /data/
+USER 10001:10001
 ENV TMPDIR=/data
 VOLUME /data
 EXPOSE 8083 8300 8301 9092

@@ -18,6 +18,7 @@ import (
 	"github.com/hashicorp/raft"
 
 	"github.com/connectd/connectd/api"
+	"github.com/connectd/connectd/clustertls"
 	"github.com/connectd/connectd/config"
 	"github.com/connectd/connectd/coordinator"
 	"github.com/connectd/connectd/fsm"
@@ -47,11 +48,11 @@ type Agent struct {
 	// metrics is nil when metrics.enable is false.
 	metrics *metrics.Node
 
-	restListener net.Listener
-	restURL      string
-	http         *http.Server
-	client       *http.Client
-	clusterID    atomic.Value
+	restURL string
+	// https are the REST servers, one per listener (admin listeners included).
+	https     []*http.Server
+	client    *http.Client
+	clusterID atomic.Value
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -71,7 +72,7 @@ type Agent struct {
 // It returns once the node is serving; joining and bootstrapping continue in the background.
 func Start(cfg *config.Config, logger *slog.Logger, levels *logging.Levels) (*Agent, error) {
 	a := &Agent{cfg: cfg, logger: logger.With("node", cfg.NodeID), levels: levels, session: newSessionID(), health: newHealth(),
-		fsm: fsm.New(), registry: plugins.New(), client: &http.Client{Timeout: cfg.RESTRequestTimeout}}
+		fsm: fsm.New(), registry: plugins.New()}
 	a.ctx, a.cancel = context.WithCancel(context.Background())
 	a.done, a.workerDone, a.raftClosing = make(chan struct{}), make(chan struct{}), make(chan struct{})
 	if err := a.start(); err != nil {
@@ -82,26 +83,23 @@ func Start(cfg *config.Config, logger *slog.Logger, levels *logging.Levels) (*Ag
 }
 
 func (a *Agent) start() error {
-	ln, err := net.Listen("tcp", a.cfg.ListenAddr())
-	if err != nil {
-		return fmt.Errorf("listeners: %w", err)
+	if err := a.serveREST(); err != nil {
+		return err
 	}
-	a.restListener = ln
-	a.restURL = a.cfg.AdvertisedURL(ln.Addr().(*net.TCPAddr).Port)
-	a.metrics = a.newMetrics()
-	a.http = &http.Server{Handler: a.handler(), ReadHeaderTimeout: 10 * time.Second}
-	a.goFunc(func() {
-		if err := a.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			a.logger.Error("REST server stopped", "err", err)
-		}
-	})
 
 	a.health.enter("opening the Raft log")
 	raftLog := hclogAdapter(a.logger, "raft")
+	var err error
 	if a.stores, err = openRaftStores(a.cfg.DataDir, raftLog); err != nil {
 		return err
 	}
-	if a.transport, err = newTransport(a.cfg.RaftListener, a.cfg.RaftAdvertisedAddress, raftLog); err != nil {
+	var clusterTLS *clustertls.Config
+	if a.cfg.ClusterTLS() {
+		if clusterTLS, err = clustertls.Load(a.cfg.ClusterTLSCAFile, a.cfg.ClusterTLSCertFile, a.cfg.ClusterTLSKeyFile); err != nil {
+			return err
+		}
+	}
+	if a.transport, err = newTransport(a.cfg.RaftListener, a.cfg.RaftAdvertisedAddress, clusterTLS, raftLog); err != nil {
 		return fmt.Errorf("raft.listener: %w", err)
 	}
 	hasState, err := a.stores.hasState()
@@ -119,7 +117,7 @@ func (a *Agent) start() error {
 	a.coord = coordinator.New(coordinator.Deps{
 		Raft: a.raft, FSM: a.fsm, Members: a.members, Apply: a.applyOnLeader, Logger: a.logger,
 		SessionTimeout: a.cfg.SessionTimeout, LeaseSkew: a.cfg.LeaseSkew, RebalanceDelay: a.cfg.ScheduledRebalanceDelay,
-		Eager: a.cfg.ConnectProtocol == "eager",
+		Eager: a.cfg.ConnectProtocol == "eager", KeyTTL: a.cfg.InterWorkerKeyTTL, VerifyPeer: verifyPeer(clusterTLS),
 	})
 	a.goFunc(func() { a.coord.Run(a.ctx) })
 	a.worker = runtime.New(runtime.Config{
@@ -128,6 +126,7 @@ func (a *Agent) start() error {
 		TaskShutdownTimeout: a.cfg.TaskShutdownTimeout, SessionTimeout: a.cfg.SessionTimeout,
 		HeartbeatInterval: a.cfg.HeartbeatInterval, TopicTracking: a.cfg.TopicTrackingEnable,
 		TopicCreation: a.cfg.TopicCreationEnable, WorkerProps: a.cfg.Raw,
+		ConfigProviders: a.cfg.ConfigProviders,
 	}, runtime.Deps{
 		Node: a.cfg.NodeID, Session: a.session, FSM: a.fsm, Registry: a.registry,
 		Apply: a.applyAndWait, Heartbeat: a.heartbeat, Logger: a.logger, Metrics: a.metrics,
@@ -298,15 +297,15 @@ func (a *Agent) Halt() { a.stop(false) }
 func (a *Agent) stop(graceful bool) {
 	a.once.Do(func() {
 		a.cancel()
-		if a.http != nil {
+		for _, srv := range a.https {
 			if graceful {
 				ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-				_ = a.http.Shutdown(ctx)
+				_ = srv.Shutdown(ctx)
 				cancel()
 			} else {
 				// A crash answers nothing more, at once; a leader must not keep leading for the
 				// seconds that draining requests would take.
-				_ = a.http.Close()
+				_ = srv.Close()
 			}
 		}
 		if graceful && a.worker != nil {

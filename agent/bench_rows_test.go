@@ -1,6 +1,7 @@
 package agent_test
 
 import (
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net/http"
@@ -35,16 +36,21 @@ func httpDo(method, url, body string) (int, error) {
 	return resp.StatusCode, nil
 }
 
-// benchGets measures GET throughput on url with parallel clients, reported as req/s.
-func benchGets(b *testing.B, url string) {
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+// benchGets measures GET throughput on url with parallel clients, reported as req/s; auth, when
+// set, adds credentials and tlsConf secures the connections.
+func benchGets(b *testing.B, url string, tlsConf *tls.Config, auth func(*http.Request)) {
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64, TLSClientConfig: tlsConf}}
 	var failed atomic.Int64
 	b.SetParallelism(4)
 	b.ResetTimer()
 	start := time.Now()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			resp, err := client.Get(url)
+			req, _ := http.NewRequest(http.MethodGet, url, nil)
+			if auth != nil {
+				auth(req)
+			}
+			resp, err := client.Do(req)
 			if err != nil {
 				failed.Add(1)
 				continue
@@ -88,14 +94,14 @@ func statusFixture(b *testing.B, opts ...testcluster.Option) (*testcluster.Clust
 // BenchmarkRESTReadStatus: GET /connectors/{n}/status on one node.
 func BenchmarkRESTReadStatus(b *testing.B) {
 	_, url, _ := statusFixture(b)
-	benchGets(b, url)
+	benchGets(b, url, nil, nil)
 }
 
 // BenchmarkRESTReadStatusMetricsOff: the same with metrics.enable=false, for the cost of the
 // REST instrumentation.
 func BenchmarkRESTReadStatusMetricsOff(b *testing.B) {
 	_, url, _ := statusFixture(b, testcluster.With("metrics.enable", "false"))
-	benchGets(b, url)
+	benchGets(b, url, nil, nil)
 }
 
 // BenchmarkRESTReadBare: the reference, a bare net/http handler returning the same JSON.
@@ -106,7 +112,7 @@ func BenchmarkRESTReadBare(b *testing.B) {
 		_, _ = w.Write(body)
 	}))
 	defer srv.Close()
-	benchGets(b, srv.URL)
+	benchGets(b, srv.URL, nil, nil)
 }
 
 // BenchmarkLeaderFailover: the leader is killed; the time until a write sent to a survivor

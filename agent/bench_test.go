@@ -24,14 +24,17 @@ func benchConfig(i int) map[string]string {
 	return map[string]string{"connector.class": "FileStreamSource", "topic": "t", "file": fmt.Sprintf("/tmp/f%d", i), "name": fmt.Sprintf("c%d", i%50)}
 }
 
-func benchPut(b *testing.B, url string) {
-	client := &http.Client{}
+// benchPut measures PUT /connectors/{c}/config through client; auth, when set, adds credentials.
+func benchPut(b *testing.B, url string, client *http.Client, auth func(*http.Request)) {
 	took := make([]time.Duration, 0, b.N)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		body, _ := json.Marshal(benchConfig(i))
 		req, _ := http.NewRequest(http.MethodPut, fmt.Sprintf("%s/connectors/c%d/config", url, i%50), bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
+		if auth != nil {
+			auth(req)
+		}
 		start := time.Now()
 		resp, err := client.Do(req)
 		if err != nil {
@@ -57,12 +60,12 @@ func reportPercentiles(b *testing.B, took []time.Duration) {
 
 func BenchmarkWriteRESTFollower(b *testing.B) {
 	c := testcluster.New(b, 3)
-	benchPut(b, c.URL((c.WaitLeader()+1)%3))
+	benchPut(b, c.URL((c.WaitLeader()+1)%3), &http.Client{}, nil)
 }
 
 func BenchmarkWriteRESTLeader(b *testing.B) {
 	c := testcluster.New(b, 3)
-	benchPut(b, c.URL(c.WaitLeader()))
+	benchPut(b, c.URL(c.WaitLeader()), &http.Client{}, nil)
 }
 
 func BenchmarkWriteRaftApply(b *testing.B) {

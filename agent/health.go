@@ -74,6 +74,7 @@ func (a *Agent) Settings() api.Settings {
 		TopicTrackingAllowReset: a.cfg.TopicTrackingAllowReset,
 		TopicCreationEnable:     a.cfg.TopicCreationEnable,
 		OverridePolicy:          a.cfg.ConnectorClientConfigOverridePolicy,
+		FileStreamAllowedPaths:  a.cfg.FileStreamAllowedPaths,
 		Commit:                  Commit,
 		KafkaClusterID:          a.kafkaClusterID,
 	}

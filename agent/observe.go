@@ -7,7 +7,6 @@ import (
 
 	"github.com/hashicorp/raft"
 
-	"github.com/connectd/connectd/api"
 	"github.com/connectd/connectd/fsm"
 	"github.com/connectd/connectd/metrics"
 	"github.com/connectd/connectd/ui"
@@ -55,12 +54,7 @@ func (a *Agent) newMetrics() *metrics.Node {
 }
 
 // handler serves the REST API, GET /metrics and the web console on one listener.
-func (a *Agent) handler() http.Handler {
-	var opts []api.Option
-	if a.metrics != nil {
-		opts = append(opts, api.WithRequestObserver(a.metrics.Request))
-	}
-	rest := api.NewServer(a, a.logger, opts...)
+func (a *Agent) handler(rest http.Handler) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/", rest)
 	if a.metrics != nil {

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/connectd/connectd/clustertls"
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/raft"
 	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
@@ -43,8 +44,9 @@ func (s *raftStores) hasState() (bool, error) {
 	return raft.HasExistingState(s.bolt, s.bolt, s.snaps)
 }
 
-// newTransport listens on bind and advertises advertise (defaulting to bind when it names a host).
-func newTransport(bind, advertise string, logger hclog.Logger) (*raft.NetworkTransport, error) {
+// newTransport listens on bind and advertises advertise (defaulting to bind when it names a host),
+// over mutual TLS when tlsConf is set.
+func newTransport(bind, advertise string, tlsConf *clustertls.Config, logger hclog.Logger) (*raft.NetworkTransport, error) {
 	if advertise == "" {
 		advertise = bind
 	}
@@ -59,6 +61,13 @@ func newTransport(bind, advertise string, logger hclog.Logger) (*raft.NetworkTra
 	// with the usual 10 s, a healed follower waited that long, plus raft's back-off, before it
 	// was sent the entries it missed, and could not renew its worker lease meanwhile. Snapshot
 	// transfers scale the deadline with their size.
+	if tlsConf != nil {
+		stream, err := tlsConf.Listen(bind, addr)
+		if err != nil {
+			return nil, err
+		}
+		return raft.NewNetworkTransportWithLogger(stream, 3, raftIOTimeout, logger), nil
+	}
 	return raft.NewTCPTransportWithLogger(bind, addr, 3, raftIOTimeout, logger)
 }
 

@@ -1,9 +1,6 @@
 package api
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -14,30 +11,10 @@ import (
 // InternalApplyPath is where followers send the leader commands to commit.
 const InternalApplyPath = "/connectd/internal/apply"
 
-// Headers of a signed internal request, as Kafka Connect names them.
-const (
-	signatureHeader   = "X-Connect-Authorization"
-	algorithmHeader   = "X-Connect-Request-Signature-Algorithm"
-	signatureAlgoName = "HmacSHA256"
-)
-
 // ApplyResponse is the leader's answer to a forwarded command.
 type ApplyResponse struct {
 	Result fsm.Result `json:"result"`
 	Index  uint64     `json:"index"`
-}
-
-// Sign adds the HMAC of body under key to an internal request.
-func Sign(req *http.Request, key, body []byte) {
-	req.Header.Set("Content-Type", "application/octet-stream")
-	req.Header.Set(algorithmHeader, signatureAlgoName)
-	req.Header.Set(signatureHeader, base64.StdEncoding.EncodeToString(mac(key, body)))
-}
-
-func mac(key, body []byte) []byte {
-	h := hmac.New(sha256.New, key)
-	h.Write(body)
-	return h.Sum(nil)
 }
 
 func (s *Server) internalApply(w http.ResponseWriter, r *http.Request) error {
@@ -47,6 +24,9 @@ func (s *Server) internalApply(w http.ResponseWriter, r *http.Request) error {
 	}
 	if len(body) == 0 {
 		return errorf(http.StatusBadRequest, "Internal request has an empty body")
+	}
+	if err := forwardable(body); err != nil {
+		return err
 	}
 	res, index, err := s.backend.ApplyLocal(r.Context(), body)
 	if err != nil {
@@ -62,29 +42,10 @@ func (s *Server) readSigned(r *http.Request) ([]byte, error) {
 	if err != nil {
 		return nil, asError(err)
 	}
-	if err := verify(r, s.backend.State().SessionKey(), body); err != nil {
+	if err := s.verifySigned(r, body); err != nil {
 		return nil, err
 	}
 	return body, nil
-}
-
-// verify checks an internal request's signature with Kafka Connect's status codes and messages.
-func verify(r *http.Request, key, body []byte) error {
-	sig := r.Header.Get(signatureHeader)
-	if sig == "" {
-		return errorf(http.StatusBadRequest, "Internal request missing required signature")
-	}
-	if algo := r.Header.Get(algorithmHeader); algo != signatureAlgoName {
-		return errorf(http.StatusBadRequest, "Internal request signature algorithm %q is not supported; expected %s", algo, signatureAlgoName)
-	}
-	if key == nil {
-		return errorf(http.StatusServiceUnavailable, "This worker is still starting up and has not been able to read a session key from the config topic yet")
-	}
-	got, err := base64.StdEncoding.DecodeString(sig)
-	if err != nil || !hmac.Equal(got, mac(key, body)) {
-		return errorf(http.StatusForbidden, "Internal request contained invalid signature.")
-	}
-	return nil
 }
 
 // InternalHeartbeatPath is where workers renew their lease with the leader.

@@ -56,7 +56,9 @@ type Settings struct {
 	TopicTrackingAllowReset bool
 	TopicCreationEnable     bool
 	OverridePolicy          string
-	Commit                  string
+	// FileStreamAllowedPaths is filestream.allowed.paths.
+	FileStreamAllowedPaths []string
+	Commit                 string
 	// KafkaClusterID reports the id of the Kafka cluster the node's connectors use.
 	KafkaClusterID func() string
 }
@@ -93,11 +95,13 @@ type Server struct {
 	logger  *slog.Logger
 	router  *mux.Router
 	observe RequestObserver
+	// seen refuses replays of signed internal requests.
+	seen *replayGuard
 }
 
 // NewServer builds the REST handler of one node.
 func NewServer(backend Backend, logger *slog.Logger, opts ...Option) *Server {
-	s := &Server{backend: backend, logger: logger.With("component", "api"), router: mux.NewRouter()}
+	s := &Server{backend: backend, logger: logger.With("component", "api"), router: mux.NewRouter(), seen: newReplayGuard()}
 	for _, o := range opts {
 		o(s)
 	}

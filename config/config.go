@@ -4,6 +4,7 @@
 package config
 
 import (
+	"github.com/connectd/connectd/configprovider"
 	"github.com/connectd/connectd/internal/kafkasecurity"
 
 	"encoding/base64"
@@ -76,6 +77,28 @@ type Config struct {
 	// MetricsEnable turns the collection behind GET /metrics on or off.
 	MetricsEnable bool
 
+	// RESTListeners are the parsed listeners; AdminListeners the parsed admin.listeners, which
+	// AdminListenersSet tells apart from an unset key (admin resources on the REST listeners).
+	RESTListeners     []Listener
+	AdminListeners    []Listener
+	AdminListenersSet bool
+	// RESTCredentialsFile is the PropertyFileLoginModule file of BasicAuthSecurityRestExtension;
+	// empty when REST authentication is off.
+	RESTCredentialsFile string
+	CORSAllowOrigin     string
+	CORSAllowMethods    string
+	// InterWorkerKeyTTL is how long a key that signs internal requests is used before rotation.
+	InterWorkerKeyTTL time.Duration
+	// ClusterTLSCAFile, ClusterTLSCertFile and ClusterTLSKeyFile secure Raft between nodes with
+	// mutual TLS; all empty: plaintext (development).
+	ClusterTLSCAFile   string
+	ClusterTLSCertFile string
+	ClusterTLSKeyFile  string
+	// ConfigProviders resolve connector configs' placeholders where the work runs.
+	ConfigProviders *configprovider.Providers
+	// FileStreamAllowedPaths are the directories FileStream connectors may touch; "*" allows all.
+	FileStreamAllowedPaths []string
+
 	// Raw holds every key as finally resolved, defaults included; converters and Kafka clients
 	// read their prefixed settings from it.
 	Raw map[string]string
@@ -147,7 +170,7 @@ var keys = []key{
 	{name: "node.id", typ: tString, doc: "Unique node name; defaults to the host name.", set: func(c *Config, v any) { c.NodeID = v.(string) }},
 	{name: "data.dir", typ: tString, doc: "Directory for the Raft log and snapshots (required).", set: func(c *Config, v any) { c.DataDir = v.(string) }},
 	{name: "group.id", typ: tString, def: "connect-cluster", doc: "Cluster name; a node with another group.id is refused at join.", set: func(c *Config, v any) { c.GroupID = v.(string) }},
-	{name: "listeners", typ: tString, def: "http://:8083", doc: "REST listener, http://host:port.", set: func(c *Config, v any) { c.Listeners = v.(string) }},
+	{name: "listeners", typ: tString, def: "http://:8083", doc: "REST listeners, http://host:port or https://host:port, comma-separated; https uses the listeners.https.ssl.* keys, falling back to ssl.*.", set: func(c *Config, v any) { c.Listeners = v.(string) }},
 	{name: "rest.advertised.host.name", typ: tString, doc: "Host other nodes and clients use to reach this node's REST API; also the worker_id host.", set: func(c *Config, v any) { c.RESTAdvertisedHostName = v.(string) }},
 	{name: "rest.advertised.port", typ: tInt, def: "0", doc: "Advertised REST port (default: the listener's).", set: func(c *Config, v any) { c.RESTAdvertisedPort = v.(int) }},
 	{name: "raft.listener", typ: tHostPort, def: ":8300", doc: "Raft TCP bind address.", set: func(c *Config, v any) { c.RaftListener = v.(string) }},
@@ -157,6 +180,9 @@ var keys = []key{
 	{name: "cluster.join", typ: tList, doc: "Comma list of gossip addresses of existing nodes to join.", set: func(c *Config, v any) { c.ClusterJoin = v.([]string) }},
 	{name: "cluster.bootstrap.expect", typ: tInt, def: "3", doc: "Number of fresh nodes that bootstrap Raft together.", set: func(c *Config, v any) { c.ClusterBootstrapExpect = v.(int) }, check: atLeast(1)},
 	{name: "cluster.gossip.key", typ: tBase64, doc: "Optional base64 key (16, 24 or 32 bytes) that encrypts gossip.", set: func(c *Config, v any) { c.ClusterGossipKey = v.([]byte) }},
+	{name: "cluster.tls.ca.file", typ: tString, doc: "PEM CA that signs every node's cluster certificate; with cluster.tls.cert.file and cluster.tls.key.file it turns on mutual TLS for Raft and requires cluster.gossip.key.", set: func(c *Config, v any) { c.ClusterTLSCAFile = v.(string) }},
+	{name: "cluster.tls.cert.file", typ: tString, doc: "PEM certificate of this node, signed by cluster.tls.ca.file (connectd tls cert makes one).", set: func(c *Config, v any) { c.ClusterTLSCertFile = v.(string) }},
+	{name: "cluster.tls.key.file", typ: tString, doc: "PEM private key of cluster.tls.cert.file (may be the same file).", set: func(c *Config, v any) { c.ClusterTLSKeyFile = v.(string) }},
 	{name: "bootstrap.servers", typ: tList, def: "localhost:9092", doc: "Kafka brokers for connector data.", set: func(c *Config, v any) { c.BootstrapServers = v.([]string) }},
 	{name: "security.protocol", typ: tString, def: "PLAINTEXT", doc: "How every Kafka client connects: PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL, with the sasl.* and ssl.* keys (producer.*, consumer.* and admin.* forms win for their clients)."},
 	{name: "key.converter", typ: tString, def: "org.apache.kafka.connect.json.JsonConverter", doc: "Default key converter."},
@@ -188,13 +214,24 @@ var keys = []key{
 	{name: "gossip.suspicion.mult", typ: tInt, def: "4", doc: "memberlist suspicion multiplier.", set: func(c *Config, v any) { c.GossipSuspicionMult = v.(int) }, check: atLeast(1)},
 	{name: "gossip.interval.ms", typ: tMillis, def: "200", doc: "memberlist gossip interval.", set: func(c *Config, v any) { c.GossipInterval = v.(time.Duration) }, check: atLeast(1)},
 	{name: "gossip.retransmit.mult", typ: tInt, def: "4", doc: "memberlist retransmit multiplier.", set: func(c *Config, v any) { c.GossipRetransmitMult = v.(int) }, check: atLeast(1)},
+	{name: "admin.listeners", typ: tString, doc: "Listeners (http:// or https://, comma-separated) that alone serve /admin/* and POST /connectd/leave; empty disables them; unset: the REST listeners serve them."},
+	{name: "rest.extension.classes", typ: tString, doc: "org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension turns on HTTP Basic authentication of the REST API.", check: oneOf(basicAuthExtension)},
+	{name: "rest.basic.auth.credentials.file", typ: tString, doc: "The BasicAuthSecurityRestExtension credentials: a properties file of user=password lines (PropertyFileLoginModule's format); a password may be a bcrypt hash.", set: func(c *Config, v any) { c.RESTCredentialsFile = v.(string) }},
+	{name: "access.control.allow.origin", typ: tString, doc: "CORS: origins (comma-separated, or *) allowed to call the REST API from a browser; empty: no CORS headers.", set: func(c *Config, v any) { c.CORSAllowOrigin = v.(string) }},
+	{name: "access.control.allow.methods", typ: tString, def: "GET,POST,HEAD", doc: "CORS: methods allowed from the origins of access.control.allow.origin.", set: func(c *Config, v any) { c.CORSAllowMethods = v.(string) }},
+	{name: "inter.worker.key.ttl.ms", typ: tMillis, def: "3600000", doc: "How long the key that signs internal requests is used before the leader rotates it; the previous key stays valid for one more period.", set: func(c *Config, v any) { c.InterWorkerKeyTTL = v.(time.Duration) }, check: atLeast(1000)},
+	{name: "filestream.allowed.paths", typ: tList, doc: "Directories under which FileStreamSource and FileStreamSink may read and write (comma-separated); * allows any file; empty: none.", set: func(c *Config, v any) { c.FileStreamAllowedPaths = v.([]string) }},
+	{name: "config.providers", typ: tList, doc: "Names of config providers (KIP-297), each set up by config.providers.<name>.class (Kafka's FileConfigProvider, DirectoryConfigProvider or EnvVarConfigProvider) and config.providers.<name>.param.* (allowed.paths, allowlist.pattern); ${name:path:key} in worker and connector configs is resolved where it is used."},
 	{name: "log.level", typ: tLevel, def: "INFO", doc: "DEBUG, INFO, WARN or ERROR.", set: func(c *Config, v any) { c.LogLevel = v.(slog.Level) }},
 	{name: "log.format", typ: tString, def: "text", doc: "text (key=value) or json (one JSON object per line) log lines on stderr.", set: func(c *Config, v any) { c.LogFormat = v.(string) }, check: oneOf("text", "json")},
 	{name: "metrics.enable", typ: tBool, def: "true", doc: "Collect the metrics GET /metrics serves; false leaves only an empty page.", set: func(c *Config, v any) { c.MetricsEnable = v.(bool) }},
 }
 
 // prefixes are key families passed through to converters and Kafka clients as they are.
-var prefixes = []string{"key.converter.", "value.converter.", "header.converter.", "producer.", "consumer.", "admin.", "sasl.", "ssl."}
+var prefixes = []string{"key.converter.", "value.converter.", "header.converter.", "producer.", "consumer.", "admin.", "sasl.", "ssl.", "listeners.https.", "config.providers."}
+
+// basicAuthExtension is the one REST extension connectd implements.
+const basicAuthExtension = "org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension"
 
 // ignored are connect-distributed.properties keys that have no meaning in connectd; a migrated
 // file that carries them still starts.
@@ -202,10 +239,10 @@ var ignored = map[string]bool{
 	"offset.storage.topic": true, "config.storage.topic": true, "status.storage.topic": true,
 	"offset.storage.replication.factor": true, "config.storage.replication.factor": true, "status.storage.replication.factor": true,
 	"offset.storage.partitions": true, "status.storage.partitions": true, "plugin.path": true, "plugin.discovery": true,
-	"rest.advertised.listener": true, "inter.worker.key.ttl.ms": true, "inter.worker.signature.algorithm": true,
+	"rest.advertised.listener": true, "inter.worker.signature.algorithm": true,
 	"inter.worker.key.generation.algorithm": true, "inter.worker.key.size": true, "inter.worker.verification.algorithms": true,
 	"worker.sync.timeout.ms": true, "worker.unsync.backoff.ms": true, "rebalance.timeout.ms": true,
-	"access.control.allow.origin": true, "access.control.allow.methods": true, "client.id": true,
+	"client.id": true,
 }
 
 // Keys documents every key connectd reads.
@@ -243,6 +280,14 @@ func Parse(props map[string]string, environ []string) (*Config, error) {
 			raw[strings.ReplaceAll(strings.ToLower(rest), "_", ".")] = value
 		}
 	}
+	// Worker settings may hold config-provider placeholders; they are resolved once, here.
+	providers, err := configprovider.FromWorkerConfig(raw, environ)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	if raw, err = providers.Resolve(raw); err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
 	known := map[string]*key{}
 	for i := range keys {
 		known[keys[i].name] = &keys[i]
@@ -257,7 +302,7 @@ func Parse(props map[string]string, environ []string) (*Config, error) {
 			return nil, fmt.Errorf("config: unknown key %q", k)
 		}
 	}
-	c := &Config{Raw: map[string]string{}}
+	c := &Config{Raw: map[string]string{}, ConfigProviders: providers}
 	for k, v := range raw {
 		c.Raw[k] = v
 	}
@@ -370,12 +415,30 @@ func (c *Config) finish() error {
 		}
 		c.NodeID = host
 	}
-	u, err := url.Parse(c.Listeners)
-	if err != nil || u.Scheme != "http" || u.Host == "" || strings.Contains(c.Listeners, ",") {
-		return fmt.Errorf("config: invalid value %q for %q: expected one http://host:port listener", c.Listeners, "listeners")
+	var err error
+	if c.RESTListeners, err = parseListeners("listeners", c.Listeners); err != nil {
+		return err
 	}
-	if _, _, err := net.SplitHostPort(u.Host); err != nil {
-		return fmt.Errorf("config: invalid value %q for %q: expected http://host:port", c.Listeners, "listeners")
+	if len(c.RESTListeners) == 0 {
+		return fmt.Errorf("config: invalid value %q for %q: at least one listener is required", c.Listeners, "listeners")
+	}
+	if v, set := c.Raw["admin.listeners"]; set {
+		c.AdminListenersSet = true
+		if c.AdminListeners, err = parseListeners("admin.listeners", v); err != nil {
+			return err
+		}
+	}
+	if set := btoi(c.ClusterTLSCAFile != "") + btoi(c.ClusterTLSCertFile != "") + btoi(c.ClusterTLSKeyFile != ""); set != 0 && set != 3 {
+		return fmt.Errorf("config: cluster TLS needs all of %q, %q and %q", "cluster.tls.ca.file", "cluster.tls.cert.file", "cluster.tls.key.file")
+	}
+	if c.ClusterTLS() && c.ClusterGossipKey == nil {
+		return fmt.Errorf("config: missing required key %q: with cluster TLS on, gossip must be encrypted too", "cluster.gossip.key")
+	}
+	if c.Raw["rest.extension.classes"] != "" && c.RESTCredentialsFile == "" {
+		return fmt.Errorf("config: missing required key %q: %s needs a credentials file", "rest.basic.auth.credentials.file", basicAuthExtension)
+	}
+	if c.RESTCredentialsFile != "" && c.Raw["rest.extension.classes"] == "" {
+		return fmt.Errorf("config: %q is set but %q does not name %s", "rest.basic.auth.credentials.file", "rest.extension.classes", basicAuthExtension)
 	}
 	if c.GossipProbeTimeout >= c.GossipProbeInterval {
 		return fmt.Errorf("config: invalid value %q for %q: must be less than gossip.probe.interval.ms", c.Raw["gossip.probe.timeout.ms"], "gossip.probe.timeout.ms")
@@ -399,10 +462,55 @@ func (c *Config) finish() error {
 	return nil
 }
 
-// ListenAddr is the host:port the REST server binds.
+// ClusterTLS reports whether Raft runs over mutual TLS.
+func (c *Config) ClusterTLS() bool { return c.ClusterTLSCAFile != "" }
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// Listener is one REST listener: its scheme (http or https) and the host:port it binds.
+type Listener struct {
+	Scheme string
+	Addr   string
+}
+
+// parseListeners reads Kafka's comma-separated listener list, each http:// or https://host:port.
+func parseListeners(name, value string) ([]Listener, error) {
+	var out []Listener
+	for _, item := range strings.Split(value, ",") {
+		if item = strings.TrimSpace(item); item == "" {
+			continue
+		}
+		u, err := url.Parse(item)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+			return nil, fmt.Errorf("config: invalid value %q for %q: expected http://host:port or https://host:port listeners, comma-separated", value, name)
+		}
+		if _, port, err := net.SplitHostPort(u.Host); err != nil || port == "" {
+			return nil, fmt.Errorf("config: invalid value %q for %q: listener %s has no port", value, name, item)
+		}
+		out = append(out, Listener{Scheme: u.Scheme, Addr: u.Host})
+	}
+	return out, nil
+}
+
+// ListenAddr is the host:port the first REST listener binds.
 func (c *Config) ListenAddr() string {
-	u, _ := url.Parse(c.Listeners)
-	return u.Host
+	if len(c.RESTListeners) == 0 {
+		return ""
+	}
+	return c.RESTListeners[0].Addr
+}
+
+// RESTScheme is the scheme of the first REST listener, the one other nodes are told to use.
+func (c *Config) RESTScheme() string {
+	if len(c.RESTListeners) == 0 {
+		return "http"
+	}
+	return c.RESTListeners[0].Scheme
 }
 
 // advertisedHost is the host others use to reach this node: rest.advertised.host.name, else the
@@ -428,5 +536,5 @@ func (c *Config) AdvertisedURL(boundPort int) string {
 	if port == 0 {
 		port = boundPort
 	}
-	return "http://" + net.JoinHostPort(c.advertisedHost(), strconv.Itoa(port))
+	return c.RESTScheme() + "://" + net.JoinHostPort(c.advertisedHost(), strconv.Itoa(port))
 }

@@ -40,6 +40,11 @@ type Deps struct {
 	RebalanceDelay time.Duration
 	// Eager selects the eager assignment protocol (connect.protocol=eager).
 	Eager bool
+	// VerifyPeer, when set, checks that a node holds a certificate of the cluster CA (by a TLS
+	// handshake with its Raft address) before the leader adds it to Raft.
+	VerifyPeer func(raftAddr string) error
+	// KeyTTL is inter.worker.key.ttl.ms: how long a signing key is used before rotation.
+	KeyTTL time.Duration
 }
 
 // Coordinator watches Raft leadership and runs the leader loop while this node leads.
@@ -182,25 +187,44 @@ func untilWake(wake time.Time, max time.Duration) time.Duration {
 // reconcile brings the replicated state in line with the cluster: session key, Raft
 // configuration, worker registry, then the assignment. It returns when to look again.
 func (c *Coordinator) reconcile(ctx context.Context) (time.Time, error) {
-	if err := c.ensureSessionKey(ctx); err != nil {
+	rotateAt, err := c.ensureSessionKey(ctx)
+	if err != nil {
 		return time.Time{}, err
 	}
 	if err := c.reconcileMembers(ctx); err != nil {
 		return time.Time{}, err
 	}
-	return c.rebalance(ctx)
+	wake, err := c.rebalance(ctx)
+	if !rotateAt.IsZero() && (wake.IsZero() || rotateAt.Before(wake)) {
+		wake = rotateAt
+	}
+	return wake, err
 }
 
-// ensureSessionKey makes the key that signs internal requests, once per cluster. The randomness
-// is drawn here, on the leader, never inside Apply.
-func (c *Coordinator) ensureSessionKey(ctx context.Context) error {
-	if c.deps.FSM.State().SessionKey() != nil {
-		return nil
+// ensureSessionKey makes the key that signs internal requests, and a new one each KeyTTL (the
+// state keeps the one before it valid for one more period). It returns when to rotate next.
+// The randomness and the time are drawn here, on the leader, never inside Apply.
+func (c *Coordinator) ensureSessionKey(ctx context.Context) (time.Time, error) {
+	now := c.deps.Now()
+	keys := c.deps.FSM.State().SessionKeys()
+	if keys.Current != nil {
+		if c.deps.KeyTTL <= 0 {
+			return time.Time{}, nil
+		}
+		// A key from before rotation existed has Created 0, so it rotates at once.
+		if due := time.UnixMilli(keys.Created).Add(c.deps.KeyTTL); now.Before(due) {
+			return due, nil
+		}
 	}
 	key := make([]byte, 32)
 	if _, err := rand.Read(key); err != nil {
-		return err
+		return time.Time{}, err
 	}
-	_, err := c.deps.Apply(ctx, &fsm.SessionKeyChange{Key: key})
-	return err
+	if _, err := c.deps.Apply(ctx, &fsm.SessionKeyChange{Key: key, Created: now.UnixMilli()}); err != nil {
+		return time.Time{}, err
+	}
+	if c.deps.KeyTTL <= 0 {
+		return time.Time{}, nil
+	}
+	return now.Add(c.deps.KeyTTL), nil
 }

@@ -70,6 +70,12 @@ func (c *Coordinator) reconcileMembers(ctx context.Context) error {
 	for i, m := range candidates {
 		id, addr := raft.ServerID(m.NodeID), raft.ServerAddress(m.RaftAddr)
 		remaining := len(candidates) - i
+		if _, known := servers[id]; !known && c.deps.VerifyPeer != nil {
+			if err := c.deps.VerifyPeer(m.RaftAddr); err != nil {
+				c.deps.Logger.Warn("not adding node to raft: it did not prove a cluster certificate", "node", m.NodeID, "addr", m.RaftAddr, "err", err)
+				continue
+			}
+		}
 		// Promote only while the voter count can stay odd, so a fourth node does not make quorum harder.
 		if voters < MaxVoters && (voters%2 == 0 || remaining >= 2) {
 			if err := c.deps.Raft.AddVoter(id, addr, 0, 0).Error(); err != nil {

@@ -63,8 +63,14 @@ func applyWorkerDeregister(tx *writeTxn, cmd *WorkerDeregister, _ uint64) Result
 	return Result{}
 }
 
+// applySessionKey installs a new key and keeps the one it replaces, which stays valid for one
+// more rotation so that requests signed just before the change still verify.
 func applySessionKey(tx *writeTxn, cmd *SessionKeyChange, _ uint64) Result {
-	tx.insert(tableMeta, &metaRow{Key: metaSessionKey, Value: cmd.Key})
+	keys := &SessionKeys{Current: cmd.Key, Created: cmd.Created}
+	if old := tx.view().SessionKeys(); old.Current != nil {
+		keys.Previous = old.Current
+	}
+	tx.insert(tableMeta, &metaRow{Key: metaSessionKey, Value: keys})
 	return Result{}
 }
 

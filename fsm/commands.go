@@ -104,6 +104,9 @@ type WorkerDeregister struct {
 // SessionKeyChange installs the key that signs internal requests between nodes.
 type SessionKeyChange struct {
 	Key []byte `json:"key"`
+	// Created is when the leader drew the key (Unix milliseconds); it rotates the key
+	// inter.worker.key.ttl.ms later.
+	Created int64 `json:"created,omitempty"`
 }
 
 // AssignmentCommit installs a new assignment if ExpectGeneration is the current generation,

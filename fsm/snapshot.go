@@ -25,6 +25,8 @@ const (
 	recLogger     = "logger"
 	recAssignment = "assignment"
 	recSessionKey = "session-key"
+	// recSessionKeys replaced recSessionKey when keys began to rotate.
+	recSessionKeys = "session-keys"
 )
 
 type snapshotHeader struct {
@@ -83,8 +85,8 @@ func (s *snapshot) write(enc *json.Encoder) error {
 	if err := put(recAssignment, s.state.Assignment()); err != nil {
 		return err
 	}
-	if key := s.state.SessionKey(); key != nil {
-		return put(recSessionKey, key)
+	if keys := s.state.SessionKeys(); keys.Current != nil {
+		return put(recSessionKeys, keys)
 	}
 	return nil
 }
@@ -145,9 +147,14 @@ func decodeRecord(rec snapshotRecord) (string, any, error) {
 		err := unmarshalNumbers(rec.Value, &a)
 		return tableMeta, &metaRow{Key: metaAssignment, Value: &a}, err
 	case recSessionKey:
+		// Written before keys rotated: one key, of unknown age.
 		var key []byte
 		err := json.Unmarshal(rec.Value, &key)
-		return tableMeta, &metaRow{Key: metaSessionKey, Value: key}, err
+		return tableMeta, &metaRow{Key: metaSessionKey, Value: &SessionKeys{Current: key}}, err
+	case recSessionKeys:
+		var keys SessionKeys
+		err := json.Unmarshal(rec.Value, &keys)
+		return tableMeta, &metaRow{Key: metaSessionKey, Value: &keys}, err
 	default:
 		return "", nil, fmt.Errorf("unknown record kind %q", rec.Kind)
 	}

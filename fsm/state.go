@@ -153,10 +153,27 @@ func (s *State) Assignment() *Assignment {
 	return &Assignment{}
 }
 
+// SessionKeys are the keys that sign internal requests: the current one, which signs, and the
+// one it replaced, which still verifies.
+type SessionKeys struct {
+	Current  []byte `json:"current"`
+	Previous []byte `json:"previous,omitempty"`
+	// Created is when the leader drew Current (Unix milliseconds; 0 for a key from before
+	// rotation existed).
+	Created int64 `json:"created,omitempty"`
+}
+
+// SessionKeys returns the signing keys (zero before the leader made one).
+func (s *State) SessionKeys() SessionKeys {
+	if k, ok := s.meta(metaSessionKey).(*SessionKeys); ok {
+		return *k
+	}
+	return SessionKeys{}
+}
+
 // SessionKey returns the key that signs internal requests, or nil before the leader made one.
 func (s *State) SessionKey() []byte {
-	key, _ := s.meta(metaSessionKey).([]byte)
-	return key
+	return s.SessionKeys().Current
 }
 
 // ConfigPending reports whether a connector was added or removed, or its task count changed,

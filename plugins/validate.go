@@ -17,6 +17,8 @@ type ValidationContext struct {
 	TopicCreationEnable bool
 	// OverridePolicy is connector.client.config.override.policy: All, None or Principal.
 	OverridePolicy string
+	// FileStreamAllowedPaths is filestream.allowed.paths.
+	FileStreamAllowedPaths []string
 }
 
 // Group names of the framework keys.
@@ -161,6 +163,7 @@ func (r *Registry) Validate(raw map[string]*string, vctx ValidationContext) (*co
 	}); err != nil {
 		return nil, err
 	}
+	ownValues = mergeValues(ownValues, checkFileAccess(p, raw, vctx.FileStreamAllowedPaths))
 
 	infos := &connect.ConfigInfos{Name: *class, Groups: []string{}, Configs: []connect.ConfigInfo{}}
 	seenGroup := map[string]bool{}

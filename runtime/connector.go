@@ -3,6 +3,7 @@ package runtime
 import (
 	"context"
 	"fmt"
+	"github.com/connectd/connectd/configprovider"
 	"log/slog"
 	"maps"
 	"reflect"
@@ -89,8 +90,10 @@ func (ci *connectorInstance) RaiseError(err error) {
 
 // running is the plugin instance and what it was started with.
 type running struct {
-	plugin       connect.Connector
-	config       map[string]string
+	plugin connect.Connector
+	config map[string]string
+	// resolved is config with its placeholders resolved, as the plugin was given it.
+	resolved     map[string]string
 	restartIndex uint64
 	failed       bool
 }
@@ -151,7 +154,9 @@ func (ci *connectorInstance) startPlugin(spec *fsm.Connector) *running {
 	plugin, err := ci.w.deps.Registry.NewConnector(spec.Config["connector.class"])
 	if err == nil {
 		r.plugin = guardedConnector{plugin}
-		err = r.plugin.Start(ci, spec.Config)
+		if r.resolved, err = ci.w.cfg.ConfigProviders.Resolve(spec.Config); err == nil {
+			err = r.plugin.Start(ci, r.resolved)
+		}
 	}
 	ci.w.deps.Metrics.ConnectorStarted(err)
 	if err != nil {
@@ -194,7 +199,8 @@ func (ci *connectorInstance) generateTasks(r *running, spec *fsm.Connector) {
 	}
 	tasks := make([]map[string]string, len(configs))
 	for i, tc := range configs {
-		tasks[i] = ci.w.deps.Registry.TaskConfig(spec.Config, tc)
+		// Task configs are stored: they keep the placeholders, never the secrets behind them.
+		tasks[i] = ci.w.deps.Registry.TaskConfig(spec.Config, configprovider.Restore(spec.Config, r.resolved, tc))
 	}
 	if reflect.DeepEqual(normalize(tasks), normalize(spec.Tasks)) {
 		return

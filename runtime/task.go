@@ -208,7 +208,11 @@ func (a *activeRun) stop(timeout time.Duration, logger *slog.Logger) {
 }
 
 // newRun starts the task's plugin with its config and Kafka clients.
-func (ti *taskInstance) newRun(config map[string]string) (taskRun, error) {
+func (ti *taskInstance) newRun(stored map[string]string) (taskRun, error) {
+	config, err := ti.w.cfg.ConfigProviders.Resolve(stored)
+	if err != nil {
+		return nil, err
+	}
 	p, ok := ti.w.deps.Registry.TaskPlugin(config["task.class"])
 	if !ok {
 		return nil, fmt.Errorf("Class %s could not be found.", config["task.class"])

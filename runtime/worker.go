@@ -5,6 +5,7 @@ package runtime
 
 import (
 	"context"
+	"github.com/connectd/connectd/configprovider"
 	"log/slog"
 	"sort"
 	"sync"
@@ -31,6 +32,8 @@ type Config struct {
 	TopicCreation       bool
 	// WorkerProps are the worker's properties; converter defaults and client settings come from them.
 	WorkerProps map[string]string
+	// ConfigProviders resolve ${provider:path:key} placeholders when a connector or task starts.
+	ConfigProviders *configprovider.Providers
 }
 
 // Deps is what the worker needs from its node.

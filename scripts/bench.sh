@@ -209,6 +209,7 @@ gobench() {
 fresh_broker
 # A rate: 2 M records measure it as well as the whole file would, and hold less broker memory.
 BENCH_BROKER=$BROKER BENCH_RECORDS=$((LINES < 2000000 ? LINES : 2000000)) gobench ./runtime SaramaAsyncProducer 1x
+# These patterns also run the Secure* rows (https, Basic auth, Raft mTLS, gossip key), same run.
 gobench ./agent 'WriteREST|WriteRaft' $((LINES < 100000 ? 200 : 2000))x
 gobench ./agent 'RESTRead' $((LINES < 100000 ? 2000 : 20000))x
 gobench ./agent 'LeaderFailover|CrashReassign' 1x
@@ -237,6 +238,7 @@ wF50=$(metric WriteRESTFollower p50-ms); wF99=$(metric WriteRESTFollower p99-ms)
 wL50=$(metric WriteRESTLeader p50-ms); wL99=$(metric WriteRESTLeader p99-ms)
 wR50=$(metric WriteRaftApply p50-ms); wR99=$(metric WriteRaftApply p99-ms)
 rS=$(metric RESTReadStatus req/s); rB=$(metric RESTReadBare req/s)
+sF50=$(metric SecureWriteRESTFollower p50-ms); sF99=$(metric SecureWriteRESTFollower p99-ms); sR=$(metric SecureRESTReadStatus req/s)
 fo=$(metric LeaderFailover ms-to-write); foFloor=$(metric LeaderFailover ms-election-timeout)
 cr=$(metric CrashReassign ms-to-reassign); crFloor=$(metric CrashReassign ms-lease-floor)
 scScrape=$(metric Scale ms-metrics-scrape); scLines=$(metric Scale metrics-lines/node)
@@ -266,6 +268,8 @@ GB="go test ./agent -run '^\$' -bench"
   echo "| File -> topic with metrics on, records/s | $(fmt "$mSRC") | $(fmt "$mSRCOFF") (\`metrics.enable=false\`) | $(ratio "$mSRC" "$mSRCOFF") | \`scripts/bench.sh\` |"
   echo "| Topic -> file with metrics on, records/s | $(fmt "$mSINK") | $(fmt "$mSINKOFF") (\`metrics.enable=false\`) | $(ratio "$mSINK" "$mSINKOFF") | \`scripts/bench.sh\` |"
   echo "| GET /metrics at $SCALE connectors x 10 tasks, slowest node, ms | $(fmt1 "$scScrape") ($(fmt "$scLines") lines) | 200 (the target) | $(ratio "$scScrape" 200) | \`SCALE_CONNECTORS=$SCALE $GB Scale -benchtime 1x\` |"
+  echo "| REST write to a follower with security on (https, Basic auth, Raft mTLS, gossip key), ms p50 / p99 | $(fmt1 "$sF50") / $(fmt1 "$sF99") | $(fmt1 "$wF50") / $(fmt1 "$wF99") (security off) | $(ratio "$wF50" "$sF50") (off/on p50) | \`$GB SecureWriteRESTFollower\` |"
+  echo "| REST read with security on, req/s | $(fmt "$sR") | $(fmt "$rS") (security off) | $(ratio "$sR" "$rS") | \`$GB SecureRESTRead\` |"
   echo
   runs() { local out=() v; for v in "$@"; do out+=("$(fmt "$v")"); done; (IFS=/; echo "${out[*]}"); }
   echo "Each run, in order: file -> topic $(runs "${SRC[@]}") vs kcat -P $(runs "${KCATP[@]}");"

@@ -12,9 +12,11 @@ recovery wait, the sink drain and the final audit. Only the standard library is 
 WORK holds nodes.txt ("name url worker_id" lines), expect.json, down (nodes now faulted, one a line;
 the monitor and the checks leave them out), events.jsonl (written by chaos.sh) and the outputs.
 """
+import base64
 import json
 import os
 import random
+import ssl
 import sys
 import threading
 import time
@@ -47,13 +49,21 @@ def down_set(work):
         return set()
 
 
+# SECURE=1 (scripts/secure.sh): the cluster's CA and REST credentials.
+TLS = ssl.create_default_context(cafile=os.environ["CONNECTD_CA"]) if os.environ.get("CONNECTD_CA") else None
+AUTH = os.environ.get("CONNECTD_AUTH", "")
+
+
 def http(method, url, body=None, timeout=REST_LIMIT):
     """Returns (code, parsed body or text, seconds); code 0 when no answer came in time."""
     data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
+    headers = {"Content-Type": "application/json"}
+    if AUTH:
+        headers["Authorization"] = "Basic " + base64.b64encode(AUTH.encode()).decode()
+    req = urllib.request.Request(url, data=data, method=method, headers=headers)
     t0 = time.time()
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as r:
+        with urllib.request.urlopen(req, timeout=timeout, context=TLS) as r:
             raw = r.read()
             code = r.status
     except urllib.error.HTTPError as e:

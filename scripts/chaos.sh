@@ -48,6 +48,8 @@ if [ "$FAULTS" -lt 7 ]; then echo "chaos: --faults $FAULTS is raised to 7, one o
 export SESSION_TIMEOUT_MS=${SESSION_TIMEOUT_MS:-3000}
 export REBALANCE_DELAY_MS=${REBALANCE_DELAY_MS:-3000}
 export SHARED_DIR=${SHARED_DIR:-/tmp/connectd-shared}
+# SECURE=1 runs everything with https, Basic auth, Raft mTLS and gossip encryption on.
+. scripts/secure.sh
 LEASE_SKEW_MS=2000  # session.lease.skew.ms (its default)
 ELECTION_MS=1000    # raft.election.timeout.ms 500 plus its randomisation
 SLACK_S=${SLACK_S:-10}
@@ -139,6 +141,7 @@ log "run $RUN: target $TARGET, seed $SEED, $FAULTS faults, session.timeout.ms=$S
   "scheduled.rebalance.max.delay.ms=$REBALANCE_DELAY_MS, recovery bound ${BOUND_S}s"
 C down --purge >/dev/null 2>&1 || true
 C up
+secure_env # the credentials C up made, for this script's curl and chaos.py
 C nodes >"$WORK/nodes.txt"
 
 # Connectors: the sink file is created world-writable, as local agents run under different uids.

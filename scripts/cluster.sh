@@ -57,6 +57,8 @@ STATE_DIR=${STATE_DIR:-/tmp/connectd-local}
 UP_TIMEOUT=${UP_TIMEOUT:-120}
 PROJECT=${COMPOSE_PROJECT:-connectd}
 NODES=(node1 node2 node3)
+# SECURE=1: https, Basic auth, Raft mTLS and gossip encryption (scripts/secure.sh).
+. "$(dirname "$0")/secure.sh"
 
 die() { echo "cluster: $*" >&2; exit 1; }
 num() { case "$1" in node[123]) echo "${1#node}" ;; *) die "unknown node '$1' (node1, node2 or node3)" ;; esac; }
@@ -64,9 +66,9 @@ num() { case "$1" in node[123]) echo "${1#node}" ;; *) die "unknown node '$1' (n
 url() {
   local n; n=$(num "$1")
   case "$TARGET" in
-    docker) echo "http://127.0.0.1:$((8082 + n))" ;;
-    local) echo "http://127.0.0.1$n:8083" ;;
-    vagrant) echo "http://192.168.56.1$n:8083" ;;
+    docker) echo "$REST_SCHEME://127.0.0.1:$((8082 + n))" ;;
+    local) echo "$REST_SCHEME://127.0.0.1$n:8083" ;;
+    vagrant) echo "$REST_SCHEME://192.168.56.1$n:8083" ;;
   esac
 }
 
@@ -98,7 +100,7 @@ build() {
   CGO_ENABLED=0 go build -o build/connectd ./cmd/connectd
 }
 
-prepare_shared() { mkdir -p "$SHARED_DIR"; chmod 1777 "$SHARED_DIR" 2>/dev/null || true; }
+prepare_shared() { mkdir -p "$SHARED_DIR"; chmod 1777 "$SHARED_DIR" 2>/dev/null || true; secure_init; }
 
 # ---------------------------------------------------------------------------------------- docker
 compose() {
@@ -162,7 +164,7 @@ local_props() { # local_props NODE
 node.id=$1
 data.dir=$STATE_DIR/$1/data
 group.id=connect-cluster
-listeners=http://127.0.0.1$n:8083
+listeners=$REST_SCHEME://127.0.0.1$n:8083
 rest.advertised.host.name=127.0.0.1$n
 raft.listener=127.0.0.1$n:8300
 cluster.listener=127.0.0.1$n:8301
@@ -180,6 +182,19 @@ raft.heartbeat.timeout.ms=500
 raft.election.timeout.ms=500
 raft.leader.lease.timeout.ms=250
 log.level=$LOG_LEVEL
+EOF
+  [ "$SECURE" = 1 ] || return 0
+  cat <<EOF
+rest.extension.classes=$SEC_EXT
+rest.basic.auth.credentials.file=$SEC_USERS
+listeners.https.ssl.keystore.type=PEM
+listeners.https.ssl.keystore.location=$SEC_CERT
+listeners.https.ssl.truststore.type=PEM
+listeners.https.ssl.truststore.location=$SEC_CA
+cluster.tls.ca.file=$SEC_CA
+cluster.tls.cert.file=$SEC_CERT
+cluster.tls.key.file=$SEC_CERT
+cluster.gossip.key=$SEC_GOSSIP
 EOF
 }
 

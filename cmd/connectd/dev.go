@@ -36,6 +36,7 @@ func runDev(args []string) error {
 	dataDir := fs.String("data-dir", "", "state `dir` (default: a directory under the user cache dir); reuse it to keep state")
 	brokerAddr := fs.String("broker", "127.0.0.1:9092", "`host:port` of the embedded Kafka-protocol broker; \"none\" to use bootstrap.servers from --set")
 	restPort := fs.Int("rest-port", 8083, "REST `port` of the first node; node i listens on port+i")
+	secure := fs.Bool("secure", false, "turn every security feature on with a throwaway CA and printed credentials: https, Basic auth, cluster TLS, gossip encryption")
 	sets := setFlags{}
 	fs.Var(sets, "set", "worker config `key=value` applied to every node (repeatable)")
 	if err := fs.Parse(args); err != nil {
@@ -57,6 +58,12 @@ func runDev(args []string) error {
 		defer b.Close()
 		bootstrap = b.Addr()
 		fmt.Printf("embedded Kafka-protocol broker (development only): %s\n", bootstrap)
+	}
+	var secureProps map[string]string
+	if *secure {
+		if secureProps, err = devSecurity(filepath.Join(dir, "secure"), *restPort); err != nil {
+			return err
+		}
 	}
 	var joins []string
 	for i := 0; i < *nodes; i++ {
@@ -80,9 +87,17 @@ func runDev(args []string) error {
 			"cluster.join":             strings.Join(joins, ","),
 			"cluster.bootstrap.expect": strconv.Itoa(*nodes),
 			"offset.flush.interval.ms": "1000",
+			// The quick start reads and writes files anywhere; a real node lists its directories.
+			"filestream.allowed.paths": "*",
 		}
 		if bootstrap != "" {
 			props["bootstrap.servers"] = bootstrap
+		}
+		for k, v := range secureProps {
+			props[k] = v
+		}
+		if *secure {
+			props["listeners"] = strings.Replace(props["listeners"], "http://", "https://", 1)
 		}
 		for k, v := range sets {
 			props[k] = v

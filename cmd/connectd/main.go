@@ -15,6 +15,9 @@ Usage:
   connectd broker [--listen ADDR]  run the embedded in-memory Kafka-protocol broker alone
   connectd leave [--url URL]       decommission a node: hand its work off and remove it
   connectd ctl VERB NOUN ...       drive the cluster from the command line (kcctl's verbs)
+  connectd tls ca --dir DIR        make a cluster CA (ca.pem, ca-key.pem)
+  connectd tls cert --dir DIR --name NODE [--hosts H,...]
+                                   make NODE.pem (key and certificate) signed by DIR's CA
   connectd version                 print the version
 
 Run 'connectd <command> --help' for the flags of a command.
@@ -37,6 +40,8 @@ func main() {
 		err = runLeave(args)
 	case "ctl":
 		os.Exit(runCtl(args))
+	case "tls":
+		err = runTLS(args)
 	case "version":
 		err = runVersion()
 	case "-h", "--help", "help":

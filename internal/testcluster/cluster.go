@@ -74,6 +74,8 @@ func New(t testing.TB, n int, opts ...Option) *Cluster {
 			"cluster.join":             strings.Join(joins, ","),
 			"cluster.bootstrap.expect": strconv.Itoa(n),
 			"bootstrap.servers":        "127.0.0.1:1",
+			// Tests write their FileStream files in their own temp dirs.
+			"filestream.allowed.paths": "*",
 		}
 		for k, v := range TightTimings {
 			props[k] = v
@@ -198,6 +200,11 @@ func (c *Cluster) Size() int {
 // URL is node i's REST base URL.
 func (c *Cluster) URL(i int) string {
 	return c.propsOf(i)["listeners"]
+}
+
+// Prop is one of node i's worker properties.
+func (c *Cluster) Prop(i int, key string) string {
+	return c.propsOf(i)[key]
 }
 
 // propsOf is node i's configuration; AddNode may grow the list while tests read it.

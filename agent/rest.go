@@ -1,0 +1,123 @@
+package agent
+
+import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/connectd/connectd/api"
+	"github.com/connectd/connectd/clustertls"
+	"github.com/connectd/connectd/config"
+	"github.com/connectd/connectd/internal/kafkasecurity"
+	"github.com/connectd/connectd/internal/restauth"
+)
+
+// serveREST opens every REST listener (and admin listener) with its TLS and guard, and builds the
+// client this node calls other nodes with. The first REST listener is the advertised one.
+func (a *Agent) serveREST() error {
+	sec := api.Security{AllowOrigin: a.cfg.CORSAllowOrigin, AllowMethods: a.cfg.CORSAllowMethods}
+	if a.cfg.RESTCredentialsFile != "" {
+		creds, err := restauth.Load(a.cfg.RESTCredentialsFile)
+		if err != nil {
+			return err
+		}
+		sec.Auth = creds
+	}
+	clientTLS, err := a.restClientTLS()
+	if err != nil {
+		return err
+	}
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.TLSClientConfig = clientTLS
+	a.client = &http.Client{Timeout: a.cfg.RESTRequestTimeout, Transport: transport}
+
+	a.metrics = a.newMetrics()
+	var opts []api.Option
+	if a.metrics != nil {
+		opts = append(opts, api.WithRequestObserver(a.metrics.Request))
+	}
+	server := api.NewServer(a, a.logger, opts...)
+	// Metrics and the console are behind the same listeners, roles and credentials as the API.
+	routes := a.handler(server)
+	restRole := api.RoleAll
+	if a.cfg.AdminListenersSet {
+		restRole = api.RoleREST
+	}
+	for i, l := range a.cfg.RESTListeners {
+		sec.Role = restRole
+		port, err := a.listen(l, server.Handler(sec, routes))
+		if err != nil {
+			return err
+		}
+		if i == 0 {
+			a.restURL = a.cfg.AdvertisedURL(port)
+		}
+	}
+	for _, l := range a.cfg.AdminListeners {
+		sec.Role = api.RoleAdmin
+		if _, err := a.listen(l, server.Handler(sec, routes)); err != nil {
+			return err
+		}
+	}
+	var off []string
+	if sec.Auth == nil {
+		off = append(off, "REST authentication (rest.extension.classes)")
+	}
+	if !a.cfg.ClusterTLS() {
+		off = append(off, "cluster TLS (cluster.tls.ca.file, cluster.tls.cert.file, cluster.tls.key.file)")
+	}
+	if len(off) > 0 {
+		a.logger.Warn("security is off; anyone who reaches this node can control the cluster: fine for development only", "off", strings.Join(off, ", "))
+	}
+	return nil
+}
+
+// listen serves h on one listener and returns the port it bound.
+func (a *Agent) listen(l config.Listener, h http.Handler) (int, error) {
+	ln, err := net.Listen("tcp", l.Addr)
+	if err != nil {
+		return 0, fmt.Errorf("listeners: %w", err)
+	}
+	if l.Scheme == "https" {
+		cfg, err := kafkasecurity.ServerTLS(a.cfg.Raw, kafkasecurity.ListenerPrefix)
+		if err != nil {
+			ln.Close()
+			return 0, fmt.Errorf("listeners %s://%s: %w", l.Scheme, l.Addr, err)
+		}
+		ln = tls.NewListener(ln, cfg)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	a.https = append(a.https, srv)
+	a.goFunc(func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			a.logger.Error("REST server stopped", "listener", l.Addr, "err", err)
+		}
+	})
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+// restClientTLS is the TLS for calls to other nodes' https listeners, when any listener is https.
+func (a *Agent) restClientTLS() (*tls.Config, error) {
+	for _, l := range append(append([]config.Listener{}, a.cfg.RESTListeners...), a.cfg.AdminListeners...) {
+		if l.Scheme == "https" {
+			cfg, err := kafkasecurity.ClientTLS(a.cfg.Raw, kafkasecurity.ListenerPrefix)
+			if err != nil {
+				return nil, fmt.Errorf("listeners: %w", err)
+			}
+			return cfg, nil
+		}
+	}
+	return nil, nil
+}
+
+// verifyPeer is the leader's join check with cluster TLS on; nil without it.
+func verifyPeer(c *clustertls.Config) func(string) error {
+	if c == nil {
+		return nil
+	}
+	return func(addr string) error { return c.VerifyPeer(addr, raftIOTimeout) }
+}
