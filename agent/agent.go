@@ -24,6 +24,7 @@ import (
 	"github.com/connectd/connectd/logging"
 	"github.com/connectd/connectd/membership"
 	"github.com/connectd/connectd/plugins"
+	"github.com/connectd/connectd/plugins/external"
 	"github.com/connectd/connectd/runtime"
 )
 
@@ -40,9 +41,12 @@ type Agent struct {
 	raft      *raft.Raft
 	members   *membership.Membership
 	registry  *plugins.Registry
-	levels    *logging.Levels
-	coord     *coordinator.Coordinator
-	worker    *runtime.Worker
+	// pluginHost runs the connector plugins found on plugin.path; loadedPlugins names them.
+	pluginHost    *external.Host
+	loadedPlugins []string
+	levels        *logging.Levels
+	coord         *coordinator.Coordinator
+	worker        *runtime.Worker
 
 	restListener net.Listener
 	restURL      string
@@ -79,6 +83,9 @@ func Start(cfg *config.Config, logger *slog.Logger, levels *logging.Levels) (*Ag
 }
 
 func (a *Agent) start() error {
+	if err := a.loadExternalPlugins(); err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", a.cfg.ListenAddr())
 	if err != nil {
 		return fmt.Errorf("listeners: %w", err)
@@ -291,6 +298,10 @@ func (a *Agent) Halt() { a.stop(false) }
 func (a *Agent) stop(graceful bool) {
 	a.once.Do(func() {
 		a.cancel()
+		if a.pluginHost != nil {
+			// After the worker: its tasks end their plugin processes first.
+			defer a.pluginHost.Close()
+		}
 		if a.http != nil {
 			if graceful {
 				ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)

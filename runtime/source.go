@@ -244,7 +244,7 @@ func (r *sourceRun) track(ctx context.Context, topic string) error {
 }
 
 func (r *sourceRun) commitOffsets(ctx context.Context) {
-	entries := r.submitted.committable()
+	entries, values := r.submitted.committable()
 	if len(entries) == 0 {
 		return
 	}
@@ -256,6 +256,11 @@ func (r *sourceRun) commitOffsets(ctx context.Context) {
 		r.ti.logger.Warn("committing source offsets failed; will retry", "err", err)
 		r.submitted.restore(entries)
 		return
+	}
+	if c, ok := r.task.(connect.SourceOffsetsCommitter); ok {
+		if err := c.OffsetsCommitted(values); err != nil {
+			r.ti.logger.Warn("passing committed offsets to the task failed", "err", err)
+		}
 	}
 	if err := r.task.Commit(); err != nil {
 		r.ti.logger.Warn("task commit failed", "err", err)
