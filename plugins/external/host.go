@@ -82,6 +82,7 @@ type envOption []string
 
 func (o envOption) ApplyOption(c *goplugin.ClientConfig) error {
 	c.Cmd.Env = append(c.Cmd.Env, o...)
+	dieWithParent(c.Cmd)
 	return nil
 }
 

@@ -198,7 +198,7 @@ func (t *sinkTask) Stop() error {
 		return nil
 	}
 	defer t.proc.kill()
-	if t.dst == nil || t.stream == nil {
+	if t.dst == nil || t.stream == nil || t.proc.exited() {
 		return nil
 	}
 	t.mu.Lock()

@@ -80,7 +80,7 @@ func (t *sourceTask) Start(ctx connect.SourceTaskContext, config map[string]stri
 	t.src = src
 	call, cancel := context.WithTimeout(context.Background(), callTimeout)
 	defer cancel()
-	if _, err := src.Configure(call, pconnector.SourceConfigureRequest{Config: withBatchDefaults(pluginConfig(config), t.p.Spec.SourceParams)}); err != nil {
+	if _, err := src.Configure(call, pconnector.SourceConfigureRequest{Config: withSourceDefaults(withBatchDefaults(pluginConfig(config), t.p.Spec.SourceParams), t.p.Spec.SourceParams)}); err != nil {
 		return t.proc.failure(fmt.Errorf("configure: %w", err))
 	}
 	if _, err := src.Open(call, pconnector.SourceOpenRequest{Position: pos}); err != nil {
@@ -224,7 +224,7 @@ func (t *sourceTask) Stop() error {
 		return nil
 	}
 	defer t.proc.kill()
-	if t.src == nil || t.stream == nil {
+	if t.src == nil || t.stream == nil || t.proc.exited() {
 		return nil
 	}
 	call, cancel := context.WithTimeout(context.Background(), callTimeout)
@@ -248,6 +248,21 @@ func withBatchDefaults(c cconfig.Config, params cconfig.Parameters) cconfig.Conf
 		paramValidator(size)(defaultBatchSize) == "" && paramValidator(delay)(defaultBatchDelay) == "" {
 		c["sdk.batch.size"] = defaultBatchSize
 		c["sdk.batch.delay"] = defaultBatchDelay
+	}
+	return c
+}
+
+// withSourceDefaults turns the SDK's schema encoding of keys and payloads off unless the user
+// set it: connectd hands structured data to its converters, so encoding it to Avro in the plugin
+// only for the host to decode it again costs twice and fails on some connectors' records (a
+// PostgreSQL delete's before image with nulls).
+func withSourceDefaults(c cconfig.Config, params cconfig.Parameters) cconfig.Config {
+	for _, k := range []string{"sdk.schema.extract.key.enabled", "sdk.schema.extract.payload.enabled"} {
+		if _, ok := params[k]; ok {
+			if _, set := c[k]; !set {
+				c[k] = "false"
+			}
+		}
 	}
 	return c
 }
