@@ -37,6 +37,9 @@ func TestPluginsAreListedWithTheirParameters(t *testing.T) {
 			t.Errorf("GET /connector-plugins lacks %s: %s", want, list)
 		}
 	}
+	if strings.Contains(list, "GeneratorSinkConnector") {
+		t.Errorf("the generator has no destination, yet is listed as a sink: %s", list)
+	}
 	var keys []struct {
 		Name     string  `json:"name"`
 		Required bool    `json:"required"`

@@ -42,19 +42,23 @@ func camel(name string) string {
 }
 
 // Registrations are the plugins.Registry entries of the plugin: a source connector when it
-// has a source, a sink connector when it has a destination. A plugin whose specification
-// declares no parameters for one side is still offered on it, as Conduit offers it.
+// has a source, a sink connector when it has a destination. The SDK gives every source and
+// destination its own sdk.* parameters, so a side without parameters is a side the plugin lacks.
 func (p *Plugin) Registrations() []*plugins.Plugin {
 	base := classPrefix + camel(p.Spec.Name)
 	version := p.Spec.Version
-	return []*plugins.Plugin{
-		{Class: base + "SourceConnector", Kind: plugins.KindSource, TaskClass: base + "SourceTask", Version: version,
+	var out []*plugins.Plugin
+	if len(p.Spec.SourceParams) > 0 {
+		out = append(out, &plugins.Plugin{Class: base + "SourceConnector", Kind: plugins.KindSource, TaskClass: base + "SourceTask", Version: version,
 			NewConnector:  func() connect.Connector { return &connector{p: p, params: p.Spec.SourceParams} },
-			NewSourceTask: func() connect.SourceTask { return &sourceTask{p: p} }},
-		{Class: base + "SinkConnector", Kind: plugins.KindSink, TaskClass: base + "SinkTask", Version: version,
-			NewConnector: func() connect.Connector { return &connector{p: p, params: p.Spec.DestinationParams} },
-			NewSinkTask:  func() connect.SinkTask { return &sinkTask{p: p} }},
+			NewSourceTask: func() connect.SourceTask { return &sourceTask{p: p} }})
 	}
+	if len(p.Spec.DestinationParams) > 0 {
+		out = append(out, &plugins.Plugin{Class: base + "SinkConnector", Kind: plugins.KindSink, TaskClass: base + "SinkTask", Version: version,
+			NewConnector: func() connect.Connector { return &connector{p: p, params: p.Spec.DestinationParams} },
+			NewSinkTask:  func() connect.SinkTask { return &sinkTask{p: p} }})
+	}
+	return out
 }
 
 // logger is the logger of a task's plugin process.
