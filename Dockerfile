@@ -1,7 +1,10 @@
 # A FROM-scratch image around the static connectd binary: no base image is pulled.
 # Build the binary first: CGO_ENABLED=0 go build -o build/connectd ./cmd/connectd
+# and the connector plugins: scripts/plugins.sh (PostgreSQL and generator, static, into build/plugins).
 FROM scratch
 COPY build/connectd /connectd
+COPY build/plugins/ /plugins/
+ENV CONNECT_PLUGIN_PATH=/plugins
 COPY scripts/docker/passwd /etc/passwd
 # The node runs as an unprivileged user that owns only its data directory; named volumes mounted
 # on /data take this ownership from the image.

@@ -26,6 +26,7 @@ import (
 	"github.com/connectd/connectd/membership"
 	"github.com/connectd/connectd/metrics"
 	"github.com/connectd/connectd/plugins"
+	"github.com/connectd/connectd/plugins/external"
 	"github.com/connectd/connectd/runtime"
 )
 
@@ -42,9 +43,12 @@ type Agent struct {
 	raft      *raft.Raft
 	members   *membership.Membership
 	registry  *plugins.Registry
-	levels    *logging.Levels
-	coord     *coordinator.Coordinator
-	worker    *runtime.Worker
+	// pluginHost runs the connector plugins found on plugin.path; loadedPlugins names them.
+	pluginHost    *external.Host
+	loadedPlugins []string
+	levels        *logging.Levels
+	coord         *coordinator.Coordinator
+	worker        *runtime.Worker
 	// metrics is nil when metrics.enable is false.
 	metrics *metrics.Node
 
@@ -83,6 +87,9 @@ func Start(cfg *config.Config, logger *slog.Logger, levels *logging.Levels) (*Ag
 }
 
 func (a *Agent) start() error {
+	if err := a.loadExternalPlugins(); err != nil {
+		return err
+	}
 	if err := a.serveREST(); err != nil {
 		return err
 	}
@@ -297,6 +304,10 @@ func (a *Agent) Halt() { a.stop(false) }
 func (a *Agent) stop(graceful bool) {
 	a.once.Do(func() {
 		a.cancel()
+		if a.pluginHost != nil {
+			// After the worker: its tasks end their plugin processes first.
+			defer a.pluginHost.Close()
+		}
 		for _, srv := range a.https {
 			if graceful {
 				ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)

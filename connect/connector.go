@@ -63,6 +63,15 @@ type SourceTask interface {
 	Stop() error
 }
 
+// SourceOffsetsCommitter is implemented by source tasks that must learn which offsets are safe:
+// after each commit of the task's source offsets, OffsetsCommitted gets the newest committed
+// Offset of each source partition, the values the task handed out with its records. Calls come
+// one at a time, in commit order, after Kafka acknowledged those records and every earlier one
+// of their partitions.
+type SourceOffsetsCommitter interface {
+	OffsetsCommitted(offsets []Offset) error
+}
+
 // SourceTaskContext gives a source task its stored offsets and identity.
 type SourceTaskContext interface {
 	// Offset returns the committed offset of a source partition, or nil.

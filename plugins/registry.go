@@ -236,3 +236,13 @@ func (r *Registry) unknownConnector(class string) error {
 	return &Error{Status: http.StatusBadRequest, Message: fmt.Sprintf("Failed to find any class that implements Connector and which name matches %s, available connectors are: %s",
 		class, strings.Join(descs, ", "))}
 }
+
+// Register adds a plugin found at run time (an external connector plugin); it fails when the
+// class name is taken.
+func (r *Registry) Register(p *Plugin) error {
+	if _, taken := r.byName[p.Class]; taken {
+		return fmt.Errorf("plugin class %s is already registered", p.Class)
+	}
+	r.add(p)
+	return nil
+}

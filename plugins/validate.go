@@ -158,12 +158,15 @@ func (r *Registry) Validate(raw map[string]*string, vctx ValidationContext) (*co
 		own = conn.Config()
 		ownValues = own.Validate(raw)
 		if v, ok := conn.(connect.Validator); ok {
-			ownValues = mergeValues(ownValues, v.Validate(stringValues(raw)))
+			var undefined []connect.ConfigValue
+			ownValues, undefined = mergeValues(ownValues, v.Validate(stringValues(raw)))
+			extra = append(extra, undefined...)
 		}
 	}); err != nil {
 		return nil, err
 	}
-	ownValues = mergeValues(ownValues, checkFileAccess(p, raw, vctx.FileStreamAllowedPaths))
+	ownValues, undefined := mergeValues(ownValues, checkFileAccess(p, raw, vctx.FileStreamAllowedPaths))
+	extra = append(extra, undefined...)
 
 	infos := &connect.ConfigInfos{Name: *class, Groups: []string{}, Configs: []connect.ConfigInfo{}}
 	seenGroup := map[string]bool{}
@@ -290,15 +293,22 @@ func checkOverrides(raw map[string]*string, policy string) []connect.ConfigValue
 	return out
 }
 
-func mergeValues(base, extra []connect.ConfigValue) []connect.ConfigValue {
+// mergeValues adds a Validator's errors to the ConfigDef's values by name; values of keys the
+// ConfigDef does not define are returned apart.
+func mergeValues(base, extra []connect.ConfigValue) (merged, undefined []connect.ConfigValue) {
 	for _, e := range extra {
+		found := false
 		for i := range base {
 			if base[i].Name == e.Name {
 				base[i].Errors = append(base[i].Errors, e.Errors...)
+				found = true
 			}
 		}
+		if !found {
+			undefined = append(undefined, e)
+		}
 	}
-	return base
+	return base, undefined
 }
 
 func stringValues(raw map[string]*string) map[string]string {

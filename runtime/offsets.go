@@ -120,11 +120,13 @@ func (s *submittedRecords) fail(n int) {
 	}
 }
 
-// committable returns the offsets that advanced since the last call, in partition order.
-func (s *submittedRecords) committable() []fsm.OffsetEntry {
+// committable returns the offsets that advanced since the last call, in partition order, as
+// entries and as the task's own Offset values.
+func (s *submittedRecords) committable() ([]fsm.OffsetEntry, []connect.Offset) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []fsm.OffsetEntry
+	var values []connect.Offset
 	keys := make([]string, 0, len(s.partitions))
 	for k, q := range s.partitions {
 		if q.dirty {
@@ -139,9 +141,10 @@ func (s *submittedRecords) committable() []fsm.OffsetEntry {
 			offset = q.committable.Map()
 		}
 		out = append(out, fsm.OffsetEntry{Partition: q.partition, Offset: offset})
+		values = append(values, q.committable)
 		q.dirty = false
 	}
-	return out
+	return out, values
 }
 
 // restore marks offsets as still to be committed after a failed commit.

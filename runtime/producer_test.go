@@ -111,7 +111,7 @@ func (h *producerHarness) drained(t *testing.T) any {
 		t.Fatal("records still unacknowledged after 30 s")
 	default:
 	}
-	entries := h.records.committable()
+	entries, _ := h.records.committable()
 	if len(entries) != 1 {
 		return nil
 	}

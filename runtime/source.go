@@ -302,7 +302,7 @@ func (r *sourceRun) commitOffsets(ctx context.Context) {
 		// one that still does commits once the worker loop has authorized it again.
 		return
 	}
-	entries := r.submitted.committable()
+	entries, values := r.submitted.committable()
 	if len(entries) == 0 {
 		return
 	}
@@ -316,6 +316,11 @@ func (r *sourceRun) commitOffsets(ctx context.Context) {
 		r.ti.logger.Warn("committing source offsets failed; will retry", "err", err)
 		r.submitted.restore(entries)
 		return
+	}
+	if c, ok := r.task.(connect.SourceOffsetsCommitter); ok {
+		if err := c.OffsetsCommitted(values); err != nil {
+			r.ti.logger.Warn("passing committed offsets to the task failed", "err", err)
+		}
 	}
 	if err := r.task.Commit(); err != nil {
 		r.ti.logger.Warn("task commit failed", "err", err)

@@ -98,6 +98,7 @@ build() {
   [ "${SKIP_BUILD:-}" = 1 ] && [ -x build/connectd ] && return
   echo "building build/connectd"
   CGO_ENABLED=0 go build -o build/connectd ./cmd/connectd
+  ./scripts/plugins.sh # the image ships the connector plugins
 }
 
 prepare_shared() { mkdir -p "$SHARED_DIR"; chmod 1777 "$SHARED_DIR" 2>/dev/null || true; secure_init; }

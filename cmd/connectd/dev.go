@@ -65,6 +65,7 @@ func runDev(args []string) error {
 			return err
 		}
 	}
+	pluginPath := devPluginPath(sets)
 	var joins []string
 	for i := 0; i < *nodes; i++ {
 		joins = append(joins, "127.0.0.1:"+strconv.Itoa(18400+i))
@@ -99,6 +100,9 @@ func runDev(args []string) error {
 		if *secure {
 			props["listeners"] = strings.Replace(props["listeners"], "http://", "https://", 1)
 		}
+		if pluginPath != "" {
+			props["plugin.path"] = pluginPath
+		}
 		for k, v := range sets {
 			props[k] = v
 		}
@@ -117,6 +121,12 @@ func runDev(args []string) error {
 		}
 		agents = append(agents, a)
 	}
+	if pluginPath != "" {
+		fmt.Printf("plugin.path: %s\n", pluginPath)
+		for _, p := range agents[0].LoadedPlugins() {
+			fmt.Printf("  loaded %s\n", p)
+		}
+	}
 	fmt.Printf("state: %s\n", dir)
 	for _, a := range agents {
 		fmt.Printf("%s: %s\n", a.NodeID(), a.RESTURL())
@@ -124,6 +134,20 @@ func runDev(args []string) error {
 	fmt.Println("press Ctrl-C to stop")
 	waitForSignal()
 	return nil
+}
+
+// devPluginPath is plugin.path for the dev cluster: the one --set gives, else build/plugins
+// (where scripts/plugins.sh builds the shipped plugins) when it exists.
+func devPluginPath(sets setFlags) string {
+	if p, ok := sets["plugin.path"]; ok {
+		return p
+	}
+	if info, err := os.Stat(filepath.Join("build", "plugins")); err == nil && info.IsDir() {
+		if abs, err := filepath.Abs(filepath.Join("build", "plugins")); err == nil {
+			return abs
+		}
+	}
+	return ""
 }
 
 func devDataDir(dir string) (string, error) {
