@@ -82,6 +82,16 @@ func (g guardedSourceTask) Poll(ctx context.Context) (out []*connect.SourceRecor
 func (g guardedSourceTask) Commit() error { return guard("SourceTask.Commit", g.t.Commit) }
 func (g guardedSourceTask) Stop() error   { return guard("SourceTask.Stop", g.t.Stop) }
 
+// OffsetsCommitted passes committed offsets on to a task that wants them, and does nothing for
+// one that does not.
+func (g guardedSourceTask) OffsetsCommitted(offsets []connect.Offset) error {
+	c, ok := g.t.(connect.SourceOffsetsCommitter)
+	if !ok {
+		return nil
+	}
+	return guard("SourceTask.OffsetsCommitted", func() error { return c.OffsetsCommitted(offsets) })
+}
+
 // guardedSinkTask runs every call into a sink task under guard. It implements the optional
 // hooks too, doing what the runtime does without them when the task lacks them: PreCommit
 // flushes and commits everything delivered, as Kafka's SinkTask.preCommit does.

@@ -21,7 +21,7 @@ import (
 // offset.flush.interval.ms and when it stops.
 type sourceRun struct {
 	ti       *taskInstance
-	task     connect.SourceTask
+	task     guardedSourceTask
 	config   map[string]string
 	conv     converters
 	producer *batchProducer
@@ -47,7 +47,7 @@ type sourceRun struct {
 	m *metrics.Task
 }
 
-func newSourceRun(ti *taskInstance, task connect.SourceTask, config map[string]string, conv converters) (taskRun, error) {
+func newSourceRun(ti *taskInstance, task guardedSourceTask, config map[string]string, conv converters) (taskRun, error) {
 	settings, err := producerSettingsFrom(ti.w.cfg.WorkerProps, config)
 	if err != nil {
 		return nil, fmt.Errorf("Failed to construct kafka producer: %w", err)
@@ -317,10 +317,8 @@ func (r *sourceRun) commitOffsets(ctx context.Context) {
 		r.submitted.restore(entries)
 		return
 	}
-	if c, ok := r.task.(connect.SourceOffsetsCommitter); ok {
-		if err := c.OffsetsCommitted(values); err != nil {
-			r.ti.logger.Warn("passing committed offsets to the task failed", "err", err)
-		}
+	if err := r.task.OffsetsCommitted(values); err != nil {
+		r.ti.logger.Warn("passing committed offsets to the task failed", "err", err)
 	}
 	if err := r.task.Commit(); err != nil {
 		r.ti.logger.Warn("task commit failed", "err", err)
