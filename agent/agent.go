@@ -85,7 +85,10 @@ func (a *Agent) start() error {
 	}
 	a.restListener = ln
 	a.restURL = a.cfg.AdvertisedURL(ln.Addr().(*net.TCPAddr).Port)
-	a.http = &http.Server{Handler: api.NewServer(a, a.logger), ReadHeaderTimeout: 10 * time.Second}
+	// Read and idle timeouts keep slow or silent clients from pinning connections on the listener
+	// that lease heartbeats share.
+	a.http = &http.Server{Handler: api.NewServer(a, a.logger), ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout: a.cfg.RESTReadTimeout, IdleTimeout: a.cfg.RESTIdleTimeout}
 	a.goFunc(func() {
 		if err := a.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			a.logger.Error("REST server stopped", "err", err)
@@ -233,9 +236,7 @@ func (a *Agent) waitForLeaderAndState() {
 	for a.ctx.Err() == nil {
 		if _, id := a.raft.LeaderWithID(); id != "" {
 			a.health.enter("applying the replicated state")
-			// The node is ready once it has applied what the leader told it is committed. Raft's
-			// own applied index counts configuration and no-op entries, which the FSM never sees.
-			if commit := a.raft.CommitIndex(); commit > 0 && a.raft.AppliedIndex() >= commit {
+			if a.caughtUp() {
 				a.health.ready()
 				a.markBootstrapped()
 				return

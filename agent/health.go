@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"context"
 	"sort"
 	"strings"
 	"sync"
@@ -61,6 +62,9 @@ func (a *Agent) Settings() api.Settings {
 		OverridePolicy:          a.cfg.ConnectorClientConfigOverridePolicy,
 		Commit:                  Commit,
 		KafkaClusterID:          a.kafkaClusterID,
+		FirstStatusWait:         a.cfg.FirstStatusWait,
+		InternalMaxBodyBytes:    a.cfg.InternalMaxBodyBytes,
+		TasksMaxLimit:           a.cfg.TasksMaxLimit,
 	}
 }
 
@@ -80,4 +84,19 @@ func (a *Agent) Cluster() api.ClusterStatus {
 	}
 	sort.Slice(out.Members, func(i, j int) bool { return out.Members[i].NodeID < out.Members[j].NodeID })
 	return out
+}
+
+// caughtUp reports whether this node's state machine includes everything the leader had applied
+// when asked, so that the node may start serving connector reads. The leader answers that index
+// with a lease renewal (heartbeat); a new leader answers only once its barrier has applied the
+// whole log. Raft's own commit index would not do: a restarted follower learns it in batches
+// while it catches up, and it counts configuration and no-op entries the FSM never sees.
+func (a *Agent) caughtUp() bool {
+	ctx, cancel := context.WithTimeout(a.ctx, a.cfg.HeartbeatInterval)
+	defer cancel()
+	if err := a.heartbeat(ctx); err != nil {
+		a.logger.Debug("not caught up with the leader yet", "err", err)
+		return false
+	}
+	return true
 }

@@ -59,6 +59,12 @@ type Settings struct {
 	Commit                  string
 	// KafkaClusterID reports the id of the Kafka cluster the node's connectors use.
 	KafkaClusterID func() string
+	// FirstStatusWait bounds the wait for a just-created connector's first status and tasks.
+	FirstStatusWait time.Duration
+	// InternalMaxBodyBytes bounds a command forwarded to the internal apply endpoint.
+	InternalMaxBodyBytes int64
+	// TasksMaxLimit is the largest tasks.max a connector config may set.
+	TasksMaxLimit int
 }
 
 // ClusterStatus is GET /connectd/cluster: which node this is, who leads Raft, and the members
@@ -109,6 +115,9 @@ func (s *Server) routes() {
 		s.writeError(w, req, &Error{Code: http.StatusMethodNotAllowed, Message: "HTTP 405 Method Not Allowed"})
 	})
 	handle := func(method, path string, h func(http.ResponseWriter, *http.Request) error) {
+		if needsState(path) {
+			h = s.requireReady(h)
+		}
 		r.HandleFunc(path, s.wrap(h)).Methods(method)
 	}
 	handle(http.MethodGet, "/", s.serverInfo)
@@ -122,6 +131,7 @@ func (s *Server) routes() {
 	handle(http.MethodPatch, "/connectors/{name}/config", s.patchConfig)
 	handle(http.MethodGet, "/connectors/{name}/status", s.connectorStatus)
 	handle(http.MethodGet, "/connectors/{name}/tasks", s.listTasks)
+	handle(http.MethodGet, "/connectors/{name}/tasks-config", s.taskConfigs)
 	handle(http.MethodGet, "/connectors/{name}/tasks/{task:[0-9]+}/status", s.taskStatus)
 	handle(http.MethodPost, "/connectors/{name}/tasks/{task:[0-9]+}/restart", s.restartTask)
 	handle(http.MethodPost, "/connectors/{name}/restart", s.restartConnector)

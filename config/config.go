@@ -55,6 +55,7 @@ type Config struct {
 	ConnectorClientConfigOverridePolicy string
 	RESTRequestTimeout                  time.Duration
 	RESTMaxBodyBytes                    int64
+	ControlPlane
 
 	RaftHeartbeatTimeout   time.Duration
 	RaftElectionTimeout    time.Duration

@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/raft"
@@ -39,6 +40,9 @@ type Deps struct {
 	RebalanceDelay time.Duration
 	// Eager selects the eager assignment protocol (connect.protocol=eager).
 	Eager bool
+	// Barrier waits until the state machine has applied every entry committed before it; nil
+	// means Raft's barrier. Tests inject failures through it.
+	Barrier func(timeout time.Duration) error
 }
 
 // Coordinator watches Raft leadership and runs the leader loop while this node leads.
@@ -49,6 +53,9 @@ type Coordinator struct {
 	pokeCh chan struct{}
 	// lastInputs fingerprints the inputs of the last round that changed nothing (leader loop only).
 	lastInputs string
+	// established is set once this term's barrier has applied the whole log; no lease is granted
+	// before, since the leader's view of assignments could still be stale.
+	established atomic.Bool
 }
 
 // New returns a coordinator; Run starts it.
@@ -58,6 +65,9 @@ func New(deps Deps) *Coordinator {
 	}
 	if deps.Interval == 0 {
 		deps.Interval = time.Second
+	}
+	if deps.Barrier == nil {
+		deps.Barrier = func(timeout time.Duration) error { return deps.Raft.Barrier(timeout).Error() }
 	}
 	return &Coordinator{deps: deps, pokeCh: make(chan struct{}, 1)}
 }
@@ -76,7 +86,7 @@ func (c *Coordinator) poke() {
 // never reach a state machine, so a worker could wait for them until the next command. It
 // reports false when this node is not the leader; the worker must not count the lease then.
 func (c *Coordinator) Heartbeat(node, session string) (uint64, bool) {
-	if c.deps.Raft.State() != raft.Leader {
+	if c.deps.Raft.State() != raft.Leader || !c.established.Load() {
 		return 0, false
 	}
 	c.leases.renew(node, session, time.Now())
@@ -100,6 +110,7 @@ func (c *Coordinator) Run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case isLeader := <-c.deps.Raft.LeaderCh():
+			c.established.Store(false)
 			stopLoop()
 			if isLeader {
 				loop = &leaderRun{}
@@ -122,13 +133,12 @@ type leaderRun struct {
 
 func (c *Coordinator) leaderLoop(ctx context.Context) {
 	log := c.deps.Logger.With("role", "leader")
-	// A barrier makes the state machine reflect every entry committed by earlier leaders, so
-	// reconciliation acts on the whole log.
-	if err := c.deps.Raft.Barrier(time.Minute).Error(); err != nil {
-		log.Warn("barrier failed; giving up leadership duties until the next term", "err", err)
+	if !c.establish(ctx, log) {
 		return
 	}
 	c.leases.reset(time.Now())
+	c.established.Store(true)
+	defer c.established.Store(false)
 	c.lastInputs = ""
 	log.Info("leadership established")
 	timer := time.NewTimer(time.Hour)
@@ -187,4 +197,49 @@ func (c *Coordinator) ensureSessionKey(ctx context.Context) error {
 	}
 	_, err := c.deps.Apply(ctx, &fsm.SessionKeyChange{Key: key})
 	return err
+}
+
+// Barrier retry bounds: a leader that cannot apply its log within establishAttempts tries (with
+// backoff from barrierBackoff up to barrierMaxBackoff) hands leadership to another node rather
+// than lead a whole term without rebalancing.
+const (
+	establishAttempts = 5
+	barrierTimeout    = 10 * time.Second
+	barrierBackoff    = 50 * time.Millisecond
+	barrierMaxBackoff = 2 * time.Second
+)
+
+// establish issues the barrier that makes the state machine reflect every entry committed by
+// earlier leaders, so that reconciliation acts on the whole log. It retries with backoff and,
+// if the barrier keeps failing, steps down. It reports whether leadership was established.
+func (c *Coordinator) establish(ctx context.Context, log *slog.Logger) bool {
+	backoff := barrierBackoff
+	for attempt := 1; ; attempt++ {
+		err := c.deps.Barrier(barrierTimeout)
+		if err == nil {
+			return true
+		}
+		if ctx.Err() != nil || c.deps.Raft.State() != raft.Leader {
+			return false
+		}
+		if attempt >= establishAttempts {
+			log.Error("barrier keeps failing; stepping down so another node can lead", "attempts", attempt, "err", err)
+			err := c.deps.Raft.LeadershipTransfer().Error()
+			if err == nil {
+				return false
+			}
+			// No other node can take over (a single voter, or none caught up): keep trying.
+			log.Warn("leadership transfer failed; retrying the barrier", "err", err)
+			attempt = 0
+		}
+		if attempt > 0 {
+			log.Warn("barrier failed; retrying", "attempt", attempt, "backoff", backoff, "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, barrierMaxBackoff)
+	}
 }
