@@ -1,7 +1,9 @@
 package agent_test
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -9,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/connectd/connectd/fsm"
 	"github.com/connectd/connectd/internal/testcluster"
 )
 
@@ -127,5 +130,65 @@ func TestStatusRightAfterCreate(t *testing.T) {
 	}
 	if d := time.Since(start); d > time.Second {
 		t.Fatalf("status of an unknown connector took %s", d)
+	}
+}
+
+// defaultRaftTimings are Raft's production timings: entries of several MiB take longer to encode,
+// write and ship under the race detector than the tight test timings allow a leader.
+var defaultRaftTimings = []testcluster.Option{testcluster.With("raft.heartbeat.timeout.ms", "1000"),
+	testcluster.With("raft.election.timeout.ms", "1000"), testcluster.With("raft.leader.lease.timeout.ms", "500")}
+
+// TestLargeTaskConfigsFromAFollower: task configs over the public 1 MiB body cap (8 tasks of a
+// 200 KiB config) reach the leader from whichever node owns the connector. Three connectors put
+// at least one on a follower.
+func TestLargeTaskConfigsFromAFollower(t *testing.T) {
+	c := testcluster.New(t, 3, defaultRaftTimings...)
+	big := strings.Repeat("x", 200<<10)
+	for i := 0; i < 3; i++ {
+		createConnector(t, c.URL(0), fmt.Sprintf(`{"name":"big-%d","config":{"connector.class":"io.connectd.test.FailingSinkConnector","topics":"t","tasks.max":"8","padding":%q}}`, i, big))
+	}
+	testcluster.Eventually(t, 10*time.Second, func() error {
+		state := c.Node(c.WaitLeader()).FSM().State()
+		for i := 0; i < 3; i++ {
+			if conn := state.Connector(fmt.Sprintf("big-%d", i)); conn == nil || len(conn.Tasks) != 8 {
+				return fmt.Errorf("big-%d has no 8 tasks yet", i)
+			}
+		}
+		return nil
+	})
+}
+
+// TestSourceOffsetsOfManyPartitionsFromAFollower: a follower commits source offsets for 20,000
+// partitions (several MiB) through the leader.
+func TestSourceOffsetsOfManyPartitionsFromAFollower(t *testing.T) {
+	c := testcluster.New(t, 3, defaultRaftTimings...)
+	follower := (c.WaitLeader() + 1) % 3
+	offsets := make([]fsm.OffsetEntry, 20000)
+	for i := range offsets {
+		offsets[i] = fsm.OffsetEntry{Partition: map[string]any{"filename": fmt.Sprintf("/data/in-%05d.txt", i)}, Offset: map[string]any{"position": json.Number("123456")}}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	res, err := c.Node(follower).Apply(ctx, &fsm.SourceOffsets{Connector: "src", Offsets: offsets})
+	if err != nil || res.Err != nil {
+		t.Fatalf("commit offsets from a follower: %v %v", err, res.Err)
+	}
+	if n := len(c.Node(c.WaitLeader()).FSM().State().SourceOffsets("src")); n != 20000 {
+		t.Fatalf("%d offsets committed, want 20000", n)
+	}
+}
+
+// TestCommandOverTheInternalBound: a command above internal.max.body.bytes fails at once with
+// an error that says so, on a follower as on the leader, instead of being retried.
+func TestCommandOverTheInternalBound(t *testing.T) {
+	c := testcluster.New(t, 3, testcluster.With("internal.max.body.bytes", "65536"))
+	leader := c.WaitLeader()
+	for _, node := range []int{leader, (leader + 1) % 3} {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		_, err := c.Node(node).Apply(ctx, &fsm.TaskConfigs{Name: "x", Tasks: []map[string]string{{"padding": strings.Repeat("x", 100<<10)}}})
+		cancel()
+		if !errors.Is(err, fsm.ErrCommandTooLarge) || !strings.Contains(err.Error(), "internal.max.body.bytes") {
+			t.Fatalf("node %d: %v, want a command-too-large error naming internal.max.body.bytes", node, err)
+		}
 	}
 }

@@ -190,7 +190,8 @@ func (s *Server) validate(config ConfigMap) error {
 
 func (s *Server) validationContext() plugins.ValidationContext {
 	st := s.backend.Settings()
-	return plugins.ValidationContext{WorkerGroupID: st.GroupID, TopicCreationEnable: st.TopicCreationEnable, OverridePolicy: st.OverridePolicy}
+	return plugins.ValidationContext{WorkerGroupID: st.GroupID, TopicCreationEnable: st.TopicCreationEnable, OverridePolicy: st.OverridePolicy,
+		TasksMaxLimit: st.TasksMaxLimit}
 }
 
 // resultError turns a committed command's refusal into an error.

@@ -159,7 +159,7 @@ func (s *Server) routes() {
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if max := s.backend.Settings().MaxBodyBytes; max > 0 && r.Body != nil {
+	if max := s.bodyLimit(r); max > 0 && r.Body != nil {
 		r.Body = http.MaxBytesReader(w, r.Body, max)
 	}
 	s.router.ServeHTTP(w, r)

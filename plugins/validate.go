@@ -16,6 +16,8 @@ type ValidationContext struct {
 	TopicCreationEnable bool
 	// OverridePolicy is connector.client.config.override.policy: All, None or Principal.
 	OverridePolicy string
+	// TasksMaxLimit is the largest tasks.max allowed (tasks.max.limit); 0 means no limit.
+	TasksMaxLimit int
 }
 
 // Group names of the framework keys.
@@ -142,6 +144,7 @@ func (r *Registry) Validate(raw map[string]*string, vctx ValidationContext) (*co
 		byName[values[i].Name] = &values[i]
 	}
 	r.checkConverters(raw, byName)
+	checkTasksMax(byName, vctx.TasksMaxLimit)
 	if p.Kind == KindSink {
 		checkSinkTopics(raw, byName, vctx)
 	}
