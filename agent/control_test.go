@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -190,5 +191,23 @@ func TestCommandOverTheInternalBound(t *testing.T) {
 		if !errors.Is(err, fsm.ErrCommandTooLarge) || !strings.Contains(err.Error(), "internal.max.body.bytes") {
 			t.Fatalf("node %d: %v, want a command-too-large error naming internal.max.body.bytes", node, err)
 		}
+	}
+}
+
+// TestSlowRequestBodyIsCutOff: a client that sends headers and then trickles nothing of its body
+// does not pin a connection past rest.read.timeout.ms.
+func TestSlowRequestBodyIsCutOff(t *testing.T) {
+	c := testcluster.New(t, 1, testcluster.With("cluster.bootstrap.expect", "1"), testcluster.With("rest.read.timeout.ms", "500"))
+	conn, err := net.Dial("tcp", strings.TrimPrefix(c.URL(0), "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "PUT /connectors/slow/config HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{")
+	start := time.Now()
+	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	_, err = io.ReadAll(conn)
+	if d := time.Since(start); err != nil || d > 5*time.Second {
+		t.Fatalf("connection held %s (err %v), want it closed soon after the 500 ms read timeout", d, err)
 	}
 }

@@ -1,6 +1,9 @@
 package fsm
 
-import "errors"
+import (
+	"errors"
+	"net/http"
+)
 
 // ErrCommandTooLarge is returned for a command whose encoding exceeds the bound of the path that
 // would carry it to the leader; retrying cannot help.
@@ -27,4 +30,18 @@ func (c *SourceOffsets) Split(n int) []Command {
 		parts = append(parts, &part)
 	}
 	return parts
+}
+
+// MaxClusterLoggers bounds how many distinct loggers may carry a cluster-scoped level, so that
+// PUT /admin/loggers/{any name}?scope=cluster cannot grow the replicated state without end.
+const MaxClusterLoggers = 1000
+
+func checkLoggerLimit(state *State, logger string) *Error {
+	if state.first(tableLoggers, logger) != nil {
+		return nil
+	}
+	if n := len(state.all(tableLoggers, "id")); n >= MaxClusterLoggers {
+		return errorf(http.StatusBadRequest, "Cannot set a cluster-wide level for logger %s: %d loggers already have one, the most the cluster keeps", logger, n)
+	}
+	return nil
 }
