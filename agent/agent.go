@@ -107,7 +107,7 @@ func (a *Agent) start() error {
 	if err != nil {
 		return err
 	}
-	if a.raft, err = raft.NewRaft(a.raftConfig(), a.fsm, a.stores.bolt, a.stores.bolt, a.stores.snaps, a.transport); err != nil {
+	if a.raft, err = raft.NewRaft(a.raftConfig(), guardedFSM{FSM: a.fsm, stop: a.stopOnUnknownEntry}, a.stores.bolt, a.stores.bolt, a.stores.snaps, a.transport); err != nil {
 		return fmt.Errorf("start raft: %w", err)
 	}
 

@@ -184,6 +184,11 @@ func (a *Agent) applyOnLeader(ctx context.Context, cmd fsm.Command) (fsm.Result,
 // the leader, and waits for the commit or for ctx to end. A node that is not (or no longer) the
 // leader answers 409, which the forwarding node takes as "ask the new leader".
 func (a *Agent) ApplyLocal(ctx context.Context, data []byte) (fsm.Result, uint64, error) {
+	// Only commands every replica can apply may enter the log: one that does not decode here
+	// would stop every node that meets it.
+	if err := fsm.Check(data); err != nil {
+		return fsm.Result{}, 0, &api.Error{Code: http.StatusBadRequest, Message: "Internal request does not hold a command this node knows: " + err.Error()}
+	}
 	res, index, err := a.applyLocal(ctx, data)
 	if errors.Is(err, errNotLeader) {
 		return res, index, api.ErrNoLeader

@@ -1,6 +1,7 @@
 package agent_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/connectd/connectd/api"
 	"github.com/connectd/connectd/fsm"
 	"github.com/connectd/connectd/internal/testcluster"
 )
@@ -210,4 +212,29 @@ func TestSlowRequestBodyIsCutOff(t *testing.T) {
 	if d := time.Since(start); err != nil || d > 5*time.Second {
 		t.Fatalf("connection held %s (err %v), want it closed soon after the 500 ms read timeout", d, err)
 	}
+}
+
+// TestSignedGarbageIsRefused: a correctly signed internal apply whose body is not a command this
+// build knows answers 400 and never reaches the log: every node stays healthy, also after a restart.
+func TestSignedGarbageIsRefused(t *testing.T) {
+	c := testcluster.New(t, 3)
+	leader := c.WaitLeader()
+	key := c.Node(leader).FSM().State().SessionKey()
+	for _, body := range [][]byte{{0x7e, '{', '}'}, append([]byte{byte(fsm.ConnectorPutType)}, "garbage"...), {byte(fsm.TargetStateType)}} {
+		req, _ := http.NewRequest(http.MethodPost, c.URL(leader)+api.InternalApplyPath, bytes.NewReader(body))
+		api.Sign(req, key, body)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(got), `"error_code":400`) {
+			t.Fatalf("signed garbage %q: %d %s, want 400", body, resp.StatusCode, got)
+		}
+	}
+	c.Shutdown((leader + 1) % 3)
+	c.Start((leader + 1) % 3)
+	c.WaitHealthy()
+	createConnector(t, c.URL((leader+1)%3), `{"name":"after","config":{"connector.class":"FileStreamSource","file":"/nonexistent/in.txt","topic":"t"}}`)
 }
