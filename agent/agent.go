@@ -103,6 +103,9 @@ func (a *Agent) start() error {
 	if a.transport, err = newTransport(a.cfg.RaftListener, a.cfg.RaftAdvertisedAddress, raftLog); err != nil {
 		return fmt.Errorf("raft.listener: %w", err)
 	}
+	if err := a.recoverFromPeersFile(); err != nil {
+		return err
+	}
 	hasState, err := a.stores.hasState()
 	if err != nil {
 		return err

@@ -42,6 +42,10 @@ type Backend interface {
 	Leave(ctx context.Context) error
 	// Loggers are this node's log levels.
 	Loggers() *logging.Levels
+	// RaftPeers lists the servers of the Raft configuration.
+	RaftPeers() ([]RaftPeer, error)
+	// RemoveRaftPeer removes a server from the Raft configuration; this node must lead.
+	RemoveRaftPeer(ctx context.Context, id string) error
 	// ConsumerGroups administers a sink connector's consumer groups in Kafka, as the connector
 	// whose config is given: with its admin.override.* settings.
 	ConsumerGroups(connectorConfig map[string]string) ConsumerGroups
@@ -155,6 +159,8 @@ func (s *Server) routes() {
 	handle(http.MethodPost, InternalHeartbeatPath, s.internalHeartbeat)
 	handle(http.MethodPost, LeavePath, s.leave)
 	handle(http.MethodGet, ClusterPath, s.cluster)
+	handle(http.MethodGet, RaftPeersPath, s.raftPeers)
+	handle(http.MethodDelete, RaftPeersPath+"/{id}", s.removeRaftPeer)
 }
 
 // ServeHTTP implements http.Handler.

@@ -14,6 +14,10 @@ Usage:
   connectd dev [flags]             run a local N-node cluster (and a Kafka broker) in one process
   connectd broker [--listen ADDR]  run the embedded in-memory Kafka-protocol broker alone
   connectd leave [--url URL]       decommission a node: hand its work off and remove it
+  connectd operator raft list-peers [--url URL]
+                                   list the Raft servers: id, address, suffrage, state
+  connectd operator raft remove-peer --id ID [--url URL]
+                                   remove a dead server from the Raft configuration
   connectd version                 print the version
 
 Run 'connectd <command> --help' for the flags of a command.
@@ -34,6 +38,8 @@ func main() {
 		err = runBroker(args)
 	case "leave":
 		err = runLeave(args)
+	case "operator":
+		err = runOperator(args, os.Stdout)
 	case "version":
 		err = runVersion()
 	case "-h", "--help", "help":
