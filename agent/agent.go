@@ -121,7 +121,7 @@ func (a *Agent) start() error {
 	a.coord = coordinator.New(coordinator.Deps{
 		Raft: a.raft, FSM: a.fsm, Members: a.members, Apply: a.applyOnLeader, Logger: a.logger,
 		SessionTimeout: a.cfg.SessionTimeout, LeaseSkew: a.cfg.LeaseSkew, RebalanceDelay: a.cfg.ScheduledRebalanceDelay,
-		Eager: a.cfg.ConnectProtocol == "eager",
+		Eager: a.cfg.ConnectProtocol == "eager", DeadServerCleanup: a.cfg.DeadServerCleanup,
 	})
 	a.goFunc(func() { a.coord.Run(a.ctx) })
 	a.worker = runtime.New(runtime.Config{

@@ -40,6 +40,9 @@ type Deps struct {
 	RebalanceDelay time.Duration
 	// Eager selects the eager assignment protocol (connect.protocol=eager).
 	Eager bool
+	// DeadServerCleanup is raft.dead.server.cleanup.ms: how long a Raft server must have been
+	// dead before it is removed in favour of a replacement; 0 never removes one.
+	DeadServerCleanup time.Duration
 	// Barrier waits until the state machine has applied every entry committed before it; nil
 	// means Raft's barrier. Tests inject failures through it.
 	Barrier func(timeout time.Duration) error
@@ -56,6 +59,8 @@ type Coordinator struct {
 	// established is set once this term's barrier has applied the whole log; no lease is granted
 	// before, since the leader's view of assignments could still be stale.
 	established atomic.Bool
+	// dead tracks since when Raft servers have been dead (leader loop only).
+	dead failures
 }
 
 // New returns a coordinator; Run starts it.
@@ -137,6 +142,7 @@ func (c *Coordinator) leaderLoop(ctx context.Context) {
 		return
 	}
 	c.leases.reset(time.Now())
+	c.dead = nil
 	c.established.Store(true)
 	defer c.established.Store(false)
 	c.lastInputs = ""
