@@ -273,7 +273,7 @@ func (a *Agent) membershipConfig(bootstrapped bool) membership.Config {
 		BindAddr: host, BindPort: port,
 		GossipKey: a.cfg.ClusterGossipKey,
 		Meta: membership.Meta{NodeID: a.cfg.NodeID, RESTURL: a.restURL, RaftAddr: string(a.transport.LocalAddr()),
-			Session: a.session, GroupID: a.cfg.GroupID, Version: api.Version, Bootstrapped: bootstrapped},
+			Session: a.session, GroupID: a.cfg.GroupID, Version: api.Version, Bootstrapped: bootstrapped, Commands: fsm.KnownTypes()},
 		ProbeInterval: a.cfg.GossipProbeInterval, ProbeTimeout: a.cfg.GossipProbeTimeout,
 		GossipInterval: a.cfg.GossipInterval, SuspicionMult: a.cfg.GossipSuspicionMult,
 		RetransmitMult: a.cfg.GossipRetransmitMult, Logger: a.logger.With("component", "memberlist"),

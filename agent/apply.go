@@ -197,6 +197,9 @@ func (a *Agent) ApplyLocal(ctx context.Context, data []byte) (fsm.Result, uint64
 }
 
 func (a *Agent) applyLocal(ctx context.Context, data []byte) (fsm.Result, uint64, error) {
+	if err := a.checkVotersKnow(data); err != nil {
+		return fsm.Result{}, 0, err
+	}
 	future := a.raft.Apply(data, 0)
 	done := make(chan struct{})
 	go func() {

@@ -2,6 +2,7 @@ package fsm
 
 import (
 	"bytes"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 )
@@ -56,4 +57,33 @@ type UnknownEntryError struct {
 func (e *UnknownEntryError) Error() string {
 	return fmt.Sprintf("cannot apply Raft log entry %d of command type %d (%s): this node needs a connectd version that knows command type %d; upgrade it and start it again",
 		e.Index, e.Type, e.Reason, e.Type)
+}
+
+// KnownTypes renders the command types this build knows as a hex bitmask (bit t set for type
+// t), short enough for gossip metadata, so that the leader can tell what every voter can apply.
+func KnownTypes() string {
+	var mask [32]byte
+	for t := range decoders {
+		mask[t/8] |= 1 << (t % 8)
+	}
+	return hex.EncodeToString(mask[:])
+}
+
+// baselineTypes is the last command type of the builds that did not gossip their known types yet.
+const baselineTypes = OffsetsAlterType
+
+// KnowsType reports whether a node that gossiped mask (empty for builds before it was gossiped)
+// can apply command type t. Types with IgnoreUnknownTypeFlag are safe for every node.
+func KnowsType(mask string, t MessageType) bool {
+	if t&IgnoreUnknownTypeFlag != 0 {
+		return true
+	}
+	if mask == "" {
+		return t >= 1 && t <= baselineTypes
+	}
+	b, err := hex.DecodeString(mask)
+	if err != nil || int(t/8) >= len(b) {
+		return false
+	}
+	return b[t/8]&(1<<(t%8)) != 0
 }
