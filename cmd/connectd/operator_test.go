@@ -31,10 +31,11 @@ func TestOperatorRaftPeers(t *testing.T) {
 	dead := (leader + 2) % 3
 	deadID := c.Node(dead).NodeID()
 	c.Kill(dead)
-	out.Reset()
-	if err := runOperator([]string{"raft", "remove-peer", "--id", deadID, "--url", c.URL((leader + 1) % 3)}, &out); err != nil {
-		t.Fatal(err)
-	}
+	// A loaded machine may see an election right now; operators retry as this does.
+	testcluster.Eventually(t, 10*time.Second, func() error {
+		out.Reset()
+		return runOperator([]string{"raft", "remove-peer", "--id", deadID, "--url", c.URL((leader + 1) % 3)}, &out)
+	})
 	testcluster.Eventually(t, 10*time.Second, func() error {
 		out.Reset()
 		if err := runOperator([]string{"raft", "list-peers", "--url", c.URL(c.WaitLeader())}, &out); err != nil {
@@ -58,6 +59,13 @@ func TestRecoveryFromLostQuorumWithPeersJSON(t *testing.T) {
 	leader := c.WaitLeader()
 	createAt(t, c.URL(leader), "before")
 	survivor := (leader + 1) % 3
+	// A write is committed once a majority has it; the survivor must be one of them.
+	testcluster.Eventually(t, 10*time.Second, func() error {
+		if c.Node(survivor).FSM().State().Connector("before") == nil {
+			return fmt.Errorf("the survivor has not applied the write yet")
+		}
+		return nil
+	})
 	id := c.Node(survivor).NodeID()
 	var addr string
 	for _, s := range c.Node(survivor).Raft().GetConfiguration().Configuration().Servers {
