@@ -80,7 +80,7 @@ func (a *Agent) commit(ctx context.Context, cmd fsm.Command) (fsm.Result, uint64
 
 // splitEntries is how many entries (offsets of partitions) one committed part carries: large
 // commands would hold the apply loop of every node for as long as they take to apply.
-const splitEntries = 1000
+const splitEntries = 200
 
 // commitParts commits the parts of a split command in order, stopping at the first refusal.
 func (a *Agent) commitParts(ctx context.Context, parts []fsm.Command) (fsm.Result, uint64, error) {
