@@ -109,11 +109,14 @@ func (a *Agent) start() error {
 	if a.transport, err = newTransport(a.cfg.RaftListener, a.cfg.RaftAdvertisedAddress, clusterTLS, raftLog); err != nil {
 		return fmt.Errorf("raft.listener: %w", err)
 	}
+	if err := a.recoverFromPeersFile(); err != nil {
+		return err
+	}
 	hasState, err := a.stores.hasState()
 	if err != nil {
 		return err
 	}
-	if a.raft, err = raft.NewRaft(a.raftConfig(), a.raftFSM(), a.stores.bolt, a.stores.bolt, a.stores.snaps, a.transport); err != nil {
+	if a.raft, err = raft.NewRaft(a.raftConfig(), guardedFSM{FSM: a.raftFSM(), stop: a.stopOnUnknownEntry}, a.stores.bolt, a.stores.bolt, a.stores.snaps, a.transport); err != nil {
 		return fmt.Errorf("start raft: %w", err)
 	}
 
@@ -125,6 +128,7 @@ func (a *Agent) start() error {
 		Raft: a.raft, FSM: a.fsm, Members: a.members, Apply: a.applyOnLeader, Logger: a.logger,
 		SessionTimeout: a.cfg.SessionTimeout, LeaseSkew: a.cfg.LeaseSkew, RebalanceDelay: a.cfg.ScheduledRebalanceDelay,
 		Eager: a.cfg.ConnectProtocol == "eager", KeyTTL: a.cfg.InterWorkerKeyTTL, VerifyPeer: verifyPeer(clusterTLS),
+		DeadServerCleanup: a.cfg.DeadServerCleanup,
 	})
 	a.goFunc(func() { a.coord.Run(a.ctx) })
 	a.worker = runtime.New(runtime.Config{
@@ -246,9 +250,7 @@ func (a *Agent) waitForLeaderAndState() {
 	for a.ctx.Err() == nil {
 		if _, id := a.raft.LeaderWithID(); id != "" {
 			a.health.enter("applying the replicated state")
-			// The node is ready once it has applied what the leader told it is committed. Raft's
-			// own applied index counts configuration and no-op entries, which the FSM never sees.
-			if commit := a.raft.CommitIndex(); commit > 0 && a.raft.AppliedIndex() >= commit {
+			if a.caughtUp() {
 				a.health.ready()
 				a.markBootstrapped()
 				return
@@ -282,7 +284,7 @@ func (a *Agent) membershipConfig(bootstrapped bool) membership.Config {
 		BindAddr: host, BindPort: port,
 		GossipKey: a.cfg.ClusterGossipKey,
 		Meta: membership.Meta{NodeID: a.cfg.NodeID, RESTURL: a.restURL, RaftAddr: string(a.transport.LocalAddr()),
-			Session: a.session, GroupID: a.cfg.GroupID, Version: api.Version, Bootstrapped: bootstrapped},
+			Session: a.session, GroupID: a.cfg.GroupID, Version: api.Version, Bootstrapped: bootstrapped, Commands: fsm.KnownTypes()},
 		ProbeInterval: a.cfg.GossipProbeInterval, ProbeTimeout: a.cfg.GossipProbeTimeout,
 		GossipInterval: a.cfg.GossipInterval, SuspicionMult: a.cfg.GossipSuspicionMult,
 		RetransmitMult: a.cfg.GossipRetransmitMult, Logger: a.logger.With("component", "memberlist"),

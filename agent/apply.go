@@ -25,6 +25,13 @@ const leaderWait = 1500 * time.Millisecond
 // and the write must then go to the leader the others elect instead.
 const forwardAttempt = 750 * time.Millisecond
 
+// sizeAllowance is the extra time a large command gets to travel, be written to a quorum's logs
+// and be applied: a second per MiB, so that task configs or offsets of several MiB are not
+// mistaken for an unanswering leader.
+func sizeAllowance(n int) time.Duration {
+	return time.Duration(n) * time.Second / (1 << 20)
+}
+
 // State implements api.Backend: the node's applied state, once it holds every write this node
 // has answered (see Apply); a node that cannot catch up within leaderWait of such a write answers
 // what it has.
@@ -63,11 +70,43 @@ func (a *Agent) applyAndWait(ctx context.Context, cmd fsm.Command) (fsm.Result, 
 // commit commits cmd through the Raft leader and returns the leader's result and log index,
 // retrying while there is no leader for at most leaderWait.
 func (a *Agent) commit(ctx context.Context, cmd fsm.Command) (fsm.Result, uint64, error) {
+	if s, ok := cmd.(fsm.Splitter); ok {
+		if parts := s.Split(splitEntries); len(parts) > 1 {
+			return a.commitParts(ctx, parts)
+		}
+	}
+	return a.commitOne(ctx, cmd)
+}
+
+// splitEntries is how many entries (offsets of partitions) one committed part carries: large
+// commands would hold the apply loop of every node for as long as they take to apply.
+const splitEntries = 200
+
+// commitParts commits the parts of a split command in order, stopping at the first refusal.
+func (a *Agent) commitParts(ctx context.Context, parts []fsm.Command) (fsm.Result, uint64, error) {
+	var res fsm.Result
+	var index uint64
+	for _, part := range parts {
+		var err error
+		if res, index, err = a.commitOne(ctx, part); err != nil || res.Err != nil {
+			return res, index, err
+		}
+	}
+	return res, index, nil
+}
+
+// commitOne commits one command, retrying while there is no leader.
+func (a *Agent) commitOne(ctx context.Context, cmd fsm.Command) (fsm.Result, uint64, error) {
 	data, err := fsm.Encode(cmd)
 	if err != nil {
 		return fsm.Result{}, 0, err
 	}
-	deadline := time.Now().Add(leaderWait)
+	// Checked on every node, leader or not, so that a command's fate does not depend on which
+	// node happens to own the connector that wrote it.
+	if limit := a.cfg.InternalMaxBodyBytes; int64(len(data)) > limit {
+		return fsm.Result{}, 0, fmt.Errorf("%w: %T is %d bytes, more than internal.max.body.bytes (%d)", fsm.ErrCommandTooLarge, cmd, len(data), limit)
+	}
+	deadline := time.Now().Add(leaderWait + sizeAllowance(len(data)))
 	for {
 		res, index, err := a.applyEncoded(ctx, data)
 		if errors.Is(err, errNotLeader) && time.Now().Before(deadline) {
@@ -119,7 +158,7 @@ func (a *Agent) applyEncoded(ctx context.Context, data []byte) (fsm.Result, uint
 	if leaderURL == "" {
 		return fsm.Result{}, 0, errNotLeader
 	}
-	attempt, cancel := context.WithTimeout(ctx, forwardAttempt)
+	attempt, cancel := context.WithTimeout(ctx, forwardAttempt+sizeAllowance(len(data)))
 	defer cancel()
 	res, index, err := a.forward(attempt, leaderURL, data)
 	if err != nil && ctx.Err() == nil && attempt.Err() != nil {
@@ -145,6 +184,11 @@ func (a *Agent) applyOnLeader(ctx context.Context, cmd fsm.Command) (fsm.Result,
 // the leader, and waits for the commit or for ctx to end. A node that is not (or no longer) the
 // leader answers 409, which the forwarding node takes as "ask the new leader".
 func (a *Agent) ApplyLocal(ctx context.Context, data []byte) (fsm.Result, uint64, error) {
+	// Only commands every replica can apply may enter the log: one that does not decode here
+	// would stop every node that meets it.
+	if err := fsm.Check(data); err != nil {
+		return fsm.Result{}, 0, &api.Error{Code: http.StatusBadRequest, Message: "Internal request does not hold a command this node knows: " + err.Error()}
+	}
 	res, index, err := a.applyLocal(ctx, data)
 	if errors.Is(err, errNotLeader) {
 		return res, index, api.ErrNoLeader
@@ -153,6 +197,9 @@ func (a *Agent) ApplyLocal(ctx context.Context, data []byte) (fsm.Result, uint64
 }
 
 func (a *Agent) applyLocal(ctx context.Context, data []byte) (fsm.Result, uint64, error) {
+	if err := a.checkVotersKnow(data); err != nil {
+		return fsm.Result{}, 0, err
+	}
 	began := time.Now()
 	future := a.raft.Apply(data, 0)
 	done := make(chan struct{})

@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"strings"
@@ -77,6 +78,9 @@ func (a *Agent) Settings() api.Settings {
 		FileStreamAllowedPaths:  a.cfg.FileStreamAllowedPaths,
 		Commit:                  Commit,
 		KafkaClusterID:          a.kafkaClusterID,
+		FirstStatusWait:         a.cfg.FirstStatusWait,
+		InternalMaxBodyBytes:    a.cfg.InternalMaxBodyBytes,
+		TasksMaxLimit:           a.cfg.TasksMaxLimit,
 	}
 }
 
@@ -97,3 +101,24 @@ func (a *Agent) Cluster() api.ClusterStatus {
 	sort.Slice(out.Members, func(i, j int) bool { return out.Members[i].NodeID < out.Members[j].NodeID })
 	return out
 }
+
+// caughtUp reports whether this node's state machine includes everything the leader had applied
+// when asked, so that the node may start serving connector reads. The leader answers that index
+// with a lease renewal; a new leader answers only once its barrier has applied the whole log.
+// Raft's own commit index would not do: a restarted follower learns it in batches while it
+// catches up, and it counts configuration and no-op entries the FSM never sees. The target is
+// fixed once learned, so a follower catching up under a steady stream of writes gets there.
+func (a *Agent) caughtUp() bool {
+	ctx, cancel := context.WithTimeout(a.ctx, catchUpWait)
+	defer cancel()
+	index, err := a.renewLease(ctx)
+	if err != nil {
+		a.logger.Debug("cannot learn the leader's applied index yet", "err", err)
+		return false
+	}
+	a.waitApplied(ctx, index)
+	return a.fsm.AppliedIndex() >= index
+}
+
+// catchUpWait bounds one attempt to learn the leader's applied index and reach it.
+const catchUpWait = 10 * time.Second

@@ -90,7 +90,9 @@ func (a *Agent) listen(l config.Listener, h http.Handler) (int, error) {
 		}
 		ln = tls.NewListener(ln, cfg)
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	// Read and idle timeouts keep slow or silent clients from pinning connections on the listener
+	// that lease heartbeats share.
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: a.cfg.RESTReadTimeout, IdleTimeout: a.cfg.RESTIdleTimeout}
 	a.https = append(a.https, srv)
 	a.goFunc(func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {

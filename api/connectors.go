@@ -191,7 +191,7 @@ func (s *Server) validate(config ConfigMap) error {
 func (s *Server) validationContext() plugins.ValidationContext {
 	st := s.backend.Settings()
 	return plugins.ValidationContext{WorkerGroupID: st.GroupID, TopicCreationEnable: st.TopicCreationEnable, OverridePolicy: st.OverridePolicy,
-		FileStreamAllowedPaths: st.FileStreamAllowedPaths}
+		FileStreamAllowedPaths: st.FileStreamAllowedPaths, TasksMaxLimit: st.TasksMaxLimit}
 }
 
 // resultError turns a committed command's refusal into an error.
@@ -333,7 +333,7 @@ func (s *Server) stateInfo(state *fsm.State, c *fsm.Connector) (*ConnectorStateI
 
 func (s *Server) connectorStatus(w http.ResponseWriter, r *http.Request) error {
 	name := connectorName(r)
-	state := s.backend.State()
+	state := s.awaitState(r.Context(), hasFirstStatus(name))
 	c := state.Connector(name)
 	if c == nil {
 		return errorf(http.StatusNotFound, "No status found for connector %s", name)
@@ -347,7 +347,7 @@ func (s *Server) connectorStatus(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) listTasks(w http.ResponseWriter, r *http.Request) error {
-	c, err := s.lookup(r)
+	c, err := s.lookupWithTasks(r)
 	if err != nil {
 		return err
 	}
@@ -373,7 +373,7 @@ func (s *Server) taskStatus(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	state := s.backend.State()
+	state := s.awaitState(r.Context(), hasFirstTasks(name, t))
 	c := state.Connector(name)
 	st := state.TaskStatus(name, t)
 	if c == nil || st == nil || t >= len(c.Tasks) {

@@ -31,7 +31,7 @@ func (s *Server) restartConnector(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	state := s.backend.State()
+	state := s.awaitState(r.Context(), hasFirstStatus(name))
 	c := state.Connector(name)
 	if c == nil {
 		return errorf(http.StatusNotFound, "Unknown connector: %s", name)
@@ -77,7 +77,7 @@ func (s *Server) restartTask(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	state := s.backend.State()
+	state := s.awaitState(r.Context(), hasFirstTasks(name, t))
 	c := state.Connector(name)
 	if c == nil {
 		return errorf(http.StatusNotFound, "Unknown connector: %s", name)

@@ -42,6 +42,10 @@ type Backend interface {
 	Leave(ctx context.Context) error
 	// Loggers are this node's log levels.
 	Loggers() *logging.Levels
+	// RaftPeers lists the servers of the Raft configuration.
+	RaftPeers() ([]RaftPeer, error)
+	// RemoveRaftPeer removes a server from the Raft configuration; this node must lead.
+	RemoveRaftPeer(ctx context.Context, id string) error
 	// ConsumerGroups administers a sink connector's consumer groups in Kafka, as the connector
 	// whose config is given: with its admin.override.* settings.
 	ConsumerGroups(connectorConfig map[string]string) ConsumerGroups
@@ -61,6 +65,12 @@ type Settings struct {
 	Commit                 string
 	// KafkaClusterID reports the id of the Kafka cluster the node's connectors use.
 	KafkaClusterID func() string
+	// FirstStatusWait bounds the wait for a just-created connector's first status and tasks.
+	FirstStatusWait time.Duration
+	// InternalMaxBodyBytes bounds a command forwarded to the internal apply endpoint.
+	InternalMaxBodyBytes int64
+	// TasksMaxLimit is the largest tasks.max a connector config may set.
+	TasksMaxLimit int
 }
 
 // ClusterStatus is GET /connectd/cluster: which node this is, who leads Raft, and the members
@@ -118,6 +128,9 @@ func (s *Server) routes() {
 		s.writeError(w, req, &Error{Code: http.StatusMethodNotAllowed, Message: "HTTP 405 Method Not Allowed"})
 	})
 	handle := func(method, path string, h func(http.ResponseWriter, *http.Request) error) {
+		if needsState(path) {
+			h = s.requireReady(h)
+		}
 		r.HandleFunc(path, s.observed(path, s.wrap(h))).Methods(method)
 	}
 	handle(http.MethodGet, "/", s.serverInfo)
@@ -131,6 +144,7 @@ func (s *Server) routes() {
 	handle(http.MethodPatch, "/connectors/{name}/config", s.patchConfig)
 	handle(http.MethodGet, "/connectors/{name}/status", s.connectorStatus)
 	handle(http.MethodGet, "/connectors/{name}/tasks", s.listTasks)
+	handle(http.MethodGet, "/connectors/{name}/tasks-config", s.taskConfigs)
 	handle(http.MethodGet, "/connectors/{name}/tasks/{task:[0-9]+}/status", s.taskStatus)
 	handle(http.MethodPost, "/connectors/{name}/tasks/{task:[0-9]+}/restart", s.restartTask)
 	handle(http.MethodPost, "/connectors/{name}/restart", s.restartConnector)
@@ -154,11 +168,13 @@ func (s *Server) routes() {
 	handle(http.MethodPost, InternalHeartbeatPath, s.internalHeartbeat)
 	handle(http.MethodPost, LeavePath, s.leave)
 	handle(http.MethodGet, ClusterPath, s.cluster)
+	handle(http.MethodGet, RaftPeersPath, s.raftPeers)
+	handle(http.MethodDelete, RaftPeersPath+"/{id}", s.removeRaftPeer)
 }
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if max := s.backend.Settings().MaxBodyBytes; max > 0 && r.Body != nil {
+	if max := s.bodyLimit(r); max > 0 && r.Body != nil {
 		r.Body = http.MaxBytesReader(w, r.Body, max)
 	}
 	s.router.ServeHTTP(w, r)

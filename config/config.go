@@ -56,6 +56,7 @@ type Config struct {
 	ConnectorClientConfigOverridePolicy string
 	RESTRequestTimeout                  time.Duration
 	RESTMaxBodyBytes                    int64
+	ControlPlane
 
 	RaftHeartbeatTimeout   time.Duration
 	RaftElectionTimeout    time.Duration

@@ -45,6 +45,12 @@ type Deps struct {
 	VerifyPeer func(raftAddr string) error
 	// KeyTTL is inter.worker.key.ttl.ms: how long a signing key is used before rotation.
 	KeyTTL time.Duration
+	// DeadServerCleanup is raft.dead.server.cleanup.ms: how long a Raft server must have been
+	// dead before it is removed in favour of a replacement; 0 never removes one.
+	DeadServerCleanup time.Duration
+	// Barrier waits until the state machine has applied every entry committed before it; nil
+	// means Raft's barrier. Tests inject failures through it.
+	Barrier func(timeout time.Duration) error
 }
 
 // Coordinator watches Raft leadership and runs the leader loop while this node leads.
@@ -61,6 +67,8 @@ type Coordinator struct {
 	pokeCh  chan struct{}
 	// lastInputs fingerprints the inputs of the last round that changed nothing (leader loop only).
 	lastInputs string
+	// dead tracks since when Raft servers have been dead (leader loop only).
+	dead failures
 }
 
 // New returns a coordinator; Run starts it.
@@ -70,6 +78,9 @@ func New(deps Deps) *Coordinator {
 	}
 	if deps.Interval == 0 {
 		deps.Interval = time.Second
+	}
+	if deps.Barrier == nil {
+		deps.Barrier = func(timeout time.Duration) error { return deps.Raft.Barrier(timeout).Error() }
 	}
 	return &Coordinator{deps: deps, pokeCh: make(chan struct{}, 1)}
 }
@@ -88,7 +99,7 @@ func (c *Coordinator) poke() {
 // never reach a state machine, so a worker could wait for them until the next command. It
 // reports false when this node is not the leader; the worker must not count the lease then.
 func (c *Coordinator) Heartbeat(node, session string) (uint64, bool) {
-	if !c.established.Load() {
+	if c.deps.Raft.State() != raft.Leader || !c.established.Load() {
 		return 0, false
 	}
 	// A leader deposed while frozen can still believe it leads; its successor may have given
@@ -119,6 +130,7 @@ func (c *Coordinator) Run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case isLeader := <-c.deps.Raft.LeaderCh():
+			c.established.Store(false)
 			stopLoop()
 			if isLeader {
 				loop = &leaderRun{}
@@ -141,13 +153,11 @@ type leaderRun struct {
 
 func (c *Coordinator) leaderLoop(ctx context.Context) {
 	log := c.deps.Logger.With("role", "leader")
-	// A barrier makes the state machine reflect every entry committed by earlier leaders, so
-	// reconciliation acts on the whole log.
-	if err := c.deps.Raft.Barrier(time.Minute).Error(); err != nil {
-		log.Warn("barrier failed; giving up leadership duties until the next term", "err", err)
+	if !c.establish(ctx, log) {
 		return
 	}
 	c.leases.reset(time.Now())
+	c.dead = nil
 	c.lastInputs = ""
 	c.established.Store(true)
 	defer c.established.Store(false)
@@ -227,4 +237,49 @@ func (c *Coordinator) ensureSessionKey(ctx context.Context) (time.Time, error) {
 		return time.Time{}, nil
 	}
 	return now.Add(c.deps.KeyTTL), nil
+}
+
+// Barrier retry bounds: a leader that cannot apply its log within establishAttempts tries (with
+// backoff from barrierBackoff up to barrierMaxBackoff) hands leadership to another node rather
+// than lead a whole term without rebalancing.
+const (
+	establishAttempts = 5
+	barrierTimeout    = 10 * time.Second
+	barrierBackoff    = 50 * time.Millisecond
+	barrierMaxBackoff = 2 * time.Second
+)
+
+// establish issues the barrier that makes the state machine reflect every entry committed by
+// earlier leaders, so that reconciliation acts on the whole log. It retries with backoff and,
+// if the barrier keeps failing, steps down. It reports whether leadership was established.
+func (c *Coordinator) establish(ctx context.Context, log *slog.Logger) bool {
+	backoff := barrierBackoff
+	for attempt := 1; ; attempt++ {
+		err := c.deps.Barrier(barrierTimeout)
+		if err == nil {
+			return true
+		}
+		if ctx.Err() != nil || c.deps.Raft.State() != raft.Leader {
+			return false
+		}
+		if attempt >= establishAttempts {
+			log.Error("barrier keeps failing; stepping down so another node can lead", "attempts", attempt, "err", err)
+			err := c.deps.Raft.LeadershipTransfer().Error()
+			if err == nil {
+				return false
+			}
+			// No other node can take over (a single voter, or none caught up): keep trying.
+			log.Warn("leadership transfer failed; retrying the barrier", "err", err)
+			attempt = 0
+		}
+		if attempt > 0 {
+			log.Warn("barrier failed; retrying", "attempt", attempt, "backoff", backoff, "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, barrierMaxBackoff)
+	}
 }

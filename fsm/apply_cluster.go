@@ -157,6 +157,9 @@ func applyTopicsReset(tx *writeTxn, cmd *TopicsReset, _ uint64) Result {
 
 func applyLoggerLevel(tx *writeTxn, cmd *LoggerLevelSet, _ uint64) Result {
 	l := cmd.Level
+	if err := checkLoggerLimit(tx.view(), l.Logger); err != nil {
+		return Result{Err: err}
+	}
 	tx.insert(tableLoggers, &l)
 	return Result{}
 }

@@ -4,8 +4,6 @@
 package fsm
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -24,13 +22,11 @@ var appliers = map[MessageType]applier{}
 // registerCommand binds a command type to the function that applies it; newCmd returns an empty
 // value to decode the body into.
 func registerCommand[C Command](newCmd func() C, apply func(tx *writeTxn, cmd C, index uint64) Result) {
+	registerDecoder(newCmd)
 	appliers[newCmd().Type()] = func(tx *writeTxn, body []byte, index uint64) Result {
 		cmd := newCmd()
-		dec := json.NewDecoder(bytes.NewReader(body))
-		// Numbers stay json.Number so that 64-bit offsets survive the round trip exactly.
-		dec.UseNumber()
-		if err := dec.Decode(cmd); err != nil {
-			panic(fmt.Sprintf("fsm: decode command %d at index %d: %v", cmd.Type(), index, err))
+		if err := decodeInto(body, cmd); err != nil {
+			panic(&UnknownEntryError{Index: index, Type: cmd.Type(), Reason: "its body does not decode: " + err.Error()})
 		}
 		return apply(tx, cmd, index)
 	}
@@ -88,7 +84,7 @@ func (f *FSM) ApplyCommand(data []byte, index uint64) Result {
 		if msgType&IgnoreUnknownTypeFlag != 0 {
 			return Result{}
 		}
-		panic(fmt.Sprintf("fsm: unknown command type %d at index %d", msgType, index))
+		panic(&UnknownEntryError{Index: index, Type: msgType, Reason: "unknown command type"})
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()

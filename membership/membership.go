@@ -28,6 +28,8 @@ type Meta struct {
 	Session string `json:"session"`
 	GroupID string `json:"group"`
 	Version string `json:"version"`
+	// Commands is the hex bitmask of the replicated command types the node's build can apply.
+	Commands string `json:"cmds,omitempty"`
 	// Bootstrapped is set once the node belongs to a formed Raft cluster, so fresh nodes join
 	// it instead of bootstrapping another.
 	Bootstrapped bool `json:"bootstrapped,omitempty"`

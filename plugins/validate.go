@@ -19,6 +19,8 @@ type ValidationContext struct {
 	OverridePolicy string
 	// FileStreamAllowedPaths is filestream.allowed.paths.
 	FileStreamAllowedPaths []string
+	// TasksMaxLimit is the largest tasks.max allowed (tasks.max.limit); 0 means no limit.
+	TasksMaxLimit int
 }
 
 // Group names of the framework keys.
@@ -146,6 +148,7 @@ func (r *Registry) Validate(raw map[string]*string, vctx ValidationContext) (*co
 		byName[values[i].Name] = &values[i]
 	}
 	r.checkConverters(raw, byName)
+	checkTasksMax(byName, vctx.TasksMaxLimit)
 	if p.Kind == KindSink {
 		checkSinkTopics(raw, byName, vctx)
 	}

@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"github.com/connectd/connectd/configprovider"
 	"log/slog"
@@ -210,6 +211,10 @@ func (ci *connectorInstance) generateTasks(r *running, spec *fsm.Connector) {
 	res, err := ci.w.deps.Apply(ctx, &fsm.TaskConfigs{Name: ci.name, Tasks: tasks, Fence: ci.w.fence()})
 	if err == nil && res.Err != nil {
 		err = res.Err
+	}
+	if errors.Is(err, fsm.ErrCommandTooLarge) {
+		ci.fail(r, err)
+		return
 	}
 	if err != nil && ci.ctx.Err() == nil {
 		ci.logger.Warn("submitting task configs failed; retrying", "err", err)

@@ -30,12 +30,15 @@ func (s setFlags) Set(v string) error {
 	return nil
 }
 
-func runDev(args []string) error {
+func runDev(args []string) error { return runDevUntil(args, signalled()) }
+
+// runDevUntil runs a dev cluster until stop closes.
+func runDevUntil(args []string, stop <-chan struct{}) error {
 	fs := flag.NewFlagSet("dev", flag.ContinueOnError)
 	nodes := fs.Int("nodes", 3, "number of `nodes`")
 	dataDir := fs.String("data-dir", "", "state `dir` (default: a directory under the user cache dir); reuse it to keep state")
-	brokerAddr := fs.String("broker", "127.0.0.1:9092", "`host:port` of the embedded Kafka-protocol broker; \"none\" to use bootstrap.servers from --set")
-	restPort := fs.Int("rest-port", 8083, "REST `port` of the first node; node i listens on port+i")
+	brokerAddr := fs.String("broker", "", "`host:port` of the embedded Kafka-protocol broker (default 127.0.0.1:9092 with the default --rest-port, else the port after the cluster's ports); \"none\" to use bootstrap.servers from --set")
+	restPort := fs.Int("rest-port", defaultRESTPort, "first `port` of the cluster: node i serves REST on port+i, Raft on port+nodes+i and gossip on port+2*nodes+i")
 	secure := fs.Bool("secure", false, "turn every security feature on with a throwaway CA and printed credentials: https, Basic auth, cluster TLS, gossip encryption")
 	sets := setFlags{}
 	fs.Var(sets, "set", "worker config `key=value` applied to every node (repeatable)")
@@ -44,6 +47,13 @@ func runDev(args []string) error {
 	}
 	if *nodes < 1 {
 		return errors.New("dev: --nodes must be at least 1")
+	}
+	layout, err := newDevLayout(*restPort, *nodes)
+	if err != nil {
+		return err
+	}
+	if *brokerAddr == "" {
+		*brokerAddr = layout.broker()
 	}
 	dir, err := devDataDir(*dataDir)
 	if err != nil {
@@ -66,10 +76,6 @@ func runDev(args []string) error {
 		}
 	}
 	pluginPath := devPluginPath(sets)
-	var joins []string
-	for i := 0; i < *nodes; i++ {
-		joins = append(joins, "127.0.0.1:"+strconv.Itoa(18400+i))
-	}
 	var levels *logging.Levels
 	var logger *slog.Logger
 	var agents []*agent.Agent
@@ -82,10 +88,10 @@ func runDev(args []string) error {
 		props := map[string]string{
 			"node.id":                  fmt.Sprintf("node-%d", i+1),
 			"data.dir":                 filepath.Join(dir, fmt.Sprintf("node-%d", i+1)),
-			"listeners":                fmt.Sprintf("http://127.0.0.1:%d", *restPort+i),
-			"raft.listener":            fmt.Sprintf("127.0.0.1:%d", 18300+i),
-			"cluster.listener":         fmt.Sprintf("127.0.0.1:%d", 18400+i),
-			"cluster.join":             strings.Join(joins, ","),
+			"listeners":                fmt.Sprintf("http://127.0.0.1:%d", layout.rest(i)),
+			"raft.listener":            fmt.Sprintf("127.0.0.1:%d", layout.raft(i)),
+			"cluster.listener":         fmt.Sprintf("127.0.0.1:%d", layout.gossip(i)),
+			"cluster.join":             strings.Join(layout.joins(), ","),
 			"cluster.bootstrap.expect": strconv.Itoa(*nodes),
 			"offset.flush.interval.ms": "1000",
 			// The quick start reads and writes files anywhere; a real node lists its directories.
@@ -128,11 +134,11 @@ func runDev(args []string) error {
 		}
 	}
 	fmt.Printf("state: %s\n", dir)
-	for _, a := range agents {
-		fmt.Printf("%s: %s\n", a.NodeID(), a.RESTURL())
+	for i, a := range agents {
+		fmt.Printf("%s: %s (raft 127.0.0.1:%d, gossip 127.0.0.1:%d)\n", a.NodeID(), a.RESTURL(), layout.raft(i), layout.gossip(i))
 	}
 	fmt.Println("press Ctrl-C to stop")
-	waitForSignal()
+	<-stop
 	return nil
 }
 
@@ -163,3 +169,39 @@ func devDataDir(dir string) (string, error) {
 	}
 	return dir, nil
 }
+
+// devLayout derives every port of a dev cluster from --rest-port: the cluster takes the block of
+// 3*nodes ports from it (REST, then Raft, then gossip), so clusters whose blocks do not overlap
+// run side by side, and a restart with the same flags finds its Raft peers where it left them.
+type devLayout struct{ first, nodes int }
+
+func newDevLayout(first, nodes int) (devLayout, error) {
+	l := devLayout{first: first, nodes: nodes}
+	if last := first + 3*nodes; first < 1 || last > 65535 {
+		return l, fmt.Errorf("dev: --rest-port %d with %d nodes needs ports %d-%d, beyond 65535", first, nodes, first, last)
+	}
+	return l, nil
+}
+
+func (l devLayout) rest(i int) int   { return l.first + i }
+func (l devLayout) raft(i int) int   { return l.first + l.nodes + i }
+func (l devLayout) gossip(i int) int { return l.first + 2*l.nodes + i }
+
+func (l devLayout) joins() []string {
+	var out []string
+	for i := 0; i < l.nodes; i++ {
+		out = append(out, "127.0.0.1:"+strconv.Itoa(l.gossip(i)))
+	}
+	return out
+}
+
+// broker is the embedded broker's default address: Kafka's usual port for the default cluster,
+// else the port after the cluster's block, so a second dev cluster does not collide with it.
+func (l devLayout) broker() string {
+	if l.first == defaultRESTPort {
+		return "127.0.0.1:9092"
+	}
+	return "127.0.0.1:" + strconv.Itoa(l.first+3*l.nodes)
+}
+
+const defaultRESTPort = 8083

@@ -18,6 +18,10 @@ Usage:
   connectd tls ca --dir DIR        make a cluster CA (ca.pem, ca-key.pem)
   connectd tls cert --dir DIR --name NODE [--hosts H,...]
                                    make NODE.pem (key and certificate) signed by DIR's CA
+  connectd operator raft list-peers [--url URL]
+                                   list the Raft servers: id, address, suffrage, state
+  connectd operator raft remove-peer --id ID [--url URL]
+                                   remove a dead server from the Raft configuration
   connectd version                 print the version
 
 Run 'connectd <command> --help' for the flags of a command.
@@ -42,6 +46,8 @@ func main() {
 		os.Exit(runCtl(args))
 	case "tls":
 		err = runTLS(args)
+	case "operator":
+		err = runOperator(args, os.Stdout)
 	case "version":
 		err = runVersion()
 	case "-h", "--help", "help":

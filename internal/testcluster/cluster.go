@@ -207,6 +207,11 @@ func (c *Cluster) Prop(i int, key string) string {
 	return c.propsOf(i)[key]
 }
 
+// DataDir is node i's data directory.
+func (c *Cluster) DataDir(i int) string {
+	return c.propsOf(i)["data.dir"]
+}
+
 // propsOf is node i's configuration; AddNode may grow the list while tests read it.
 func (c *Cluster) propsOf(i int) map[string]string {
 	c.mu.Lock()
