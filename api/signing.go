@@ -100,8 +100,12 @@ func (s *Server) verifySigned(r *http.Request, body []byte) error {
 	return nil
 }
 
-// forwardable refuses a forwarded command that only the leader itself may write.
+// forwardable refuses a forwarded body that is not a command this node knows (400), and a
+// command that only the leader itself may write (403).
 func forwardable(body []byte) error {
+	if err := fsm.Check(body); err != nil {
+		return errorf(http.StatusBadRequest, "Internal request does not hold a command this node knows: %v", err)
+	}
 	if t := fsm.MessageType(body[0]); !fsm.FollowerMayForward(t) {
 		return errorf(http.StatusForbidden, "Command type %d may not be forwarded to the leader", t)
 	}

@@ -2,16 +2,17 @@ package fsm
 
 import (
 	"bytes"
+	"errors"
 	"io"
-	"strings"
 	"testing"
 )
 
 // designedPanic tells whether a panic is one the FSM raises on purpose for a log entry no
 // connectd node writes: an unknown command type or a body that does not decode.
 func designedPanic(v any) bool {
-	s, ok := v.(string)
-	return ok && (strings.HasPrefix(s, "fsm: decode command") || strings.HasPrefix(s, "fsm: unknown command type"))
+	err, ok := v.(error)
+	var unknown *UnknownEntryError
+	return ok && errors.As(err, &unknown)
 }
 
 // FuzzApplyCommand applies arbitrary log entries, twice, then snapshots and restores the state:
