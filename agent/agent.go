@@ -295,6 +295,26 @@ func (a *Agent) membershipConfig(bootstrapped bool) membership.Config {
 	return mc
 }
 
+// raftShutdownWait bounds how long a stopping node waits for Raft's goroutines.
+const raftShutdownWait = 5 * time.Second
+
+// shutdownRaft stops Raft, waiting at most raftShutdownWait. hashicorp/raft v1.7.3 can leave a
+// leader's replication goroutine blocked for good in a pipelined AppendEntries once the
+// pipeline's decoder has stopped, and Shutdown waits for it; the node stops anyway, and that
+// goroutine only ever waits.
+func (a *Agent) shutdownRaft() {
+	done := make(chan struct{})
+	go func() {
+		_ = a.raft.Shutdown().Error()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(raftShutdownWait):
+		a.logger.Warn("Raft did not shut down in time; stopping without it", "waited", raftShutdownWait)
+	}
+}
+
 // Shutdown stops the node without leaving the cluster: its work is held for
 // scheduled.rebalance.max.delay.ms, as for a crash, so that a restart gets it back. A leader
 // hands its leadership over first.
@@ -337,7 +357,7 @@ func (a *Agent) stop(graceful bool) {
 		}
 		close(a.raftClosing)
 		if a.raft != nil {
-			_ = a.raft.Shutdown().Error()
+			a.shutdownRaft()
 		}
 		if a.transport != nil {
 			_ = a.transport.Close()
