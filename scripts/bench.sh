@@ -233,6 +233,7 @@ fmt1() { python3 -c "print(f'{float(\"$1\"):,.1f}')"; }
 ratio() { python3 -c "print(f'{float(\"$1\")/float(\"$2\"):.2f}')"; }
 mSRC=$(median "${SRC[@]}"); mSRCJ=$(median "${SRCJ[@]}"); mSRCT=$(median "${SRCT[@]}"); mKP=$(median "${KCATP[@]}"); mSINK=$(median "${SINK[@]}"); mKC=$(median "${KCATC[@]}")
 mSRCOFF=$(median "${SRCOFF[@]}"); mSINKOFF=$(median "${SINKOFF[@]}")
+mJCLEAN=$(median "${JCLEAN[@]}"); mJDLQ=$(median "${JDLQ[@]}")
 mSARAMA=$(metric SaramaAsyncProducer records/s)
 wF50=$(metric WriteRESTFollower p50-ms); wF99=$(metric WriteRESTFollower p99-ms)
 wL50=$(metric WriteRESTLeader p50-ms); wL99=$(metric WriteRESTLeader p99-ms)
