@@ -99,7 +99,7 @@ func headers(m *sarama.ConsumerMessage) map[string]string {
 func putConfig(t *testing.T, url, body string) {
 	t.Helper()
 	testcluster.Eventually(t, 20*time.Second, func() error {
-		if code, resp := do(t, "PUT", url, body); code != 200 && code != 201 {
+		if code, resp := testcluster.Do(t, "PUT", url, body); code != 200 && code != 201 {
 			return fmt.Errorf("PUT %s: %d %s", url, code, resp)
 		}
 		return nil
@@ -110,7 +110,7 @@ func putConfig(t *testing.T, url, body string) {
 func nodesUp(t *testing.T, c *testcluster.Cluster) {
 	t.Helper()
 	for i := 0; i < c.Size(); i++ {
-		mustDo(t, 200, "GET", c.URL(i)+"/", "")
+		testcluster.MustDo(t, 200, "GET", c.URL(i)+"/", "")
 	}
 }
 
@@ -175,7 +175,7 @@ func TestToleratedRecordsGoToTheDeadLetterQueue(t *testing.T) {
 
 // sinkOffset is a sink connector's committed offset of one partition, or -1.
 func sinkOffset(t *testing.T, url, name, topic string, partition int) int64 {
-	code, body := do(t, "GET", url+"/connectors/"+name+"/offsets", "")
+	code, body := testcluster.Do(t, "GET", url+"/connectors/"+name+"/offsets", "")
 	if code != 200 {
 		return -1
 	}

@@ -4,8 +4,6 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,34 +12,6 @@ import (
 
 	"github.com/connectd/connectd/internal/testcluster"
 )
-
-func do(t testing.TB, method, url, body string) (int, string) {
-	t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, _ := http.NewRequest(method, url, rd)
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
-}
-
-func mustDo(t testing.TB, want int, method, url, body string) string {
-	t.Helper()
-	code, resp := do(t, method, url, body)
-	if code != want {
-		t.Fatalf("%s %s: %d %s (want %d)", method, url, code, resp, want)
-	}
-	return resp
-}
 
 type stateInfo struct {
 	Connector struct {
@@ -58,7 +28,7 @@ type stateInfo struct {
 }
 
 func status(t *testing.T, url, name string) (stateInfo, error) {
-	code, body := do(t, "GET", url+"/connectors/"+name+"/status", "")
+	code, body := testcluster.Do(t, "GET", url+"/connectors/"+name+"/status", "")
 	var s stateInfo
 	if code != 200 {
 		return s, fmt.Errorf("status %d %s", code, body)
@@ -132,8 +102,8 @@ func TestFilePipelineSurvivesSourceNodeKill(t *testing.T) {
 	dir := t.TempDir()
 	in, out := filepath.Join(dir, "in.txt"), filepath.Join(dir, "out.txt")
 	writeLines(t, in, 0, 500)
-	mustDo(t, 201, "POST", c.URL(1)+"/connectors", fmt.Sprintf(`{"name":"src","config":{"connector.class":"FileStreamSource","file":%q,"topic":"lines",%s}}`, in, stringConverters))
-	mustDo(t, 201, "PUT", c.URL(2)+"/connectors/sink/config", fmt.Sprintf(`{"connector.class":"FileStreamSink","file":%q,"topics":"lines","tasks.max":"2",%s}`, out, stringConverters))
+	testcluster.MustDo(t, 201, "POST", c.URL(1)+"/connectors", fmt.Sprintf(`{"name":"src","config":{"connector.class":"FileStreamSource","file":%q,"topic":"lines",%s}}`, in, stringConverters))
+	testcluster.MustDo(t, 201, "PUT", c.URL(2)+"/connectors/sink/config", fmt.Sprintf(`{"connector.class":"FileStreamSink","file":%q,"topics":"lines","tasks.max":"2",%s}`, out, stringConverters))
 	src := waitState(t, c.URL(0), "src", "RUNNING", 1)
 	waitState(t, c.URL(0), "sink", "RUNNING", 2)
 	testcluster.Eventually(t, 20*time.Second, func() error {
@@ -186,22 +156,22 @@ func TestTargetStates(t *testing.T) {
 	dir := t.TempDir()
 	in := filepath.Join(dir, "in.txt")
 	writeLines(t, in, 0, 10)
-	mustDo(t, 201, "POST", c.URL(0)+"/connectors", fmt.Sprintf(`{"name":"src","config":{"connector.class":"FileStreamSource","file":%q,"topic":"t"}}`, in))
+	testcluster.MustDo(t, 201, "POST", c.URL(0)+"/connectors", fmt.Sprintf(`{"name":"src","config":{"connector.class":"FileStreamSource","file":%q,"topic":"t"}}`, in))
 	waitState(t, c.URL(1), "src", "RUNNING", 1)
-	mustDo(t, 202, "PUT", c.URL(1)+"/connectors/src/pause", "")
+	testcluster.MustDo(t, 202, "PUT", c.URL(1)+"/connectors/src/pause", "")
 	waitState(t, c.URL(2), "src", "PAUSED", 1)
-	mustDo(t, 202, "PUT", c.URL(2)+"/connectors/src/resume", "")
+	testcluster.MustDo(t, 202, "PUT", c.URL(2)+"/connectors/src/resume", "")
 	waitState(t, c.URL(0), "src", "RUNNING", 1)
-	mustDo(t, 204, "PUT", c.URL(0)+"/connectors/src/stop", "")
+	testcluster.MustDo(t, 204, "PUT", c.URL(0)+"/connectors/src/stop", "")
 	waitState(t, c.URL(1), "src", "STOPPED", 0)
-	if body := mustDo(t, 200, "GET", c.URL(2)+"/connectors/src/tasks", ""); strings.TrimSpace(body) != "[]" {
+	if body := testcluster.MustDo(t, 200, "GET", c.URL(2)+"/connectors/src/tasks", ""); strings.TrimSpace(body) != "[]" {
 		t.Fatalf("a stopped connector has tasks: %s", body)
 	}
-	mustDo(t, 202, "PUT", c.URL(1)+"/connectors/src/resume", "")
+	testcluster.MustDo(t, 202, "PUT", c.URL(1)+"/connectors/src/resume", "")
 	waitState(t, c.URL(0), "src", "RUNNING", 1)
-	mustDo(t, 204, "DELETE", c.URL(0)+"/connectors/src", "")
+	testcluster.MustDo(t, 204, "DELETE", c.URL(0)+"/connectors/src", "")
 	testcluster.Eventually(t, 10*time.Second, func() error {
-		if code, _ := do(t, "GET", c.URL(2)+"/connectors/src/status", ""); code != 404 {
+		if code, _ := testcluster.Do(t, "GET", c.URL(2)+"/connectors/src/status", ""); code != 404 {
 			return fmt.Errorf("status still %d after delete", code)
 		}
 		return nil
@@ -213,8 +183,8 @@ func TestInitialStates(t *testing.T) {
 	c := newCluster(t)
 	in := filepath.Join(t.TempDir(), "in.txt")
 	writeLines(t, in, 0, 1)
-	mustDo(t, 201, "POST", c.URL(0)+"/connectors", fmt.Sprintf(`{"name":"p","config":{"connector.class":"FileStreamSource","file":%q,"topic":"t"},"initial_state":"PAUSED"}`, in))
-	mustDo(t, 201, "POST", c.URL(0)+"/connectors", fmt.Sprintf(`{"name":"s","config":{"connector.class":"FileStreamSource","file":%q,"topic":"t"},"initial_state":"stopped"}`, in))
+	testcluster.MustDo(t, 201, "POST", c.URL(0)+"/connectors", fmt.Sprintf(`{"name":"p","config":{"connector.class":"FileStreamSource","file":%q,"topic":"t"},"initial_state":"PAUSED"}`, in))
+	testcluster.MustDo(t, 201, "POST", c.URL(0)+"/connectors", fmt.Sprintf(`{"name":"s","config":{"connector.class":"FileStreamSource","file":%q,"topic":"t"},"initial_state":"stopped"}`, in))
 	waitState(t, c.URL(1), "p", "PAUSED", 1)
 	waitState(t, c.URL(2), "s", "STOPPED", 0)
 }
@@ -223,7 +193,7 @@ func TestInitialStates(t *testing.T) {
 // through the restart API (docs/rest-contract.md §7).
 func TestFailedTaskShowsTraceAndRestarts(t *testing.T) {
 	c := newCluster(t)
-	mustDo(t, 201, "POST", c.URL(0)+"/connectors", `{"name":"f","config":{"connector.class":"io.connectd.test.FailingSourceConnector","tasks.max":"2","task.fail.on.start":"true","fail.message":"boom"}}`)
+	testcluster.MustDo(t, 201, "POST", c.URL(0)+"/connectors", `{"name":"f","config":{"connector.class":"io.connectd.test.FailingSourceConnector","tasks.max":"2","task.fail.on.start":"true","fail.message":"boom"}}`)
 	var s stateInfo
 	testcluster.Eventually(t, 20*time.Second, func() error {
 		var err error
@@ -238,15 +208,15 @@ func TestFailedTaskShowsTraceAndRestarts(t *testing.T) {
 	if !strings.Contains(s.Tasks[0].Trace, "boom") || s.Connector.State != "RUNNING" {
 		t.Fatalf("want FAILED tasks with the failure in the trace and a RUNNING connector: %+v", s)
 	}
-	body := mustDo(t, 202, "POST", c.URL(2)+"/connectors/f/restart?includeTasks=true&onlyFailed=true", "")
+	body := testcluster.MustDo(t, 202, "POST", c.URL(2)+"/connectors/f/restart?includeTasks=true&onlyFailed=true", "")
 	if !strings.Contains(body, `"state":"RESTARTING"`) || !strings.Contains(body, `"connector":{"state":"RUNNING"`) {
 		t.Fatalf("restart plan: %s", body)
 	}
 	// Reconfigure so that the restarted tasks start cleanly; the config change restarts them.
-	mustDo(t, 200, "PATCH", c.URL(0)+"/connectors/f/config", `{"task.fail.on.start":"false"}`)
+	testcluster.MustDo(t, 200, "PATCH", c.URL(0)+"/connectors/f/config", `{"task.fail.on.start":"false"}`)
 	waitState(t, c.URL(1), "f", "RUNNING", 2)
-	mustDo(t, 204, "POST", c.URL(1)+"/connectors/f/tasks/0/restart", "")
-	mustDo(t, 204, "POST", c.URL(1)+"/connectors/f/restart", "")
+	testcluster.MustDo(t, 204, "POST", c.URL(1)+"/connectors/f/tasks/0/restart", "")
+	testcluster.MustDo(t, 204, "POST", c.URL(1)+"/connectors/f/restart", "")
 	waitState(t, c.URL(2), "f", "RUNNING", 2)
 }
 
@@ -256,12 +226,12 @@ func TestSinkFailuresFailTheTask(t *testing.T) {
 	c := newCluster(t)
 	in := filepath.Join(t.TempDir(), "in.txt")
 	writeLines(t, in, 0, 3)
-	mustDo(t, 201, "POST", c.URL(0)+"/connectors", fmt.Sprintf(`{"name":"src","config":{"connector.class":"FileStreamSource","file":%q,"topic":"open-t"}}`, in))
+	testcluster.MustDo(t, 201, "POST", c.URL(0)+"/connectors", fmt.Sprintf(`{"name":"src","config":{"connector.class":"FileStreamSource","file":%q,"topic":"open-t"}}`, in))
 	waitState(t, c.URL(0), "src", "RUNNING", 1)
-	mustDo(t, 201, "POST", c.URL(1)+"/connectors", `{"name":"snk","config":{"connector.class":"io.connectd.test.FailingSinkConnector","topics":"open-t","task.fail.on.open":"true","fail.message":"cannot open"}}`)
+	testcluster.MustDo(t, 201, "POST", c.URL(1)+"/connectors", `{"name":"snk","config":{"connector.class":"io.connectd.test.FailingSinkConnector","topics":"open-t","task.fail.on.open":"true","fail.message":"cannot open"}}`)
 	waitTaskFailed(t, c.URL(2), "snk", "opening partitions: cannot open")
 	// A failing put fails the task the same way (the run used to wait for its flush loop).
-	mustDo(t, 201, "POST", c.URL(1)+"/connectors", `{"name":"put","config":{"connector.class":"io.connectd.test.FailingSinkConnector","topics":"open-t","fail.after.ms":"1","fail.message":"cannot put"}}`)
+	testcluster.MustDo(t, 201, "POST", c.URL(1)+"/connectors", `{"name":"put","config":{"connector.class":"io.connectd.test.FailingSinkConnector","topics":"open-t","fail.after.ms":"1","fail.message":"cannot put"}}`)
 	waitTaskFailed(t, c.URL(0), "put", "cannot put")
 }
 
@@ -286,13 +256,13 @@ func TestStuckTaskDoesNotBlockOthers(t *testing.T) {
 	c := newCluster(t, testcluster.With("task.shutdown.graceful.timeout.ms", "500"))
 	in := filepath.Join(t.TempDir(), "in.txt")
 	writeLines(t, in, 0, 1)
-	mustDo(t, 201, "POST", c.URL(0)+"/connectors", `{"name":"stuck","config":{"connector.class":"io.connectd.test.FailingSourceConnector","block.in":"poll","block.ms":"60000"}}`)
+	testcluster.MustDo(t, 201, "POST", c.URL(0)+"/connectors", `{"name":"stuck","config":{"connector.class":"io.connectd.test.FailingSourceConnector","block.in":"poll","block.ms":"60000"}}`)
 	waitState(t, c.URL(0), "stuck", "RUNNING", 1)
-	mustDo(t, 201, "POST", c.URL(1)+"/connectors", fmt.Sprintf(`{"name":"ok","config":{"connector.class":"FileStreamSource","file":%q,"topic":"t"}}`, in))
+	testcluster.MustDo(t, 201, "POST", c.URL(1)+"/connectors", fmt.Sprintf(`{"name":"ok","config":{"connector.class":"FileStreamSource","file":%q,"topic":"t"}}`, in))
 	waitState(t, c.URL(2), "ok", "RUNNING", 1)
 	start := time.Now()
-	mustDo(t, 204, "DELETE", c.URL(2)+"/connectors/stuck", "")
-	mustDo(t, 202, "PUT", c.URL(2)+"/connectors/ok/pause", "")
+	testcluster.MustDo(t, 204, "DELETE", c.URL(2)+"/connectors/stuck", "")
+	testcluster.MustDo(t, 202, "PUT", c.URL(2)+"/connectors/ok/pause", "")
 	waitState(t, c.URL(0), "ok", "PAUSED", 1)
 	if d := time.Since(start); d > 10*time.Second {
 		t.Fatalf("a stuck task held up other work for %s", d)
@@ -304,8 +274,8 @@ func TestStuckTaskDoesNotBlockOthers(t *testing.T) {
 func TestVerifiablePipelineHasNoGapsAfterNodeKill(t *testing.T) {
 	c := newCluster(t)
 	out := filepath.Join(t.TempDir(), "audit.jsonl")
-	mustDo(t, 201, "POST", c.URL(0)+"/connectors", `{"name":"vsrc","config":{"connector.class":"VerifiableSource","topic":"seq","tasks.max":"3","throughput":"200",`+stringConverters+`}}`)
-	mustDo(t, 201, "POST", c.URL(0)+"/connectors", fmt.Sprintf(`{"name":"vsink","config":{"connector.class":"VerifiableSink","topics":"seq","file":%q,"tasks.max":"2",%s}}`, out, stringConverters))
+	testcluster.MustDo(t, 201, "POST", c.URL(0)+"/connectors", `{"name":"vsrc","config":{"connector.class":"VerifiableSource","topic":"seq","tasks.max":"3","throughput":"200",`+stringConverters+`}}`)
+	testcluster.MustDo(t, 201, "POST", c.URL(0)+"/connectors", fmt.Sprintf(`{"name":"vsink","config":{"connector.class":"VerifiableSink","topics":"seq","file":%q,"tasks.max":"2",%s}}`, out, stringConverters))
 	src := waitState(t, c.URL(1), "vsrc", "RUNNING", 3)
 	waitState(t, c.URL(1), "vsink", "RUNNING", 2)
 	time.Sleep(time.Second)
@@ -323,12 +293,12 @@ func TestVerifiablePipelineHasNoGapsAfterNodeKill(t *testing.T) {
 	survivor := (victim + 1) % c.Size()
 	waitState(t, c.URL(survivor), "vsrc", "RUNNING", 3)
 	time.Sleep(time.Second)
-	mustDo(t, 204, "PUT", c.URL(survivor)+"/connectors/vsrc/stop", "")
+	testcluster.MustDo(t, 204, "PUT", c.URL(survivor)+"/connectors/vsrc/stop", "")
 	waitState(t, c.URL(survivor), "vsrc", "STOPPED", 0)
 
 	// Every sequence number committed as a source offset must be in the sink's file.
 	highest := map[int]int64{}
-	code, body := do(t, "GET", c.URL(survivor)+"/connectors/vsrc/offsets", "")
+	code, body := testcluster.Do(t, "GET", c.URL(survivor)+"/connectors/vsrc/offsets", "")
 	if code != 200 {
 		t.Fatalf("offsets: %d %s", code, body)
 	}
@@ -389,7 +359,7 @@ func TestProducerOverridesReachTheProducer(t *testing.T) {
 	c := newCluster(t)
 	in := filepath.Join(t.TempDir(), "in.txt")
 	writeLines(t, in, 0, 10)
-	mustDo(t, 201, "PUT", c.URL(0)+"/connectors/bad/config", fmt.Sprintf(`{"connector.class":"FileStreamSource","file":%q,"topic":"o","producer.override.compression.type":"brotli"}`, in))
+	testcluster.MustDo(t, 201, "PUT", c.URL(0)+"/connectors/bad/config", fmt.Sprintf(`{"connector.class":"FileStreamSource","file":%q,"topic":"o","producer.override.compression.type":"brotli"}`, in))
 	testcluster.Eventually(t, 20*time.Second, func() error {
 		s, err := status(t, c.URL(0), "bad")
 		if err != nil || len(s.Tasks) != 1 || s.Tasks[0].State != "FAILED" {
@@ -400,7 +370,7 @@ func TestProducerOverridesReachTheProducer(t *testing.T) {
 		}
 		return nil
 	})
-	mustDo(t, 201, "PUT", c.URL(0)+"/connectors/good/config", fmt.Sprintf(`{"connector.class":"FileStreamSource","file":%q,"topic":"o2","producer.override.compression.type":"zstd","producer.override.linger.ms":"50"}`, in))
+	testcluster.MustDo(t, 201, "PUT", c.URL(0)+"/connectors/good/config", fmt.Sprintf(`{"connector.class":"FileStreamSource","file":%q,"topic":"o2","producer.override.compression.type":"zstd","producer.override.linger.ms":"50"}`, in))
 	testcluster.Eventually(t, 20*time.Second, func() error {
 		if pos := committedPosition(t, c.URL(0), "good"); pos < 70 {
 			return fmt.Errorf("committed position %d", pos)
@@ -416,14 +386,14 @@ func TestSinkStartsAtLatestWhenTheConnectorSaysSo(t *testing.T) {
 	dir := t.TempDir()
 	in, out := filepath.Join(dir, "in.txt"), filepath.Join(dir, "out.txt")
 	writeLines(t, in, 0, 100)
-	mustDo(t, 201, "PUT", c.URL(0)+"/connectors/src/config", fmt.Sprintf(`{"connector.class":"FileStreamSource","file":%q,"topic":"late",%s}`, in, stringConverters))
+	testcluster.MustDo(t, 201, "PUT", c.URL(0)+"/connectors/src/config", fmt.Sprintf(`{"connector.class":"FileStreamSource","file":%q,"topic":"late",%s}`, in, stringConverters))
 	testcluster.Eventually(t, 20*time.Second, func() error {
 		if pos := committedPosition(t, c.URL(0), "src"); pos < 790 {
 			return fmt.Errorf("committed position %d", pos)
 		}
 		return nil
 	})
-	mustDo(t, 201, "PUT", c.URL(0)+"/connectors/sink/config", fmt.Sprintf(`{"connector.class":"FileStreamSink","file":%q,"topics":"late","consumer.override.auto.offset.reset":"latest",%s}`, out, stringConverters))
+	testcluster.MustDo(t, 201, "PUT", c.URL(0)+"/connectors/sink/config", fmt.Sprintf(`{"connector.class":"FileStreamSink","file":%q,"topics":"late","consumer.override.auto.offset.reset":"latest",%s}`, out, stringConverters))
 	next := 100
 	testcluster.Eventually(t, 30*time.Second, func() error {
 		// Lines keep coming until the sink, once its group has joined, receives some.

@@ -25,9 +25,9 @@ func TestConnectorsLogInToAKafkaThatRequiresSASL(t *testing.T) {
 	dir := t.TempDir()
 	in, out := filepath.Join(dir, "in.txt"), filepath.Join(dir, "out.txt")
 	writeLines(t, in, 0, 300)
-	mustDo(t, 201, "PUT", c.URL(0)+"/connectors/src/config", fmt.Sprintf(`{"connector.class":"FileStreamSource","file":%q,"topic":"secured",%s,
+	testcluster.MustDo(t, 201, "PUT", c.URL(0)+"/connectors/src/config", fmt.Sprintf(`{"connector.class":"FileStreamSource","file":%q,"topic":"secured",%s,
 		"topic.creation.default.replication.factor":"1","topic.creation.default.partitions":"2"}`, in, stringConverters))
-	mustDo(t, 201, "PUT", c.URL(0)+"/connectors/sink/config", fmt.Sprintf(`{"connector.class":"FileStreamSink","file":%q,"topics":"secured",%s}`, out, stringConverters))
+	testcluster.MustDo(t, 201, "PUT", c.URL(0)+"/connectors/sink/config", fmt.Sprintf(`{"connector.class":"FileStreamSink","file":%q,"topics":"secured",%s}`, out, stringConverters))
 	testcluster.Eventually(t, 30*time.Second, func() error {
 		if n := countLines(out); n < 300 {
 			return fmt.Errorf("%d of 300 lines delivered", n)
@@ -39,9 +39,9 @@ func TestConnectorsLogInToAKafkaThatRequiresSASL(t *testing.T) {
 		t.Fatalf("sink file %d bytes, source %d: %v", len(data), len(mustRead(t, in)), err)
 	}
 	// The sink's committed offsets come from Kafka through the admin client.
-	mustDo(t, 204, "PUT", c.URL(0)+"/connectors/sink/stop", "")
+	testcluster.MustDo(t, 204, "PUT", c.URL(0)+"/connectors/sink/stop", "")
 	testcluster.Eventually(t, 10*time.Second, func() error {
-		if code, body := do(t, "GET", c.URL(0)+"/connectors/sink/offsets", ""); code != 200 || !strings.Contains(body, `"kafka_offset":`) {
+		if code, body := testcluster.Do(t, "GET", c.URL(0)+"/connectors/sink/offsets", ""); code != 200 || !strings.Contains(body, `"kafka_offset":`) {
 			return fmt.Errorf("sink offsets: %d %s", code, body)
 		}
 		return nil
@@ -83,9 +83,9 @@ func TestConnectorLogsInWithItsOwnCredentials(t *testing.T) {
 	dir := t.TempDir()
 	in, out := filepath.Join(dir, "in.txt"), filepath.Join(dir, "out.txt")
 	writeLines(t, in, 0, 50)
-	mustDo(t, 201, "PUT", c.URL(0)+"/connectors/src/config", fmt.Sprintf(`{"connector.class":"FileStreamSource","file":%q,"topic":"tenant",%s,
+	testcluster.MustDo(t, 201, "PUT", c.URL(0)+"/connectors/src/config", fmt.Sprintf(`{"connector.class":"FileStreamSource","file":%q,"topic":"tenant",%s,
 		"producer.override.sasl.jaas.config":"%s"}`, in, stringConverters, login("tenant", "tenant-secret")))
-	mustDo(t, 201, "PUT", c.URL(0)+"/connectors/sink/config", fmt.Sprintf(`{"connector.class":"FileStreamSink","file":%q,"topics":"tenant",%s,
+	testcluster.MustDo(t, 201, "PUT", c.URL(0)+"/connectors/sink/config", fmt.Sprintf(`{"connector.class":"FileStreamSink","file":%q,"topics":"tenant",%s,
 		"consumer.override.sasl.jaas.config":"%s","admin.override.sasl.jaas.config":"%[3]s"}`, out, stringConverters, login("tenant", "tenant-secret")))
 	testcluster.Eventually(t, 30*time.Second, func() error {
 		if n := countLines(out); n < 50 {
@@ -94,9 +94,9 @@ func TestConnectorLogsInWithItsOwnCredentials(t *testing.T) {
 		return nil
 	})
 	// The offsets API reads the sink's group as the connector: with its admin override.
-	mustDo(t, 204, "PUT", c.URL(0)+"/connectors/sink/stop", "")
+	testcluster.MustDo(t, 204, "PUT", c.URL(0)+"/connectors/sink/stop", "")
 	testcluster.Eventually(t, 10*time.Second, func() error {
-		if code, body := do(t, "GET", c.URL(0)+"/connectors/sink/offsets", ""); code != 200 || !strings.Contains(body, `"kafka_offset":`) {
+		if code, body := testcluster.Do(t, "GET", c.URL(0)+"/connectors/sink/offsets", ""); code != 200 || !strings.Contains(body, `"kafka_offset":`) {
 			return fmt.Errorf("sink offsets: %d %s", code, body)
 		}
 		return nil

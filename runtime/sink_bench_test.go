@@ -27,7 +27,7 @@ func BenchmarkFileSink(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		out := filepath.Join(b.TempDir(), "out.txt")
 		start := time.Now()
-		mustDo(b, 201, "PUT", fmt.Sprintf("%s/connectors/sink-%d/config", c.URL(0), i), fmt.Sprintf(`{"connector.class":"FileStreamSink","file":%q,"topics":%q,%s}`, out, topic, stringConverters))
+		testcluster.MustDo(b, 201, "PUT", fmt.Sprintf("%s/connectors/sink-%d/config", c.URL(0), i), fmt.Sprintf(`{"connector.class":"FileStreamSink","file":%q,"topics":%q,%s}`, out, topic, stringConverters))
 		testcluster.Eventually(b, 5*time.Minute, func() error {
 			if fi, err := os.Stat(out); err != nil || fi.Size() < size {
 				return fmt.Errorf("%s not complete yet", out)

@@ -44,7 +44,7 @@ func BenchmarkFileSource(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		start := time.Now()
 		name := fmt.Sprintf("src-%d-%d", i, time.Now().UnixNano())
-		mustDo(b, 201, "PUT", fmt.Sprintf("%s/connectors/%s/config", c.URL(0), name), fmt.Sprintf(`{"connector.class":"FileStreamSource","file":%q,"topic":%q,%s}`, in, name, stringConverters))
+		testcluster.MustDo(b, 201, "PUT", fmt.Sprintf("%s/connectors/%s/config", c.URL(0), name), fmt.Sprintf(`{"connector.class":"FileStreamSource","file":%q,"topic":%q,%s}`, in, name, stringConverters))
 		testcluster.Eventually(b, 5*time.Minute, func() error {
 			if pos := committedPosition(b, c.URL(0), name); pos < size {
 				return fmt.Errorf("position %d of %d", pos, size)
@@ -75,7 +75,7 @@ func benchCluster(b *testing.B, broker string) *testcluster.Cluster {
 }
 
 func committedPosition(t testing.TB, url, name string) int64 {
-	_, body := do(t, "GET", url+"/connectors/"+name+"/offsets", "")
+	_, body := testcluster.Do(t, "GET", url+"/connectors/"+name+"/offsets", "")
 	var out struct {
 		Offsets []struct {
 			Offset struct {

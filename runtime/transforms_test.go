@@ -23,7 +23,7 @@ func TestTransformsRunOnSourceAndSink(t *testing.T) {
 		t.Helper()
 		want := fmt.Sprintf(`"position":%d`, fileSize(t, file))
 		testcluster.Eventually(t, 60*time.Second, func() error {
-			if code, body := do(t, "GET", url+"/connectors/"+name+"/offsets", ""); code != 200 || !strings.Contains(body, want) {
+			if code, body := testcluster.Do(t, "GET", url+"/connectors/"+name+"/offsets", ""); code != 200 || !strings.Contains(body, want) {
 				return fmt.Errorf("offsets %d %s, want %s", code, body, want)
 			}
 			return nil
@@ -143,7 +143,7 @@ func TestTransformFailureIsToleratedWhenAsked(t *testing.T) {
 		if len(s.Tasks) != 1 || s.Tasks[0].State != "RUNNING" {
 			return fmt.Errorf("tolerant: %+v", s)
 		}
-		_, body := do(t, "GET", c.URL(0)+"/connectors/tolerant/offsets", "")
+		_, body := testcluster.Do(t, "GET", c.URL(0)+"/connectors/tolerant/offsets", "")
 		if !strings.Contains(body, `"position":21`) {
 			return fmt.Errorf("offsets of the skipped records not committed: %s", body)
 		}

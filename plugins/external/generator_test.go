@@ -27,7 +27,7 @@ func TestPluginsAreListedWithTheirParameters(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := newCluster(t, 1, testcluster.With("plugin.path", dir))
-	list := mustDo(t, 200, "GET", c.URL(0)+"/connector-plugins", "")
+	list := testcluster.MustDo(t, 200, "GET", c.URL(0)+"/connector-plugins", "")
 	for _, want := range []string{
 		`{"class":"io.conduit.connectors.GeneratorSourceConnector","type":"source","version":"v0.10.0"}`,
 		`{"class":"io.conduit.connectors.PostgresSinkConnector","type":"sink","version":"v0.14.0"}`,
@@ -46,7 +46,7 @@ func TestPluginsAreListedWithTheirParameters(t *testing.T) {
 		Default  *string `json:"default_value"`
 		Doc      string  `json:"documentation"`
 	}
-	if err := json.Unmarshal([]byte(mustDo(t, 200, "GET", c.URL(0)+"/connector-plugins/PostgresSource/config", "")), &keys); err != nil {
+	if err := json.Unmarshal([]byte(testcluster.MustDo(t, 200, "GET", c.URL(0)+"/connector-plugins/PostgresSource/config", "")), &keys); err != nil {
 		t.Fatal(err)
 	}
 	byName := map[string]int{}
@@ -60,7 +60,7 @@ func TestPluginsAreListedWithTheirParameters(t *testing.T) {
 		t.Errorf("Kafka Connect's common keys not merged in: %+v", keys)
 	}
 	// Validation: the plugin's own rules per key; unknown keys are refused by its SDK.
-	body := mustDo(t, 200, "PUT", c.URL(0)+"/connector-plugins/GeneratorSource/config/validate",
+	body := testcluster.MustDo(t, 200, "PUT", c.URL(0)+"/connector-plugins/GeneratorSource/config/validate",
 		`{"connector.class":"GeneratorSource","name":"g","topic":"t","format.type":"xml","rate":"fast","typo.key":"1"}`)
 	var infos struct {
 		ErrorCount int `json:"error_count"`
@@ -96,10 +96,10 @@ func TestPluginsAreListedWithTheirParameters(t *testing.T) {
 func TestGeneratorSourceToTopic(t *testing.T) {
 	c := newCluster(t, 1)
 	out := filepath.Join(t.TempDir(), "out.txt")
-	mustDo(t, 201, "POST", c.URL(0)+"/connectors", `{"name":"gen","config":{"connector.class":"GeneratorSource","topic":"generated",
+	testcluster.MustDo(t, 201, "POST", c.URL(0)+"/connectors", `{"name":"gen","config":{"connector.class":"GeneratorSource","topic":"generated",
 		"recordCount":"500","format.type":"structured","format.options.id":"int","format.options.name":"string",
 		"value.converter":"org.apache.kafka.connect.json.JsonConverter","value.converter.schemas.enable":"false"}}`)
-	mustDo(t, 201, "POST", c.URL(0)+"/connectors", fmt.Sprintf(`{"name":"out","config":{"connector.class":"FileStreamSink","topics":"generated","file":%q,
+	testcluster.MustDo(t, 201, "POST", c.URL(0)+"/connectors", fmt.Sprintf(`{"name":"out","config":{"connector.class":"FileStreamSink","topics":"generated","file":%q,
 		"value.converter":"org.apache.kafka.connect.storage.StringConverter"}}`, out))
 	waitTask(t, c.URL(0), "gen", "RUNNING")
 	testcluster.Eventually(t, 60*time.Second, func() error {
@@ -115,7 +115,7 @@ func TestGeneratorSourceToTopic(t *testing.T) {
 		}
 	}
 	testcluster.Eventually(t, 20*time.Second, func() error {
-		body := mustDo(t, 200, "GET", c.URL(0)+"/connectors/gen/offsets", "")
+		body := testcluster.MustDo(t, 200, "GET", c.URL(0)+"/connectors/gen/offsets", "")
 		if !strings.Contains(body, `"partition":{"source":"generator"}`) || !strings.Contains(body, `"position"`) {
 			return fmt.Errorf("offsets: %s", body)
 		}

@@ -3,8 +3,6 @@ package external_test
 import (
 	"bufio"
 	"fmt"
-	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -29,34 +27,6 @@ func pluginDir(t testing.TB) string {
 	return dir
 }
 
-func do(t testing.TB, method, url, body string) (int, string) {
-	t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, _ := http.NewRequest(method, url, rd)
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
-}
-
-func mustDo(t testing.TB, want int, method, url, body string) string {
-	t.Helper()
-	code, resp := do(t, method, url, body)
-	if code != want {
-		t.Fatalf("%s %s: %d %s (want %d)", method, url, code, resp, want)
-	}
-	return resp
-}
-
 // newCluster starts a cluster with the plugins on plugin.path and an embedded broker.
 func newCluster(t *testing.T, nodes int, opts ...testcluster.Option) *testcluster.Cluster {
 	opts = append([]testcluster.Option{
@@ -74,7 +44,7 @@ func waitTask(t *testing.T, url, name, state string) string {
 	var body string
 	testcluster.Eventually(t, 60*time.Second, func() error {
 		var code int
-		code, body = do(t, "GET", url+"/connectors/"+name+"/status", "")
+		code, body = testcluster.Do(t, "GET", url+"/connectors/"+name+"/status", "")
 		if code != 200 || !strings.Contains(body, `"tasks":[{"id":0,"state":"`+state+`"`) {
 			return fmt.Errorf("%d %s", code, body)
 		}

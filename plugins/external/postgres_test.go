@@ -43,12 +43,12 @@ func audit(path string) (seen map[int]int, ns map[int][]int) {
 }
 
 func startPipeline(t *testing.T, c *testcluster.Cluster, pg *pgServer, out string, withDestination bool) {
-	mustDo(t, 201, "POST", c.URL(0)+"/connectors", fmt.Sprintf(`{"name":"pgsrc","config":{"connector.class":"PostgresSource",
+	testcluster.MustDo(t, 201, "POST", c.URL(0)+"/connectors", fmt.Sprintf(`{"name":"pgsrc","config":{"connector.class":"PostgresSource",
 		"url":%q,"tables":"src","topic":"pg.src","logrepl.withAvroSchema":"false",%s}}`, pg.url(), jsonConverters))
-	mustDo(t, 201, "POST", c.URL(0)+"/connectors", fmt.Sprintf(`{"name":"audit","config":{"connector.class":"FileStreamSink",
+	testcluster.MustDo(t, 201, "POST", c.URL(0)+"/connectors", fmt.Sprintf(`{"name":"audit","config":{"connector.class":"FileStreamSink",
 		"topics":"pg.src","file":%q,"key.converter":"org.apache.kafka.connect.storage.StringConverter","value.converter":"org.apache.kafka.connect.storage.StringConverter"}}`, out))
 	if withDestination {
-		mustDo(t, 201, "POST", c.URL(0)+"/connectors", fmt.Sprintf(`{"name":"pgdst","config":{"connector.class":"PostgresSink",
+		testcluster.MustDo(t, 201, "POST", c.URL(0)+"/connectors", fmt.Sprintf(`{"name":"pgdst","config":{"connector.class":"PostgresSink",
 			"url":%q,"table":"dst","topics":"pg.src",%s}}`, pg.url(), jsonConverters))
 	}
 }
