@@ -21,20 +21,7 @@ import (
 // call sends a JSON request and returns the status and body.
 func call(t *testing.T, method, url, body string) (int, string) {
 	t.Helper()
-	req, err := http.NewRequest(method, url, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return testcluster.Do(t, method, url, body)
 }
 
 // createConnector POSTs a connector, retrying Kafka Connect's retryable 409 as clients do; a

@@ -96,20 +96,8 @@ func requestRetry(t *testing.T, method, url, body string) int {
 
 func request(t *testing.T, method, url, body string) int {
 	t.Helper()
-	req, err := http.NewRequest(method, url, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, resp.Body)
-	return resp.StatusCode
+	code, _ := testcluster.Do(t, method, url, body)
+	return code
 }
 
 // TestMetricsAfterAKnownWorkload moves 40 lines file -> topic -> file and checks that /metrics

@@ -74,7 +74,7 @@ func (k ConfigKey) Info() ConfigKeyInfo {
 
 // Info renders a validated value for the REST API.
 func (v ConfigValue) Info(t ConfigType) ConfigValueInfo {
-	info := ConfigValueInfo{Name: v.Name, Value: v.Value, RecommendedValues: v.RecommendedValues, Errors: v.Errors, Visible: v.Visible}
+	info := ConfigValueInfo(v)
 	if info.RecommendedValues == nil {
 		info.RecommendedValues = []string{}
 	}

@@ -48,10 +48,6 @@ type LoggerLevel struct {
 	SetAt int64 `json:"set_at"`
 }
 
-func stringIndex(field string, unique bool) *memdb.IndexSchema {
-	return &memdb.IndexSchema{Name: field, Unique: unique, Indexer: &memdb.StringFieldIndex{Field: field}}
-}
-
 func compoundIndex(indexers ...memdb.Indexer) *memdb.IndexSchema {
 	return &memdb.IndexSchema{Name: "id", Unique: true, Indexer: &memdb.CompoundIndex{Indexes: indexers}}
 }

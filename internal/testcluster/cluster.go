@@ -155,7 +155,7 @@ func (c *Cluster) take(i int) *agent.Agent {
 
 // logger discards logs unless CONNECTD_TEST_LOG is set.
 func (c *Cluster) logger(i int, levels *logging.Levels) *slog.Logger {
-	var w io.Writer = io.Discard
+	w := io.Discard
 	if os.Getenv("CONNECTD_TEST_LOG") != "" {
 		w = os.Stderr
 	}
