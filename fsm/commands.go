@@ -12,27 +12,28 @@ type MessageType uint8
 // Any other unknown type panics, because skipping it would make replicas diverge.
 const IgnoreUnknownTypeFlag MessageType = 128
 
-// Command types. Values are part of the log format: never renumber.
+// Command types. Each value is the first byte of every log entry of its type, on disk and on the
+// wire: a number is never reused or changed; a new command takes the next free one.
 const (
-	ConnectorPutType MessageType = iota + 1
-	ConnectorPatchType
-	ConnectorDeleteType
-	TargetStateType
-	TaskConfigsType
-	StatusType
-	WorkerRegisterType
-	WorkerDeregisterType
-	SessionKeyType
-	AssignmentType
-	StopAckType
-	SourceOffsetsType
-	RestartType
-	ActiveTopicsType
-	TopicsResetType
-	LoggerLevelType
-	OffsetsResetType
-	NodeDrainedType
-	OffsetsAlterType
+	ConnectorPutType     MessageType = 1
+	ConnectorPatchType   MessageType = 2
+	ConnectorDeleteType  MessageType = 3
+	TargetStateType      MessageType = 4
+	TaskConfigsType      MessageType = 5
+	StatusType           MessageType = 6
+	WorkerRegisterType   MessageType = 7
+	WorkerDeregisterType MessageType = 8
+	SessionKeyType       MessageType = 9
+	AssignmentType       MessageType = 10
+	StopAckType          MessageType = 11
+	SourceOffsetsType    MessageType = 12
+	RestartType          MessageType = 13
+	ActiveTopicsType     MessageType = 14
+	TopicsResetType      MessageType = 15
+	LoggerLevelType      MessageType = 16
+	OffsetsResetType     MessageType = 17
+	NodeDrainedType      MessageType = 18
+	OffsetsAlterType     MessageType = 19
 )
 
 // Command is a replicated state change.

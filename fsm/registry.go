@@ -12,7 +12,12 @@ import (
 var decoders = map[MessageType]func(body []byte) error{}
 
 func registerDecoder[C Command](newCmd func() C) {
-	decoders[newCmd().Type()] = func(body []byte) error { return decodeInto(body, newCmd()) }
+	t := newCmd().Type()
+	if _, dup := decoders[t]; dup {
+		// Two commands sharing a number would decode each other's entries.
+		panic(fmt.Sprintf("fsm: command type %d registered twice", t))
+	}
+	decoders[t] = func(body []byte) error { return decodeInto(body, newCmd()) }
 }
 
 func decodeInto(body []byte, cmd Command) error {

@@ -18,3 +18,32 @@ func FuzzCheck(f *testing.F) {
 		}
 	})
 }
+
+// TestCommandNumbersAreFixed pins each command type's number: they are in every log entry on disk,
+// so a reordering of the constants must fail here rather than corrupt existing logs.
+func TestCommandNumbersAreFixed(t *testing.T) {
+	want := map[MessageType]Command{
+		1: &ConnectorPut{}, 2: &ConnectorPatch{}, 3: &ConnectorDelete{}, 4: &TargetStateChange{},
+		5: &TaskConfigs{}, 6: &StatusUpdate{}, 7: &WorkerRegister{}, 8: &WorkerDeregister{},
+		9: &SessionKeyChange{}, 10: &AssignmentCommit{}, 11: &StopAck{}, 12: &SourceOffsets{},
+		13: &RestartRequest{}, 14: &ActiveTopicsAdd{}, 15: &TopicsReset{}, 16: &LoggerLevelSet{},
+		17: &OffsetsReset{}, 18: &NodeDrained{}, 19: &OffsetsAlter{},
+	}
+	for n, cmd := range want {
+		if cmd.Type() != n {
+			t.Errorf("%T has type %d, the log format says %d", cmd, cmd.Type(), n)
+		}
+		if !Known(n) {
+			t.Errorf("command type %d (%T) is not registered", n, cmd)
+		}
+	}
+}
+
+func TestRegisteringACommandTypeTwicePanics(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Fatal("a second registration of ConnectorPutType did not panic")
+		}
+	}()
+	registerCommand(func() *ConnectorPut { return new(ConnectorPut) }, applyConnectorPut)
+}
