@@ -77,6 +77,9 @@ type Agent struct {
 func Start(cfg *config.Config, logger *slog.Logger, levels *logging.Levels) (*Agent, error) {
 	a := &Agent{cfg: cfg, logger: logger.With("node", cfg.NodeID), levels: levels, session: newSessionID(), health: newHealth(),
 		fsm: fsm.New(), registry: plugins.New()}
+	if cfg.TestPlugins {
+		a.registry.AddTestPlugins()
+	}
 	a.ctx, a.cancel = context.WithCancel(context.Background())
 	a.done, a.workerDone, a.raftClosing = make(chan struct{}), make(chan struct{}), make(chan struct{})
 	if err := a.start(); err != nil {

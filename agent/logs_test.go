@@ -60,6 +60,7 @@ func TestJSONLogsCarryConnectorAndTask(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	cfg.TestPlugins = true
 	var out syncBuffer
 	levels := logging.New(cfg.LogLevel)
 	a, err := agent.Start(cfg, logging.NewLogger(levels, cfg.LogFormat, &out), levels)

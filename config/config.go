@@ -26,6 +26,10 @@ const DefaultLogLevel = slog.LevelInfo
 
 // Config is a node's resolved worker configuration.
 type Config struct {
+	// TestPlugins registers the io.connectd.test.* connectors. Not a worker property: only tests and
+	// `connectd dev --test-plugins` set it.
+	TestPlugins bool
+
 	NodeID                   string
 	DataDir                  string
 	GroupID                  string

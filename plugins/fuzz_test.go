@@ -84,6 +84,7 @@ func FuzzValidate(f *testing.F) {
 	f.Add(`{"connector.class":"io.connectd.test.FailingSinkConnector","topics":"t","errors.tolerance":"ALL","errors.retry.timeout":"x","transforms":"a,a"}`)
 	f.Add(`{"connector.class":"VerifiableSource","tasks.max":null,"key.converter":"nope"}`)
 	r := New()
+	r.AddTestPlugins()
 	f.Fuzz(func(t *testing.T, body string) {
 		var raw map[string]*string
 		if json.Unmarshal([]byte(body), &raw) != nil {

@@ -333,6 +333,24 @@ func TestRegistryLookupAndListing(t *testing.T) {
 	}
 }
 
+// TestTestPluginsOnlyOnRequest: a production registry lists no io.connectd.test.* connector.
+func TestTestPluginsOnlyOnRequest(t *testing.T) {
+	const failing = "io.connectd.test.FailingSourceConnector"
+	r := New()
+	for _, p := range r.List(false) {
+		if strings.HasPrefix(p.Class, "io.connectd.test.") {
+			t.Errorf("a production registry lists %s", p.Class)
+		}
+	}
+	if _, ok := r.Lookup(failing); ok {
+		t.Errorf("a production registry finds %s", failing)
+	}
+	r.AddTestPlugins()
+	if p, ok := r.Lookup(failing); !ok || p.Kind != KindSource {
+		t.Errorf("AddTestPlugins did not register %s", failing)
+	}
+}
+
 func ptr(s string) *string { return &s }
 
 func TestValidateMessages(t *testing.T) {

@@ -1,5 +1,5 @@
-// Package plugins holds connectd's built-in plugins (file and verifiable connectors, a
-// failure-injecting test connector, converters) and the registry that finds them by Kafka
+// Package plugins holds connectd's built-in plugins (file and verifiable connectors, converters,
+// a failure-injecting test connector registered only on request) and the registry that finds them by Kafka
 // Connect's class names and aliases.
 package plugins
 
@@ -84,6 +84,13 @@ func New() *Registry {
 		r.add(p)
 	}
 	return r
+}
+
+// AddTestPlugins registers the io.connectd.test.* connectors that fail on command.
+func (r *Registry) AddTestPlugins() {
+	for _, p := range testPlugins() {
+		r.add(p)
+	}
 }
 
 func (r *Registry) add(p *Plugin) {

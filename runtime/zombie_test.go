@@ -65,6 +65,7 @@ func TestThawedWorkerRunsNothingItsRenewalDidNotConfirm(t *testing.T) {
 
 	state := &localState{fsm: fsm.New()}
 	registry := plugins.New()
+	registry.AddTestPlugins()
 	src := fsm.TaskID{Connector: "src", Task: 0}
 	blk := fsm.TaskID{Connector: "blk", Task: 0}
 	srcConfig := map[string]string{"connector.class": "VerifiableSource", "topic": "zombie", "throughput": "2000", "tasks.max": "1"}

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The project's test command: formatting, vet, and every test with the race detector.
+# The project's test command: formatting, vet, staticcheck, and every test with the race detector.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
@@ -9,6 +9,13 @@ if [ -n "$unformatted" ]; then
   exit 1
 fi
 go vet ./...
+# staticcheck, pinned; installed into GOPATH/bin on first use (.ci/run installs it up front).
+staticcheck_version=v0.8.2
+staticcheck="$(go env GOPATH)/bin/staticcheck"
+if ! "$staticcheck" -version 2>/dev/null | grep -q "${staticcheck_version#v}"; then
+  go install "honnef.co/go/tools/cmd/staticcheck@$staticcheck_version"
+fi
+"$staticcheck" ./...
 go test -race -count=1 -timeout 12m ./...
 # Fuzz targets, a few seconds each (go test fuzzes one target per run); their seed corpora
 # (testdata/fuzz) already ran above as regression tests. FUZZTIME=0 skips this.

@@ -39,6 +39,7 @@ func runDevUntil(args []string, stop <-chan struct{}) error {
 	dataDir := fs.String("data-dir", "", "state `dir` (default: a directory under the user cache dir); reuse it to keep state")
 	brokerAddr := fs.String("broker", "", "`host:port` of the embedded Kafka-protocol broker (default 127.0.0.1:9092 with the default --rest-port, else the port after the cluster's ports); \"none\" to use bootstrap.servers from --set")
 	restPort := fs.Int("rest-port", defaultRESTPort, "first `port` of the cluster: node i serves REST on port+i, Raft on port+nodes+i and gossip on port+2*nodes+i")
+	testPlugins := fs.Bool("test-plugins", false, "also register the io.connectd.test.* connectors, which fail on command (for trying error handling)")
 	secure := fs.Bool("secure", false, "turn every security feature on with a throwaway CA and printed credentials: https, Basic auth, cluster TLS, gossip encryption")
 	sets := setFlags{}
 	fs.Var(sets, "set", "worker config `key=value` applied to every node (repeatable)")
@@ -116,6 +117,7 @@ func runDevUntil(args []string, stop <-chan struct{}) error {
 		if err != nil {
 			return err
 		}
+		cfg.TestPlugins = *testPlugins
 		if i == 0 {
 			// The nodes share one process and so one set of log levels.
 			levels = logging.New(cfg.LogLevel)

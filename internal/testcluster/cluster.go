@@ -129,6 +129,7 @@ func (c *Cluster) Start(i int) {
 	if err != nil {
 		c.t.Fatalf("node %d config: %v", i, err)
 	}
+	cfg.TestPlugins = true
 	// Formatting debug records only to discard them would slow every test down.
 	root := slog.LevelInfo
 	if os.Getenv("CONNECTD_TEST_LOG") != "" {
