@@ -12,23 +12,17 @@ import (
 	"github.com/connectd/connectd/plugins"
 )
 
-// ConnectorTaskID is Kafka Connect's task id entity.
-type ConnectorTaskID struct {
-	Connector string `json:"connector"`
-	Task      int    `json:"task"`
-}
-
 // ConnectorInfo is Kafka Connect's connector entity.
 type ConnectorInfo struct {
 	Name   string            `json:"name"`
 	Config map[string]string `json:"config"`
-	Tasks  []ConnectorTaskID `json:"tasks"`
+	Tasks  []fsm.TaskID      `json:"tasks"`
 	Type   string            `json:"type"`
 }
 
 // TaskInfo is one task's config.
 type TaskInfo struct {
-	ID     ConnectorTaskID   `json:"id"`
+	ID     fsm.TaskID        `json:"id"`
 	Config map[string]string `json:"config"`
 }
 
@@ -65,9 +59,9 @@ type CreateConnectorRequest struct {
 func connectorName(r *http.Request) string { return mux.Vars(r)["name"] }
 
 func (s *Server) connectorInfo(c *fsm.Connector) ConnectorInfo {
-	info := ConnectorInfo{Name: c.Name, Config: c.Config, Tasks: []ConnectorTaskID{}, Type: s.connectorType(c)}
+	info := ConnectorInfo{Name: c.Name, Config: c.Config, Tasks: []fsm.TaskID{}, Type: s.connectorType(c)}
 	for i := range c.Tasks {
-		info.Tasks = append(info.Tasks, ConnectorTaskID{Connector: c.Name, Task: i})
+		info.Tasks = append(info.Tasks, fsm.TaskID{Connector: c.Name, Task: i})
 	}
 	return info
 }
@@ -353,7 +347,7 @@ func (s *Server) listTasks(w http.ResponseWriter, r *http.Request) error {
 	}
 	tasks := make([]TaskInfo, 0, len(c.Tasks))
 	for i, cfg := range c.Tasks {
-		tasks = append(tasks, TaskInfo{ID: ConnectorTaskID{Connector: c.Name, Task: i}, Config: cfg})
+		tasks = append(tasks, TaskInfo{ID: fsm.TaskID{Connector: c.Name, Task: i}, Config: cfg})
 	}
 	writeJSON(w, http.StatusOK, tasks)
 	return nil

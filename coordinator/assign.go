@@ -27,39 +27,21 @@ type Round struct {
 	FollowUp bool
 }
 
-// item is a connector instance or a task; kinds are balanced separately.
-type item struct {
-	connector string
-	task      int // fsm.ConnectorTask for a connector instance
-}
-
-func (i item) less(o item) bool {
-	if i.connector != o.connector {
-		return i.connector < o.connector
-	}
-	return i.task < o.task
-}
-
-func (i item) isTask() bool { return i.task != fsm.ConnectorTask }
-
-func itemsOf(s fsm.Items) []item {
-	out := make([]item, 0, len(s.Connectors)+len(s.Tasks))
+func itemsOf(s fsm.Items) []fsm.TaskID {
+	out := make([]fsm.TaskID, 0, len(s.Connectors)+len(s.Tasks))
 	for _, c := range s.Connectors {
-		out = append(out, item{c, fsm.ConnectorTask})
+		out = append(out, fsm.ConnectorInstance(c))
 	}
-	for _, t := range s.Tasks {
-		out = append(out, item{t.Connector, t.Task})
-	}
-	return out
+	return append(out, s.Tasks...)
 }
 
-func toItems(list []item) fsm.Items {
+func toItems(list []fsm.TaskID) fsm.Items {
 	var s fsm.Items
 	for _, it := range list {
-		if it.isTask() {
-			s.Tasks = append(s.Tasks, fsm.TaskID{Connector: it.connector, Task: it.task})
+		if it.IsConnector() {
+			s.Connectors = append(s.Connectors, it.Connector)
 		} else {
-			s.Connectors = append(s.Connectors, it.connector)
+			s.Tasks = append(s.Tasks, it)
 		}
 	}
 	sort.Strings(s.Connectors)
@@ -67,14 +49,14 @@ func toItems(list []item) fsm.Items {
 	return s
 }
 
-type itemSet map[item]bool
+type itemSet map[fsm.TaskID]bool
 
-func (s itemSet) sorted() []item {
-	out := make([]item, 0, len(s))
+func (s itemSet) sorted() []fsm.TaskID {
+	out := make([]fsm.TaskID, 0, len(s))
 	for it := range s {
 		out = append(out, it)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].less(out[j]) })
+	sort.Slice(out, func(i, j int) bool { return out[i].Less(out[j]) })
 	return out
 }
 
@@ -97,13 +79,13 @@ func Assign(prev fsm.Assignment, alive []string, cfg map[string]int, now int64, 
 	}
 	configured := make(itemSet, total)
 	for c, n := range cfg {
-		configured[item{c, fsm.ConnectorTask}] = true
+		configured[fsm.ConnectorInstance(c)] = true
 		for t := 0; t < n; t++ {
-			configured[item{c, t}] = true
+			configured[fsm.TaskID{Connector: c, Task: t}] = true
 		}
 	}
 	remembered, active, duplicated := make(itemSet, total), make(itemSet, total), itemSet{}
-	owner := make(map[item]string, total)
+	owner := make(map[fsm.TaskID]string, total)
 	for _, w := range sortedKeys(prev.Owned) {
 		for _, it := range itemsOf(prev.Owned[w]) {
 			remembered[it] = true
@@ -140,7 +122,7 @@ func Assign(prev fsm.Assignment, alive []string, cfg map[string]int, now int64, 
 	// cur is what each live worker runs; next starts as cur minus deleted items, and keeps
 	// existing items ascending followed by hand-overs, which is the order cuts take from.
 	cur := map[string]itemSet{}
-	next := map[string][]item{}
+	next := map[string][]fsm.TaskID{}
 	stopped := map[string]itemSet{}
 	for _, w := range alive {
 		cur[w] = make(itemSet, len(prev.Owned[w].Connectors)+len(prev.Owned[w].Tasks))
@@ -157,9 +139,9 @@ func Assign(prev fsm.Assignment, alive []string, cfg map[string]int, now int64, 
 
 	b := bookkeeping{scheduledAt: prev.ScheduledAt, delay: prev.Delay, candidates: slices.Clone(prev.Candidates),
 		revokedInPrev: prev.RevokedInPrev, successive: prev.SuccessiveRevs}
-	lostOwner := map[item]string{}
+	lostOwner := map[fsm.TaskID]string{}
 	for c, w := range prev.LostConnectorOwner {
-		lostOwner[item{c, fsm.ConnectorTask}] = w
+		lostOwner[fsm.ConnectorInstance(c)] = w
 	}
 	for key, w := range prev.LostTaskOwner {
 		if it, ok := parseTaskKey(key); ok {
@@ -179,7 +161,7 @@ func Assign(prev fsm.Assignment, alive []string, cfg map[string]int, now int64, 
 		}
 	}
 	held := itemSet{}
-	var pool []item
+	var pool []fsm.TaskID
 	switch {
 	case len(lost) == 0 && (!b.revokedInPrev || (!kafka && b.scheduledAt == 0)):
 		// L1 (and D2: nothing lost and no clock running is not a reason to start one).
@@ -245,7 +227,7 @@ func Assign(prev fsm.Assignment, alive []string, cfg map[string]int, now int64, 
 	owned := itemSet{}
 	for _, w := range alive {
 		out.Owned[w] = toItems(next[w])
-		var starts, stops []item
+		var starts, stops []fsm.TaskID
 		for _, it := range next[w] {
 			owned[it] = true
 			if !cur[w][it] {
@@ -269,16 +251,16 @@ func Assign(prev fsm.Assignment, alive []string, cfg map[string]int, now int64, 
 	out.Lost = toItems(held.sorted())
 	for it := range held {
 		if w := lostOwner[it]; w != "" {
-			if it.isTask() {
+			if !it.IsConnector() {
 				if out.LostTaskOwner == nil {
 					out.LostTaskOwner = map[string]string{}
 				}
-				out.LostTaskOwner[taskKey(it)] = w
+				out.LostTaskOwner[it.String()] = w
 			} else {
 				if out.LostConnectorOwner == nil {
 					out.LostConnectorOwner = map[string]string{}
 				}
-				out.LostConnectorOwner[it.connector] = w
+				out.LostConnectorOwner[it.Connector] = w
 			}
 		}
 	}
@@ -302,8 +284,8 @@ type bookkeeping struct {
 // expire hands out held work at the end of the delay (row L4). With sticky return (D4) each item
 // first goes back to its last owner if that node is present; the rest is dealt round-robin over
 // the remaining present candidates, connectors then tasks; with no candidate it goes to the pool.
-func (b *bookkeeping) expire(lost []item, lostOwner map[item]string, present map[string]bool, next map[string][]item, kafka bool) []item {
-	var rest []item
+func (b *bookkeeping) expire(lost []fsm.TaskID, lostOwner map[fsm.TaskID]string, present map[string]bool, next map[string][]fsm.TaskID, kafka bool) []fsm.TaskID {
+	var rest []fsm.TaskID
 	served := map[string]bool{}
 	for _, it := range lost {
 		if w := lostOwner[it]; !kafka && w != "" && present[w] {
@@ -319,14 +301,14 @@ func (b *bookkeeping) expire(lost []item, lostOwner map[item]string, present map
 			cands = append(cands, w)
 		}
 	}
-	var pool []item
+	var pool []fsm.TaskID
 	if len(cands) == 0 {
 		pool = rest
 	} else {
 		for _, tasks := range []bool{false, true} {
 			i := 0
 			for _, it := range rest {
-				if it.isTask() == tasks {
+				if it.IsConnector() != tasks {
 					next[cands[i%len(cands)]] = append(next[cands[i%len(cands)]], it)
 					i++
 				}
@@ -338,8 +320,8 @@ func (b *bookkeeping) expire(lost []item, lostOwner map[item]string, present map
 }
 
 // revocations computes the load-balancing cuts (docs/assignment.md §5), per kind.
-func revocations(next map[string][]item, alive []string, configured itemSet) map[string][]item {
-	out := map[string][]item{}
+func revocations(next map[string][]fsm.TaskID, alive []string, configured itemSet) map[string][]fsm.TaskID {
+	out := map[string][]fsm.TaskID{}
 	allEmpty := true
 	for _, w := range alive {
 		if len(next[w]) > 0 {
@@ -352,16 +334,16 @@ func revocations(next map[string][]item, alive []string, configured itemSet) map
 	for _, tasks := range []bool{false, true} {
 		total := 0
 		for it := range configured {
-			if it.isTask() == tasks {
+			if it.IsConnector() != tasks {
 				total++
 			}
 		}
 		n := len(alive)
 		q, r := total/n, total%n
-		held := func(w string) []item {
-			var l []item
+		held := func(w string) []fsm.TaskID {
+			var l []fsm.TaskID
 			for _, it := range next[w] {
-				if it.isTask() == tasks {
+				if it.IsConnector() != tasks {
 					l = append(l, it)
 				}
 			}
@@ -398,27 +380,27 @@ func revocations(next map[string][]item, alive []string, configured itemSet) map
 	return out
 }
 
-func applyRevocations(next map[string][]item, stopped map[string]itemSet, revoked map[string][]item) {
+func applyRevocations(next map[string][]fsm.TaskID, stopped map[string]itemSet, revoked map[string][]fsm.TaskID) {
 	for w, items := range revoked {
 		cut := itemSet{}
 		for _, it := range items {
 			cut[it] = true
 			stopped[w][it] = true
 		}
-		next[w] = slices.DeleteFunc(next[w], func(it item) bool { return cut[it] })
+		next[w] = slices.DeleteFunc(next[w], func(it fsm.TaskID) bool { return cut[it] })
 	}
 }
 
 // fill places items of one kind, each on the member with the smallest (current count, count
 // when the fill started, member id) — Kafka's level-by-level fill (docs/assignment.md §6).
-func fill(next map[string][]item, alive []string, items []item, tasks bool) {
+func fill(next map[string][]fsm.TaskID, alive []string, items []fsm.TaskID, tasks bool) {
 	if len(alive) == 0 {
 		return
 	}
 	count := func(w string) int {
 		n := 0
 		for _, it := range next[w] {
-			if it.isTask() == tasks {
+			if it.IsConnector() != tasks {
 				n++
 			}
 		}
@@ -430,7 +412,7 @@ func fill(next map[string][]item, alive []string, items []item, tasks bool) {
 		start[w] = current[w]
 	}
 	for _, it := range items {
-		if it.isTask() != tasks {
+		if it.IsConnector() == tasks {
 			continue
 		}
 		best := alive[0]
@@ -473,22 +455,20 @@ func sortedKeys(m map[string]fsm.Items) []string {
 	return out
 }
 
-func taskKey(it item) string { return fsm.TaskID{Connector: it.connector, Task: it.task}.String() }
-
 // parseTaskKey reads "<connector>-<task>"; connector names may themselves contain '-'.
-func parseTaskKey(key string) (item, bool) {
+func parseTaskKey(key string) (fsm.TaskID, bool) {
 	i := len(key) - 1
 	for i >= 0 && key[i] >= '0' && key[i] <= '9' {
 		i--
 	}
 	if i <= 0 || i == len(key)-1 || key[i] != '-' {
-		return item{}, false
+		return fsm.TaskID{}, false
 	}
 	n := 0
 	for _, c := range key[i+1:] {
 		n = n*10 + int(c-'0')
 	}
-	return item{key[:i], n}, true
+	return fsm.TaskID{Connector: key[:i], Task: n}, true
 }
 
 // AssignEager is the eager assignment (docs/assignment.md §10): node ids sorted, one circular
@@ -505,15 +485,15 @@ func AssignEager(alive []string, cfg map[string]int) map[string]fsm.Items {
 		connectors = append(connectors, c)
 	}
 	sort.Strings(connectors)
-	lists := map[string][]item{}
+	lists := map[string][]fsm.TaskID{}
 	i := 0
 	for _, c := range connectors {
-		lists[nodes[i%len(nodes)]] = append(lists[nodes[i%len(nodes)]], item{c, fsm.ConnectorTask})
+		lists[nodes[i%len(nodes)]] = append(lists[nodes[i%len(nodes)]], fsm.ConnectorInstance(c))
 		i++
 	}
 	for _, c := range connectors {
 		for t := 0; t < cfg[c]; t++ {
-			lists[nodes[i%len(nodes)]] = append(lists[nodes[i%len(nodes)]], item{c, t})
+			lists[nodes[i%len(nodes)]] = append(lists[nodes[i%len(nodes)]], fsm.TaskID{Connector: c, Task: t})
 			i++
 		}
 	}

@@ -104,18 +104,18 @@ func TestAssignConvergesFromRandomStarts(t *testing.T) {
 		alive := randomNodes(r)
 		cfg := randomConfig(r)
 		prev := fsm.Assignment{Owned: map[string]fsm.Items{}}
-		lists := map[string][]item{}
+		lists := map[string][]fsm.TaskID{}
 		var names []string
 		for c := range cfg {
 			names = append(names, c)
 		}
 		sort.Strings(names)
 		for _, c := range names {
-			lists[alive[r.Intn(len(alive))]] = append(lists[alive[r.Intn(len(alive))]], item{c, fsm.ConnectorTask})
+			lists[alive[r.Intn(len(alive))]] = append(lists[alive[r.Intn(len(alive))]], fsm.ConnectorInstance(c))
 			for tk := 0; tk < cfg[c]; tk++ {
 				if r.Intn(4) > 0 {
 					w := alive[r.Intn(len(alive))]
-					lists[w] = append(lists[w], item{c, tk})
+					lists[w] = append(lists[w], fsm.TaskID{Connector: c, Task: tk})
 				}
 			}
 		}

@@ -44,7 +44,7 @@ func parseItems(s string) fsm.Items {
 		if !ok {
 			panic("bad task " + t)
 		}
-		out.Tasks = append(out.Tasks, fsm.TaskID{Connector: it.connector, Task: it.task})
+		out.Tasks = append(out.Tasks, it)
 	}
 	return toItems(itemsOf(out))
 }
@@ -120,7 +120,7 @@ func parseBook(line string, a *fsm.Assignment) {
 			var items fsm.Items
 			for _, w := range words[1:] {
 				if it, ok := parseTaskKey(w); ok {
-					items.Tasks = append(items.Tasks, fsm.TaskID{Connector: it.connector, Task: it.task})
+					items.Tasks = append(items.Tasks, it)
 				} else {
 					items.Connectors = append(items.Connectors, w)
 				}
@@ -307,7 +307,7 @@ func checkBook(t *testing.T, line string, round Round) {
 // checkInvariants asserts the invariants that hold after every round (docs/assignment.md §3).
 func checkInvariants(t *testing.T, prev fsm.Assignment, alive []string, cfg map[string]int, round Round) {
 	t.Helper()
-	running := map[item]bool{}
+	running := map[fsm.TaskID]bool{}
 	for _, w := range alive {
 		for _, it := range itemsOf(prev.Owned[w]) {
 			running[it] = true
@@ -320,7 +320,7 @@ func checkInvariants(t *testing.T, prev fsm.Assignment, alive []string, cfg map[
 			}
 		}
 	}
-	owners := map[item]string{}
+	owners := map[fsm.TaskID]string{}
 	for w, s := range round.Next.Owned {
 		for _, it := range itemsOf(s) {
 			if o, dup := owners[it]; dup {
@@ -330,7 +330,7 @@ func checkInvariants(t *testing.T, prev fsm.Assignment, alive []string, cfg map[
 		}
 	}
 	for w, s := range round.Stops {
-		cur := map[item]bool{}
+		cur := map[fsm.TaskID]bool{}
 		for _, it := range itemsOf(prev.Owned[w]) {
 			cur[it] = true
 		}

@@ -7,11 +7,18 @@ import (
 	"strconv"
 )
 
-// TaskID identifies task Task of connector Connector.
+// TaskID identifies task Task of connector Connector; its JSON is Kafka Connect's task id entity.
 type TaskID struct {
 	Connector string `json:"connector"`
 	Task      int    `json:"task"`
 }
+
+// ConnectorInstance is the id of a connector's own instance, where connectors and their tasks share
+// one key space: assignments, a worker's running set, status records.
+func ConnectorInstance(name string) TaskID { return TaskID{Connector: name, Task: ConnectorTask} }
+
+// IsConnector reports whether the id names a connector's own instance rather than a task.
+func (t TaskID) IsConnector() bool { return t.Task == ConnectorTask }
 
 // String renders the id as Kafka Connect does: "<connector>-<task>".
 func (t TaskID) String() string { return t.Connector + "-" + strconv.Itoa(t.Task) }

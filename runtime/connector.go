@@ -47,7 +47,7 @@ func startConnector(w *Worker, c *fsm.Connector, logger *slog.Logger) instance {
 	return ci
 }
 
-func (ci *connectorInstance) key() itemKey { return itemKey{ci.name, fsm.ConnectorTask} }
+func (ci *connectorInstance) key() fsm.TaskID { return fsm.ConnectorInstance(ci.name) }
 
 func (ci *connectorInstance) report(state, trace string) {
 	ci.w.status.report(ci, ci.key(), state, trace)

@@ -14,27 +14,27 @@ import (
 type statusReporter struct {
 	w       *Worker
 	mu      sync.Mutex
-	pending map[itemKey]fsm.Status
+	pending map[fsm.TaskID]fsm.Status
 	// owners is the instance that speaks for each item. An instance abandoned after the
 	// shutdown timeout still reports UNASSIGNED when it finally ends; by then the worker may run
 	// a successor for the same item, whose RUNNING that report must not overwrite.
-	owners map[itemKey]instance
+	owners map[fsm.TaskID]instance
 	wake   chan struct{}
 }
 
 func newStatusReporter(w *Worker) *statusReporter {
-	return &statusReporter{w: w, pending: map[itemKey]fsm.Status{}, owners: map[itemKey]instance{}, wake: make(chan struct{}, 1)}
+	return &statusReporter{w: w, pending: map[fsm.TaskID]fsm.Status{}, owners: map[fsm.TaskID]instance{}, wake: make(chan struct{}, 1)}
 }
 
 // claim makes owner the instance that reports for k, from before it can report anything.
-func (r *statusReporter) claim(k itemKey, owner instance) {
+func (r *statusReporter) claim(k fsm.TaskID, owner instance) {
 	r.mu.Lock()
 	r.owners[k] = owner
 	r.mu.Unlock()
 }
 
 // release ends owner's claim on k once it reports nothing more, unless a successor claimed k.
-func (r *statusReporter) release(k itemKey, owner instance) {
+func (r *statusReporter) release(k fsm.TaskID, owner instance) {
 	r.mu.Lock()
 	if r.owners[k] == owner {
 		delete(r.owners, k)
@@ -43,8 +43,8 @@ func (r *statusReporter) release(k itemKey, owner instance) {
 }
 
 // report queues a status record for k from owner; a replaced instance's reports are dropped.
-func (r *statusReporter) report(owner instance, k itemKey, state, trace string) {
-	st := fsm.Status{Connector: k.connector, Task: k.task, State: state, Trace: trace, WorkerID: r.w.cfg.WorkerID}
+func (r *statusReporter) report(owner instance, k fsm.TaskID, state, trace string) {
+	st := fsm.Status{Connector: k.Connector, Task: k.Task, State: state, Trace: trace, WorkerID: r.w.cfg.WorkerID}
 	r.mu.Lock()
 	if r.owners[k] != owner {
 		r.mu.Unlock()
@@ -73,7 +73,7 @@ func (r *statusReporter) run(ctx context.Context) {
 func (r *statusReporter) flush(ctx context.Context) {
 	r.mu.Lock()
 	batch := r.pending
-	r.pending = map[itemKey]fsm.Status{}
+	r.pending = map[fsm.TaskID]fsm.Status{}
 	r.mu.Unlock()
 	if len(batch) == 0 {
 		return
@@ -96,7 +96,7 @@ func (r *statusReporter) flush(ctx context.Context) {
 		r.w.logger.Warn("status update failed; retrying", "err", err)
 		r.mu.Lock()
 		for _, st := range records {
-			k := itemKey{st.Connector, st.Task}
+			k := fsm.TaskID{Connector: st.Connector, Task: st.Task}
 			if _, newer := r.pending[k]; !newer {
 				r.pending[k] = st
 			}

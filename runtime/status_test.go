@@ -8,7 +8,7 @@ import (
 
 func TestReplacedInstanceCannotOverwriteItsSuccessorsStatus(t *testing.T) {
 	r := newStatusReporter(&Worker{cfg: Config{WorkerID: "w1:8083"}})
-	k := itemKey{"sink", 0}
+	k := fsm.TaskID{Connector: "sink", Task: 0}
 	abandoned, successor := &taskInstance{}, &taskInstance{}
 	state := func() string { return r.pending[k].State }
 

@@ -73,7 +73,7 @@ func (ti *taskInstance) stop(timeout time.Duration) {
 	}
 }
 
-func (ti *taskInstance) key() itemKey { return itemKey{ti.id.Connector, ti.id.Task} }
+func (ti *taskInstance) key() fsm.TaskID { return ti.id }
 
 func (ti *taskInstance) report(state, trace string) {
 	ti.metrics.State(state)

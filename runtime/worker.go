@@ -51,12 +51,6 @@ type Deps struct {
 	Metrics *metrics.Node
 }
 
-// itemKey names a connector instance (task == fsm.ConnectorTask) or a task.
-type itemKey struct {
-	connector string
-	task      int
-}
-
 // instance is a running connector or task. Its methods never block on plugin code.
 type instance interface {
 	// update hands the instance the latest committed spec; it reacts asynchronously.
@@ -76,10 +70,10 @@ type Worker struct {
 	lease  *lease
 	status *statusReporter
 	// running is owned by the Run goroutine; runningMu guards it for Running.
-	running map[itemKey]instance
+	running map[fsm.TaskID]instance
 	// pushed is the spec each instance last received; stored specs are immutable and replaced on
 	// change, so an unchanged pointer means nothing to tell the instance.
-	pushed    map[itemKey]*fsm.Connector
+	pushed    map[fsm.TaskID]*fsm.Connector
 	runningMu sync.Mutex
 	acked     uint64
 	// draining is set by Drain: the worker gives up all its work for good.
@@ -102,7 +96,7 @@ type Worker struct {
 // New returns a worker; Run starts it.
 func New(cfg Config, deps Deps) *Worker {
 	w := &Worker{cfg: cfg, deps: deps, logger: deps.Logger.With("component", "worker"), lease: newLease(),
-		running: map[itemKey]instance{}, pushed: map[itemKey]*fsm.Connector{}, wake: make(chan struct{}, 1)}
+		running: map[fsm.TaskID]instance{}, pushed: map[fsm.TaskID]*fsm.Connector{}, wake: make(chan struct{}, 1)}
 	w.status = newStatusReporter(w)
 	return w
 }
@@ -201,7 +195,7 @@ func untilLeaseCheck(expiry time.Time) time.Duration {
 func (w *Worker) reconcile(ctx context.Context, state *fsm.State, g grant) {
 	a := state.Assignment()
 	ours := a.Sessions[w.deps.Node] == w.deps.Session
-	desired := make(map[itemKey]*fsm.Connector, len(w.running))
+	desired := make(map[fsm.TaskID]*fsm.Connector, len(w.running))
 	leased := g.valid(time.Now())
 	if !leased {
 		// Cut the producers' connections before stopping the tasks: records they still buffer
@@ -213,7 +207,7 @@ func (w *Worker) reconcile(ctx context.Context, state *fsm.State, g grant) {
 		mine := a.Owned[w.deps.Node]
 		for _, name := range mine.Connectors {
 			if c := state.Connector(name); c != nil {
-				desired[itemKey{name, fsm.ConnectorTask}] = c
+				desired[fsm.ConnectorInstance(name)] = c
 			}
 		}
 		// Tasks are sorted by connector: look each connector up once.
@@ -223,7 +217,7 @@ func (w *Worker) reconcile(ctx context.Context, state *fsm.State, g grant) {
 				c = state.Connector(t.Connector)
 			}
 			if c != nil && t.Task < len(c.Tasks) {
-				desired[itemKey{t.Connector, t.Task}] = c
+				desired[fsm.TaskID{Connector: t.Connector, Task: t.Task}] = c
 			}
 		}
 	}
@@ -243,7 +237,7 @@ func (w *Worker) reconcile(ctx context.Context, state *fsm.State, g grant) {
 			w.logger.Warn("stop acknowledgement failed; will retry", "generation", a.Generation, "err", err)
 		}
 	}
-	var toStart []itemKey
+	var toStart []fsm.TaskID
 	for k, c := range desired {
 		if inst, ok := w.running[k]; ok {
 			if w.pushed[k] != c {
@@ -254,12 +248,7 @@ func (w *Worker) reconcile(ctx context.Context, state *fsm.State, g grant) {
 		}
 		toStart = append(toStart, k)
 	}
-	sort.Slice(toStart, func(i, j int) bool {
-		if toStart[i].connector != toStart[j].connector {
-			return toStart[i].connector < toStart[j].connector
-		}
-		return toStart[i].task < toStart[j].task
-	})
+	sort.Slice(toStart, func(i, j int) bool { return toStart[i].Less(toStart[j]) })
 	for _, k := range toStart {
 		inst := w.start(k, desired[k], g.epoch)
 		w.pushed[k] = desired[k]
@@ -271,9 +260,9 @@ func (w *Worker) reconcile(ctx context.Context, state *fsm.State, g grant) {
 
 // stopAll stops, in parallel, every running instance not in keep, and waits for them. Items
 // leave the running set only once stopped, so Running never hides an instance still stopping.
-func (w *Worker) stopAll(keep map[itemKey]*fsm.Connector) {
+func (w *Worker) stopAll(keep map[fsm.TaskID]*fsm.Connector) {
 	var wg sync.WaitGroup
-	var stopped []itemKey
+	var stopped []fsm.TaskID
 	for k, inst := range w.running {
 		if _, ok := keep[k]; ok {
 			continue
@@ -294,12 +283,12 @@ func (w *Worker) stopAll(keep map[itemKey]*fsm.Connector) {
 	w.runningMu.Unlock()
 }
 
-func (w *Worker) start(k itemKey, c *fsm.Connector, epoch uint64) instance {
-	log := w.logger.With("connector", k.connector)
-	if k.task == fsm.ConnectorTask {
+func (w *Worker) start(k fsm.TaskID, c *fsm.Connector, epoch uint64) instance {
+	log := w.logger.With("connector", k.Connector)
+	if k.IsConnector() {
 		return startConnector(w, c, log)
 	}
-	return startTask(w, k.task, c, newPermit(w.lease, epoch), log.With("task", k.task))
+	return startTask(w, k.Task, c, newPermit(w.lease, epoch), log.With("task", k.Task))
 }
 
 // fence identifies this worker's writes for the current generation.
@@ -333,10 +322,10 @@ func (w *Worker) Running() []string {
 	defer w.runningMu.Unlock()
 	out := make([]string, 0, len(w.running))
 	for k := range w.running {
-		if k.task == fsm.ConnectorTask {
-			out = append(out, k.connector)
+		if k.IsConnector() {
+			out = append(out, k.Connector)
 		} else {
-			out = append(out, fsm.TaskID{Connector: k.connector, Task: k.task}.String())
+			out = append(out, fsm.TaskID{Connector: k.Connector, Task: k.Task}.String())
 		}
 	}
 	sort.Strings(out)
