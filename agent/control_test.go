@@ -155,7 +155,7 @@ func TestSourceOffsetsOfManyPartitionsFromAFollower(t *testing.T) {
 	follower := (c.WaitLeader() + 1) % 3
 	offsets := make([]fsm.OffsetEntry, 20000)
 	for i := range offsets {
-		offsets[i] = fsm.OffsetEntry{Partition: map[string]any{"filename": fmt.Sprintf("/data/in-%05d.txt", i)}, Offset: map[string]any{"position": json.Number("123456")}}
+		offsets[i] = fsm.OffsetEntry{SourcePartition: map[string]any{"filename": fmt.Sprintf("/data/in-%05d.txt", i)}, Offset: map[string]any{"position": json.Number("123456")}}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

@@ -86,7 +86,7 @@ func (s *Server) getOffsets(w http.ResponseWriter, r *http.Request) error {
 		}
 	} else {
 		for _, o := range s.backend.State().SourceOffsets(c.Name) {
-			out.Offsets = append(out.Offsets, ConnectorOffset{Partition: o.Partition, Offset: o.Offset})
+			out.Offsets = append(out.Offsets, ConnectorOffset{Partition: o.SourcePartition, Offset: o.Offset})
 		}
 	}
 	writeJSON(w, http.StatusOK, out)
@@ -216,23 +216,23 @@ func (s *Server) modifySourceOffsets(ctx context.Context, c *fsm.Connector, conn
 	var entries []fsm.OffsetEntry
 	if offsets == nil {
 		for _, o := range s.backend.State().SourceOffsets(c.Name) {
-			entries = append(entries, fsm.OffsetEntry{Partition: o.Partition})
+			entries = append(entries, fsm.OffsetEntry{SourcePartition: o.SourcePartition})
 		}
 	} else {
 		for _, o := range offsets {
-			entries = append(entries, fsm.OffsetEntry{Partition: o.Partition, Offset: o.Offset})
+			entries = append(entries, fsm.OffsetEntry{SourcePartition: o.Partition, Offset: o.Offset})
 		}
 	}
 	hook := make([]connect.PartitionOffset, 0, len(entries))
 	for i := range entries {
 		var err error
-		if entries[i].Partition, err = normalizeOffsetMap(entries[i].Partition); err != nil {
+		if entries[i].SourcePartition, err = normalizeOffsetMap(entries[i].SourcePartition); err != nil {
 			return false, err
 		}
 		if entries[i].Offset, err = normalizeOffsetMap(entries[i].Offset); err != nil {
 			return false, err
 		}
-		hook = append(hook, connect.PartitionOffset{Partition: entries[i].Partition, Offset: entries[i].Offset})
+		hook = append(hook, connect.PartitionOffset{Partition: entries[i].SourcePartition, Offset: entries[i].Offset})
 	}
 	managed, err := callAlterOffsets(c, conn, hook)
 	if err != nil {
@@ -241,7 +241,7 @@ func (s *Server) modifySourceOffsets(ctx context.Context, c *fsm.Connector, conn
 	cmd := &fsm.OffsetsAlter{Connector: c.Name, Reset: offsets == nil}
 	if offsets != nil {
 		// No task can read an offset without a partition; Kafka Connect skips such records too.
-		cmd.Offsets = slices.DeleteFunc(entries, func(e fsm.OffsetEntry) bool { return e.Partition == nil })
+		cmd.Offsets = slices.DeleteFunc(entries, func(e fsm.OffsetEntry) bool { return e.SourcePartition == nil })
 	}
 	res, err := s.backend.Apply(ctx, cmd)
 	return managed, resultError(res, err)

@@ -121,14 +121,14 @@ func applySourceOffsets(tx *writeTxn, cmd *SourceOffsets, _ uint64) Result {
 // writeOffsets stores each entry in order; a nil Offset removes the partition.
 func writeOffsets(tx *writeTxn, connector string, entries []OffsetEntry) {
 	for _, e := range entries {
-		key := PartitionKey(e.Partition)
+		key := SourcePartitionKey(e.SourcePartition)
 		if e.Offset == nil {
 			if old := tx.view().first(tableOffsets, connector, key); old != nil {
 				tx.remove(tableOffsets, old)
 			}
 			continue
 		}
-		tx.insert(tableOffsets, &SourceOffset{Connector: connector, Key: key, Partition: e.Partition, Offset: e.Offset})
+		tx.insert(tableOffsets, &SourceOffset{Connector: connector, Key: key, SourcePartition: e.SourcePartition, Offset: e.Offset})
 	}
 }
 
@@ -164,8 +164,8 @@ func applyLoggerLevel(tx *writeTxn, cmd *LoggerLevelSet, _ uint64) Result {
 	return Result{}
 }
 
-// PartitionKey is the canonical form of a source partition: JSON with sorted keys.
-func PartitionKey(partition map[string]any) string {
+// SourcePartitionKey is the canonical form of a source partition: JSON with sorted keys.
+func SourcePartitionKey(partition map[string]any) string {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	if err := enc.Encode(partition); err != nil {

@@ -14,8 +14,8 @@ func TestOffsetsAlter(t *testing.T) {
 	h.mustApply(&AssignmentCommit{Assignment: Assignment{Generation: 1, Configured: map[string]int{"a": 1},
 		Owned: map[string]Items{"n1": {Tasks: []TaskID{task}}}}})
 	p1, p2 := map[string]any{"filename": "x"}, map[string]any{"filename": "y"}
-	h.mustApply(&SourceOffsets{Connector: "a", Offsets: []OffsetEntry{{Partition: p1, Offset: map[string]any{"position": 1}}, {Partition: p2, Offset: map[string]any{"position": 2}}}})
-	alter := &OffsetsAlter{Connector: "a", Offsets: []OffsetEntry{{Partition: p1, Offset: map[string]any{"position": int64(30)}}, {Partition: p2}}}
+	h.mustApply(&SourceOffsets{Connector: "a", Offsets: []OffsetEntry{{SourcePartition: p1, Offset: map[string]any{"position": 1}}, {SourcePartition: p2, Offset: map[string]any{"position": 2}}}})
+	alter := &OffsetsAlter{Connector: "a", Offsets: []OffsetEntry{{SourcePartition: p1, Offset: map[string]any{"position": int64(30)}}, {SourcePartition: p2}}}
 
 	wantErr(t, h.apply(&OffsetsAlter{Connector: "nope"}), http.StatusNotFound, "Connector nope not found")
 	wantErr(t, h.apply(alter), http.StatusBadRequest, notStoppedError("a").Message)

@@ -133,8 +133,8 @@ type NodeDrained struct {
 
 // OffsetEntry is one source partition and its offset; a nil Offset is a tombstone.
 type OffsetEntry struct {
-	Partition map[string]any `json:"partition"`
-	Offset    map[string]any `json:"offset"`
+	SourcePartition map[string]any `json:"partition"`
+	Offset          map[string]any `json:"offset"`
 }
 
 // SourceOffsets commits a batch of source offsets for a connector. Fence names the task owner

@@ -92,7 +92,7 @@ func TestConnectorDelete(t *testing.T) {
 	h.mustApply(&StatusUpdate{Records: []Status{{Connector: "a", Task: ConnectorTask, State: StateRunning, WorkerID: "w:1"}}})
 	h.mustApply(&ActiveTopicsAdd{Connector: "a", Topics: []string{"t"}})
 	part := map[string]any{"filename": "f"}
-	h.mustApply(&SourceOffsets{Connector: "a", Offsets: []OffsetEntry{{Partition: part, Offset: map[string]any{"position": 1}}}})
+	h.mustApply(&SourceOffsets{Connector: "a", Offsets: []OffsetEntry{{SourcePartition: part, Offset: map[string]any{"position": 1}}}})
 	h.mustApply(&ConnectorDelete{Name: "a"})
 	s := h.f.State()
 	if s.Connector("a") != nil || s.ConnectorStatus("a") != nil || len(s.ActiveTopics("a")) != 0 {
@@ -162,10 +162,10 @@ func TestFencing(t *testing.T) {
 		t.Fatal("the owner's status write was dropped")
 	}
 	part := map[string]any{"p": 1}
-	if res := h.apply(&SourceOffsets{Connector: "a", Task: 0, Fence: other, Offsets: []OffsetEntry{{Partition: part, Offset: map[string]any{"o": 1}}}}); res.Err == nil {
+	if res := h.apply(&SourceOffsets{Connector: "a", Task: 0, Fence: other, Offsets: []OffsetEntry{{SourcePartition: part, Offset: map[string]any{"o": 1}}}}); res.Err == nil {
 		t.Fatal("a non-owner committed source offsets")
 	}
-	h.mustApply(&SourceOffsets{Connector: "a", Task: 0, Fence: owner, Offsets: []OffsetEntry{{Partition: part, Offset: map[string]any{"o": 1}}}})
+	h.mustApply(&SourceOffsets{Connector: "a", Task: 0, Fence: owner, Offsets: []OffsetEntry{{SourcePartition: part, Offset: map[string]any{"o": 1}}}})
 }
 
 func TestStatusConflictRule(t *testing.T) {
@@ -270,11 +270,11 @@ func TestOffsetsTopicsLoggers(t *testing.T) {
 	h.mustApply(&ConnectorPut{Name: "a", Config: cfg("name", "a")})
 	p1, p2 := map[string]any{"filename": "x"}, map[string]any{"filename": "y"}
 	big := json.Number("9007199254740993")
-	h.mustApply(&SourceOffsets{Connector: "a", Offsets: []OffsetEntry{{Partition: p1, Offset: map[string]any{"position": big}}, {Partition: p2, Offset: map[string]any{"position": 1}}}})
+	h.mustApply(&SourceOffsets{Connector: "a", Offsets: []OffsetEntry{{SourcePartition: p1, Offset: map[string]any{"position": big}}, {SourcePartition: p2, Offset: map[string]any{"position": 1}}}})
 	if got := h.f.State().SourceOffset("a", p1)["position"]; got != big {
 		t.Fatalf("64-bit offset lost precision: %v", got)
 	}
-	h.mustApply(&SourceOffsets{Connector: "a", Offsets: []OffsetEntry{{Partition: p2}}})
+	h.mustApply(&SourceOffsets{Connector: "a", Offsets: []OffsetEntry{{SourcePartition: p2}}})
 	if offs := h.f.State().SourceOffsets("a"); len(offs) != 1 {
 		t.Fatalf("tombstone did not remove the partition: %v", offs)
 	}
@@ -339,7 +339,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	h.mustApply(&WorkerRegister{Worker: Worker{Node: "n1", Session: "s1"}})
 	h.mustApply(&SessionKeyChange{Key: []byte{1, 2, 3}})
 	h.mustApply(&AssignmentCommit{Assignment: Assignment{Generation: 4, Owned: map[string]Items{"n1": {Connectors: []string{"a", "b"}}}, Sessions: map[string]string{"n1": "s1"}}})
-	h.mustApply(&SourceOffsets{Connector: "b", Offsets: []OffsetEntry{{Partition: map[string]any{"p": "x"}, Offset: map[string]any{"o": json.Number("12")}}}})
+	h.mustApply(&SourceOffsets{Connector: "b", Offsets: []OffsetEntry{{SourcePartition: map[string]any{"p": "x"}, Offset: map[string]any{"o": json.Number("12")}}}})
 	h.mustApply(&ActiveTopicsAdd{Connector: "b", Topics: []string{"t"}})
 	h.mustApply(&LoggerLevelSet{Level: LoggerLevel{Logger: "api", Level: "WARN"}})
 

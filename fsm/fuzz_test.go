@@ -23,7 +23,7 @@ func FuzzApplyCommand(f *testing.F) {
 		&ConnectorPatch{Name: "a"},
 		&TaskConfigs{Name: "a", Tasks: []map[string]string{{"k": "v"}}},
 		&StatusUpdate{Records: []Status{{Connector: "a", Task: 0, State: StateFailed}}},
-		&SourceOffsets{Connector: "a", Offsets: []OffsetEntry{{Partition: map[string]any{"f": "x"}, Offset: map[string]any{"position": 1}}}},
+		&SourceOffsets{Connector: "a", Offsets: []OffsetEntry{{SourcePartition: map[string]any{"f": "x"}, Offset: map[string]any{"position": 1}}}},
 		&RestartRequest{Name: "a"},
 		&ConnectorDelete{Name: "a"},
 	} {

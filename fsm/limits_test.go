@@ -28,7 +28,7 @@ func TestClusterLoggerLevelsAreBounded(t *testing.T) {
 func TestSourceOffsetsSplitKeepsEveryEntryInOrder(t *testing.T) {
 	cmd := &SourceOffsets{Connector: "c", Task: 2, Fence: &Fence{Node: "n"}}
 	for i := 0; i < 2500; i++ {
-		cmd.Offsets = append(cmd.Offsets, OffsetEntry{Partition: map[string]any{"p": i}})
+		cmd.Offsets = append(cmd.Offsets, OffsetEntry{SourcePartition: map[string]any{"p": i}})
 	}
 	parts := cmd.Split(1000)
 	if len(parts) != 3 {
@@ -41,8 +41,8 @@ func TestSourceOffsetsSplitKeepsEveryEntryInOrder(t *testing.T) {
 			t.Fatalf("part %+v", so)
 		}
 		for _, e := range so.Offsets {
-			if e.Partition["p"] != next {
-				t.Fatalf("entry %v out of order, want %d", e.Partition["p"], next)
+			if e.SourcePartition["p"] != next {
+				t.Fatalf("entry %v out of order, want %d", e.SourcePartition["p"], next)
 			}
 			next++
 		}

@@ -28,10 +28,10 @@ type metaRow struct {
 // SourceOffset is the latest committed offset of one source partition of a connector.
 type SourceOffset struct {
 	Connector string `json:"connector"`
-	// Key is the canonical JSON of Partition; it identifies the partition.
-	Key       string         `json:"key"`
-	Partition map[string]any `json:"partition"`
-	Offset    map[string]any `json:"offset"`
+	// Key is the canonical JSON of SourcePartition; it identifies the partition.
+	Key             string         `json:"key"`
+	SourcePartition map[string]any `json:"partition"`
+	Offset          map[string]any `json:"offset"`
 }
 
 // ActiveTopic records that a connector's tasks produced to or consumed from a topic.

@@ -113,7 +113,7 @@ func (s *State) SourceOffsets(connector string) []*SourceOffset {
 
 // SourceOffset returns the committed offset of one source partition, or nil.
 func (s *State) SourceOffset(connector string, partition map[string]any) map[string]any {
-	if obj := s.first(tableOffsets, connector, PartitionKey(partition)); obj != nil {
+	if obj := s.first(tableOffsets, connector, SourcePartitionKey(partition)); obj != nil {
 		return obj.(*SourceOffset).Offset
 	}
 	return nil

@@ -13,15 +13,15 @@ import (
 // only once its record and every earlier record of the same source partition are acknowledged.
 type submittedRecords struct {
 	mu         sync.Mutex
-	partitions map[string]*partitionQueue
+	partitions map[string]*sourcePartitionQueue
 	inFlight   int
 	drained    *sync.Cond
 	// last is the queue of the previous record's partition map: tasks usually pass the same map
 	// instance again, and encoding the key per record cost a tenth of a source task's time.
-	last *partitionQueue
+	last *sourcePartitionQueue
 }
 
-type partitionQueue struct {
+type sourcePartitionQueue struct {
 	partition map[string]any
 	// pending holds the records not yet committable, oldest first.
 	pending ring
@@ -31,13 +31,13 @@ type partitionQueue struct {
 }
 
 type submitted struct {
-	queue  *partitionQueue
+	queue  *sourcePartitionQueue
 	offset connect.Offset
 	acked  bool
 }
 
 func newSubmittedRecords() *submittedRecords {
-	s := &submittedRecords{partitions: map[string]*partitionQueue{}}
+	s := &submittedRecords{partitions: map[string]*sourcePartitionQueue{}}
 	s.drained = sync.NewCond(&s.mu)
 	return s
 }
@@ -62,14 +62,14 @@ func (s *submittedRecords) submit(records []*connect.SourceRecord) []submitted {
 	return entries
 }
 
-func (s *submittedRecords) queue(partition map[string]any) *partitionQueue {
+func (s *submittedRecords) queue(partition map[string]any) *sourcePartitionQueue {
 	if q := s.last; q != nil && reflect.ValueOf(q.partition).UnsafePointer() == reflect.ValueOf(partition).UnsafePointer() {
 		return q
 	}
-	key := fsm.PartitionKey(partition)
+	key := fsm.SourcePartitionKey(partition)
 	q := s.partitions[key]
 	if q == nil {
-		q = &partitionQueue{partition: partition}
+		q = &sourcePartitionQueue{partition: partition}
 		s.partitions[key] = q
 	}
 	s.last = q
@@ -140,7 +140,7 @@ func (s *submittedRecords) committable() ([]fsm.OffsetEntry, []connect.Offset) {
 		if q.committable != nil {
 			offset = q.committable.Map()
 		}
-		out = append(out, fsm.OffsetEntry{Partition: q.partition, Offset: offset})
+		out = append(out, fsm.OffsetEntry{SourcePartition: q.partition, Offset: offset})
 		values = append(values, q.committable)
 		q.dirty = false
 	}
@@ -152,7 +152,7 @@ func (s *submittedRecords) restore(entries []fsm.OffsetEntry) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, e := range entries {
-		if q := s.partitions[fsm.PartitionKey(e.Partition)]; q != nil && !q.dirty {
+		if q := s.partitions[fsm.SourcePartitionKey(e.SourcePartition)]; q != nil && !q.dirty {
 			q.dirty = true
 		}
 	}

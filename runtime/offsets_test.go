@@ -19,7 +19,7 @@ func TestOnlyAcknowledgedPrefixIsCommittable(t *testing.T) {
 		t.Fatalf("offset committed past an unacknowledged record: %v", got)
 	}
 	s.ack(r1)
-	want := []fsm.OffsetEntry{{Partition: p, Offset: map[string]any{"pos": 2}}}
+	want := []fsm.OffsetEntry{{SourcePartition: p, Offset: map[string]any{"pos": 2}}}
 	if got, _ := s.committable(); !reflect.DeepEqual(got, want) {
 		t.Fatalf("got %v, want %v", got, want)
 	}
@@ -87,7 +87,7 @@ func TestCommittableOffsetIsTheAcknowledgedPrefixUnderLoad(t *testing.T) {
 		inFlight = inFlight[n:]
 		committed, _ := s.committable()
 		for _, e := range committed {
-			name := partitionName(e.Partition)
+			name := partitionName(e.SourcePartition)
 			prefix := 0
 			for prefix < len(acked[name]) && acked[name][prefix] {
 				prefix++
