@@ -9,7 +9,6 @@ import (
 	"maps"
 	"reflect"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/connectd/connectd/connect"
@@ -24,12 +23,8 @@ type connectorInstance struct {
 	name   string
 	logger *slog.Logger
 
-	updates chan *fsm.Connector
-	reconf  chan struct{}
-	ctx     context.Context
-	cancel  context.CancelFunc
-	done    chan struct{}
-	once    sync.Once
+	*lifecycle
+	reconf chan struct{}
 
 	// auto restarts the plugin after a failure when its config asks for it (autorestart.go);
 	// retry fires for the next attempt. Both belong to the run goroutine.
@@ -38,10 +33,7 @@ type connectorInstance struct {
 }
 
 func startConnector(w *Worker, c *fsm.Connector, logger *slog.Logger) instance {
-	ctx, cancel := context.WithCancel(context.Background())
-	ci := &connectorInstance{w: w, name: c.Name, logger: logger, updates: make(chan *fsm.Connector, 1),
-		reconf: make(chan struct{}, 1), ctx: ctx, cancel: cancel, done: make(chan struct{})}
-	ci.updates <- c
+	ci := &connectorInstance{w: w, name: c.Name, logger: logger, lifecycle: newLifecycle(c), reconf: make(chan struct{}, 1)}
 	w.status.claim(ci.key(), ci)
 	go ci.run()
 	return ci
@@ -53,26 +45,12 @@ func (ci *connectorInstance) report(state, trace string) {
 	ci.w.status.report(ci, ci.key(), state, trace)
 }
 
-func (ci *connectorInstance) update(c *fsm.Connector) {
-	// Only the newest spec matters: replace whatever is queued.
-	select {
-	case <-ci.updates:
-	default:
-	}
-	ci.updates <- c
-}
-
 // authorize does nothing: a connector moves no data, and every write it makes (task configs,
 // status) is fenced by the replicated state against the current assignment.
 func (ci *connectorInstance) authorize(uint64) {}
 
 func (ci *connectorInstance) stop(timeout time.Duration) {
-	ci.once.Do(ci.cancel)
-	select {
-	case <-ci.done:
-	case <-time.After(timeout):
-		ci.logger.Warn("connector did not stop in time; abandoning it", "timeout", timeout)
-	}
+	ci.stopWithin(timeout, ci.logger, "connector")
 }
 
 // RequestTaskReconfiguration implements connect.ConnectorContext.

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"maps"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/connectd/connectd/connect"
@@ -26,11 +25,7 @@ type taskInstance struct {
 	// permit gates every data-plane step of the task's runs.
 	permit *permit
 
-	updates chan *fsm.Connector
-	ctx     context.Context
-	cancel  context.CancelFunc
-	done    chan struct{}
-	once    sync.Once
+	*lifecycle
 	// metrics is the current run's counters; only the loop goroutine sets it.
 	metrics *metrics.Task
 }
@@ -45,33 +40,15 @@ type taskRun interface {
 }
 
 func startTask(w *Worker, task int, c *fsm.Connector, p *permit, logger *slog.Logger) instance {
-	ctx, cancel := context.WithCancel(context.Background())
-	ti := &taskInstance{w: w, id: fsm.TaskID{Connector: c.Name, Task: task}, logger: logger, permit: p,
-		updates: make(chan *fsm.Connector, 1), ctx: ctx, cancel: cancel, done: make(chan struct{})}
-	ti.updates <- c
+	ti := &taskInstance{w: w, id: fsm.TaskID{Connector: c.Name, Task: task}, logger: logger, permit: p, lifecycle: newLifecycle(c)}
 	w.status.claim(ti.key(), ti)
 	go ti.loop()
 	return ti
 }
 
-func (ti *taskInstance) update(c *fsm.Connector) {
-	select {
-	case <-ti.updates:
-	default:
-	}
-	ti.updates <- c
-}
-
 func (ti *taskInstance) authorize(epoch uint64) { ti.permit.authorize(epoch) }
 
-func (ti *taskInstance) stop(timeout time.Duration) {
-	ti.once.Do(ti.cancel)
-	select {
-	case <-ti.done:
-	case <-time.After(timeout):
-		ti.logger.Warn("task did not stop in time; abandoning it", "timeout", timeout)
-	}
-}
+func (ti *taskInstance) stop(timeout time.Duration) { ti.stopWithin(timeout, ti.logger, "task") }
 
 func (ti *taskInstance) key() fsm.TaskID { return ti.id }
 
