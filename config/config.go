@@ -5,9 +5,11 @@ package config
 
 import (
 	"github.com/connectd/connectd/configprovider"
+	"github.com/connectd/connectd/connect"
 	"github.com/connectd/connectd/internal/kafkasecurity"
 
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -127,6 +129,9 @@ const (
 	tBase64
 	tLevel
 )
+
+// connectTypes are the worker key types that read like Kafka's config types.
+var connectTypes = map[keyType]connect.ConfigType{tInt: connect.TypeInt, tLong: connect.TypeLong, tMillis: connect.TypeLong, tBool: connect.TypeBoolean}
 
 var typeNames = map[keyType]string{tString: "string", tInt: "int", tLong: "long", tBool: "boolean",
 	tMillis: "ms", tList: "list", tHostPort: "host:port", tBase64: "base64", tLevel: "level"}
@@ -348,32 +353,15 @@ func hasPrefix(k string) bool {
 
 func parse(t keyType, v string) (any, error) {
 	switch t {
-	case tInt:
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			return nil, fmt.Errorf("not a number")
+	case tInt, tLong, tMillis, tBool:
+		parsed, reason := connect.ParseValue(connectTypes[t], v)
+		if reason != "" {
+			return nil, errors.New(reason)
 		}
-		return n, nil
-	case tLong:
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			return nil, fmt.Errorf("not a number")
+		if t == tMillis {
+			return time.Duration(parsed.(int64)) * time.Millisecond, nil
 		}
-		return n, nil
-	case tMillis:
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			return nil, fmt.Errorf("not a number of milliseconds")
-		}
-		return time.Duration(n) * time.Millisecond, nil
-	case tBool:
-		switch strings.ToLower(v) {
-		case "true":
-			return true, nil
-		case "false":
-			return false, nil
-		}
-		return nil, fmt.Errorf("expected true or false")
+		return parsed, nil
 	case tList:
 		var out []string
 		for _, s := range strings.Split(v, ",") {

@@ -37,8 +37,9 @@ func TestErrorsNameTheKey(t *testing.T) {
 	}{
 		{map[string]string{"node.id": "n"}, `missing required key "data.dir"`},
 		{with("foo.bar", "1"), `unknown key "foo.bar"`},
-		{with("offset.flush.interval.ms", "abc"), `invalid value "abc" for "offset.flush.interval.ms"`},
-		{with("topic.tracking.enable", "yes"), `invalid value "yes" for "topic.tracking.enable"`},
+		{with("offset.flush.interval.ms", "abc"), `invalid value "abc" for "offset.flush.interval.ms": Not a number of type LONG`},
+		{with("topic.tracking.enable", "yes"), `invalid value "yes" for "topic.tracking.enable": Expected value to be either true or false`},
+		{with("cluster.bootstrap.expect", "3000000000"), `invalid value "3000000000" for "cluster.bootstrap.expect": Not a number of type INT`},
 		{with("raft.listener", "nope"), `invalid value "nope" for "raft.listener"`},
 		{with("cluster.gossip.key", "!!"), `invalid value "!!" for "cluster.gossip.key"`},
 		{with("cluster.gossip.key", "c2hvcnQ="), `for "cluster.gossip.key": key must be 16, 24 or 32 bytes`},

@@ -158,50 +158,51 @@ func (k ConfigKey) validate(raw map[string]*string) ConfigValue {
 
 // Parse converts a string value to the key's type with Kafka Connect's error messages.
 func (k ConfigKey) Parse(v string) (any, error) {
-	t := strings.TrimSpace(v)
-	invalid := func(reason string) error {
-		return fmt.Errorf("Invalid value %s for configuration %s: %s", v, k.Name, reason)
+	parsed, reason := ParseValue(k.Type, v)
+	if reason != "" {
+		return nil, fmt.Errorf("Invalid value %s for configuration %s: %s", v, k.Name, reason)
 	}
-	switch k.Type {
-	case TypeBoolean:
-		switch strings.ToLower(t) {
-		case "true":
-			return true, nil
-		case "false":
-			return false, nil
-		}
-		return nil, invalid("Expected value to be either true or false")
-	case TypeInt:
-		n, err := strconv.ParseInt(t, 10, 32)
-		if err != nil {
-			return nil, invalid("Not a number of type INT")
-		}
-		return int(n), nil
-	case TypeShort:
-		n, err := strconv.ParseInt(t, 10, 16)
-		if err != nil {
-			return nil, invalid("Not a number of type SHORT")
-		}
-		return int(n), nil
-	case TypeLong:
-		n, err := strconv.ParseInt(t, 10, 64)
-		if err != nil {
-			return nil, invalid("Not a number of type LONG")
-		}
-		return n, nil
-	case TypeDouble:
-		f, err := strconv.ParseFloat(t, 64)
-		if err != nil {
-			return nil, invalid("Not a number of type DOUBLE")
-		}
-		return f, nil
-	case TypeList:
-		return SplitList(t), nil
-	case TypePassword:
-		return v, nil
-	}
-	return t, nil
+	return parsed, nil
 }
+
+// ParseValue converts a string value to type t, as Kafka's ConfigDef.parseType does; when it
+// cannot, reason is Kafka's explanation ("Not a number of type INT"). Every typed setting in
+// connectd (connector, worker and client keys) is read through it.
+func ParseValue(t ConfigType, v string) (parsed any, reason string) {
+	trimmed := strings.TrimSpace(v)
+	switch t {
+	case TypeBoolean:
+		switch strings.ToLower(trimmed) {
+		case "true":
+			return true, ""
+		case "false":
+			return false, ""
+		}
+		return nil, "Expected value to be either true or false"
+	case TypeInt, TypeShort, TypeLong:
+		n, err := strconv.ParseInt(trimmed, 10, bitSize[t])
+		if err != nil {
+			return nil, "Not a number of type " + string(t)
+		}
+		if t == TypeLong {
+			return n, ""
+		}
+		return int(n), ""
+	case TypeDouble:
+		f, err := strconv.ParseFloat(trimmed, 64)
+		if err != nil {
+			return nil, "Not a number of type DOUBLE"
+		}
+		return f, ""
+	case TypeList:
+		return SplitList(trimmed), ""
+	case TypePassword:
+		return v, ""
+	}
+	return trimmed, ""
+}
+
+var bitSize = map[ConfigType]int{TypeShort: 16, TypeInt: 32, TypeLong: 64}
 
 // SplitList parses a LIST value: comma separated, trimmed, empty for "".
 func SplitList(v string) []string {
