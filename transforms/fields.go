@@ -28,8 +28,9 @@ func (t *ExtractField) Configure(config map[string]string) error {
 	if err != nil {
 		return err
 	}
-	t.field, t.replaceNull = parseFieldPath(v.str("field"), v.str("field.syntax.version")), v.boolean("replace.null.with.default")
-	return nil
+	t.replaceNull = v.boolean("replace.null.with.default")
+	t.field, err = parseFieldPath(v.str("field"), v.str("field.syntax.version"))
+	return err
 }
 
 // Apply implements Transformation.
@@ -43,7 +44,9 @@ func (t *ExtractField) Apply(r *Record) (bool, error) {
 		}
 		var out any
 		if m != nil {
-			out = t.field.valueFrom(m)
+			if out, err = t.field.valueFrom(m); err != nil {
+				return false, err
+			}
 		}
 		t.set(r, nil, out)
 		return true, nil
@@ -58,7 +61,9 @@ func (t *ExtractField) Apply(r *Record) (bool, error) {
 	}
 	var out any
 	if s != nil {
-		out = t.field.structValue(s, t.replaceNull)
+		if out, err = t.field.structValue(s, t.replaceNull); err != nil {
+			return false, err
+		}
 	}
 	t.set(r, fs, out)
 	return true, nil

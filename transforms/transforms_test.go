@@ -519,20 +519,6 @@ func TestExtractFieldNestedPaths(t *testing.T) {
 	}
 }
 
-func FuzzFieldPath(f *testing.F) {
-	for _, s := range []string{"a.b", "`a.b`.c", "``", "a..b", "`a`b`.c"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, field string) {
-		p := parseFieldPath(field, "V2")
-		if len(p) == 0 {
-			t.Fatalf("%q: no steps", field)
-		}
-		_ = p.valueFrom(map[string]any{"a": map[string]any{"b": 1}})
-		_, _ = p.fieldFrom(person)
-	})
-}
-
 func TestNestedPathsRefusedWhereUnsupported(t *testing.T) {
 	err := (&ValueToKey{}).Configure(map[string]string{"fields": "a.b", "field.syntax.version": "V2"})
 	if err == nil || err.Error() != "Invalid value V2 for configuration field.syntax.version: connectd supports nested field paths (V2) only in ExtractField" {
