@@ -175,7 +175,7 @@ func (t *Cast) updatedSchema(in *connect.Schema) (*connect.Schema, error) {
 		// INT64 schema that claims to be one and that no converter can write; a logical name
 		// is dropped here.
 		if !isLogical(in.Name) {
-			out.Name, out.Version, out.Doc = in.Name, in.Version, in.Doc
+			out.Name, out.Version, out.Doc, out.Parameters = in.Name, in.Version, in.Doc, in.Parameters
 		}
 		d, err := castValue(in, in.Default, t.whole)
 		out.Default = d
@@ -256,7 +256,7 @@ func castValue(schema *connect.Schema, v any, to connect.Type) (any, error) {
 		return nil, dataErrorf("Cast transformation does not support casting from %s; supported types are %s", javaTypeName(in), castInputs)
 	}
 	if to == connect.String {
-		return castToString(v), nil
+		return castToString(schema, v), nil
 	}
 	if schema != nil && schema.Name != "" {
 		var err error
@@ -318,9 +318,13 @@ func encodeLogical(name string, v any) (any, error) {
 }
 
 // castToString is Kafka's castToString: dates in ISO 8601 by what they hold, bytes in base64,
-// anything else as Java prints it.
-func castToString(v any) string {
+// a Decimal as BigDecimal.toString prints it at its schema's scale, anything else as Java prints it.
+func castToString(schema *connect.Schema, v any) string {
 	switch x := v.(type) {
+	case *big.Float:
+		if scale, ok := connect.DecimalScale(schema); ok {
+			return connect.DecimalString(x, scale)
+		}
 	case []byte:
 		return base64.StdEncoding.EncodeToString(x)
 	case time.Time:

@@ -13,7 +13,7 @@ import (
 const day = 86400000
 
 func decimalSchema(optional bool) *connect.Schema {
-	return &connect.Schema{Type: connect.Bytes, Name: connect.DecimalName, Version: 1, Optional: optional}
+	return connect.DecimalSchema(0, optional)
 }
 
 func decimal(s string) *big.Float {
@@ -149,6 +149,8 @@ func TestCastWholeValue(t *testing.T) {
 		{"boolean false", "boolean", connect.Int32Schema, int32(0), false, connect.BooleanSchema},
 		{"string", "string", connect.Int32Schema, int32(42), "42", connect.StringSchema},
 		{"decimal to string", "string", decimalSchema(false), decimal("42"), "42", connect.StringSchema},
+		{"decimal text at its scale", "string", connect.DecimalSchema(2, false), decimal("12.3"), "12.30", connect.StringSchema},
+		{"small decimal text as Java writes it", "string", connect.DecimalSchema(9, true), decimal("0.0000001"), "1.00E-7", connect.OptionalStringSchema},
 		{"timestamp to string", "string", connect.TimestampSchema(false), time.UnixMilli(day + 1).UTC(), "1970-01-02T00:00:00.001Z", connect.StringSchema},
 		{"timestamp to int64", "int64", connect.TimestampSchema(true), time.UnixMilli(1700000000123).UTC(), int64(1700000000123), connect.OptionalInt64Schema},
 		{"default cast too", "int32", &connect.Schema{Type: connect.Float32, Default: float32(-42.125)}, float32(42.125), int32(42),
