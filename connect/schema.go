@@ -33,6 +33,8 @@ type Schema struct {
 	Version  int
 	Doc      string
 	Default  any
+	// Parameters are the schema's extra settings, such as a Decimal's "scale".
+	Parameters map[string]string
 	// Fields of a struct, in order.
 	Fields []Field
 	// KeySchema and ValueSchema of a map; ValueSchema of an array.
@@ -99,11 +101,11 @@ func PrimitiveSchema(t Type, optional bool) *Schema {
 	return &Schema{Type: t, Optional: optional}
 }
 
-// CopyBasics returns a new schema with s's type, name, version, doc, optionality and default
-// but no fields: the start of a changed struct schema (Kafka's SchemaUtil.copySchemaBasics).
+// CopyBasics returns a new schema with s's type, name, version, doc, parameters, optionality and
+// default but no fields: the start of a changed struct schema (Kafka's SchemaUtil.copySchemaBasics).
 func (s *Schema) CopyBasics() *Schema {
 	return &Schema{Type: s.Type, Optional: s.Optional, Name: s.Name, Version: s.Version, Doc: s.Doc,
-		Default: s.Default, KeySchema: s.KeySchema, ValueSchema: s.ValueSchema}
+		Default: s.Default, Parameters: s.Parameters, KeySchema: s.KeySchema, ValueSchema: s.ValueSchema}
 }
 
 // AddField appends a field to a struct schema; it returns s for chaining.

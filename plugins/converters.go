@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/big"
 	"strings"
 	"time"
 	"unsafe"
@@ -82,6 +83,8 @@ func (ByteArrayConverter) ToConnectData(_ string, data []byte) (*connect.Schema,
 // envelope {"schema":...,"payload":...}; without, plain JSON.
 type JSONConverter struct {
 	schemas bool
+	// numeric writes a Decimal as a JSON number (decimal.format=NUMERIC), not as base64 bytes.
+	numeric bool
 }
 
 // Configure implements connect.Converter.
@@ -94,6 +97,15 @@ func (c *JSONConverter) Configure(config map[string]string, _ bool) error {
 			c.schemas = false
 		default:
 			return fmt.Errorf("Invalid value %s for configuration schemas.enable: Expected value to be either true or false", v)
+		}
+	}
+	if v, ok := config["decimal.format"]; ok {
+		switch strings.ToUpper(strings.TrimSpace(v)) {
+		case "BASE64":
+		case "NUMERIC":
+			c.numeric = true
+		default:
+			return fmt.Errorf("Invalid value %s for configuration decimal.format: String must be one of (case insensitive): BASE64, NUMERIC", v)
 		}
 	}
 	return nil
@@ -111,7 +123,7 @@ func (c *JSONConverter) FromConnectData(_ string, schema *connect.Schema, value 
 		writeSchema(&buf, schema)
 		buf.WriteString(`,"payload":`)
 	}
-	if err := writeValue(&buf, schema, value); err != nil {
+	if err := writeValue(&buf, schema, value, c.numeric); err != nil {
 		return nil, err
 	}
 	if c.schemas {
@@ -164,12 +176,26 @@ func writeSchema(buf *bytes.Buffer, s *connect.Schema) {
 	if s.Doc != "" {
 		fmt.Fprintf(buf, `,"doc":%q`, s.Doc)
 	}
+	if len(s.Parameters) > 0 {
+		params, _ := json.Marshal(s.Parameters)
+		buf.WriteString(`,"parameters":`)
+		buf.Write(params)
+	}
 	buf.WriteByte('}')
 }
 
-func writeValue(buf *bytes.Buffer, schema *connect.Schema, value any) error {
+func writeValue(buf *bytes.Buffer, schema *connect.Schema, value any, numeric bool) error {
 	if t, ok := value.(time.Time); ok {
 		value = logicalNumber(schema, t)
+	}
+	if d, ok := value.(*big.Float); ok && d != nil {
+		if scale, ok := connect.DecimalScale(schema); ok {
+			if numeric {
+				buf.WriteString(connect.DecimalString(d, scale))
+				return nil
+			}
+			value = connect.DecimalBytes(d, scale)
+		}
 	}
 	switch v := value.(type) {
 	case *connect.StructValue:
@@ -184,7 +210,7 @@ func writeValue(buf *bytes.Buffer, schema *connect.Schema, value any) error {
 			name, _ := json.Marshal(f.Name)
 			buf.Write(name)
 			buf.WriteByte(':')
-			if err := writeValue(buf, f.Schema, v.Get(f.Name)); err != nil {
+			if err := writeValue(buf, f.Schema, v.Get(f.Name), numeric); err != nil {
 				return err
 			}
 		}
@@ -202,6 +228,30 @@ func writeValue(buf *bytes.Buffer, schema *connect.Schema, value any) error {
 	}
 	buf.Write(b)
 	return nil
+}
+
+// readDecimal reads a Decimal as Kafka's JsonConverter does: base64 of the unscaled bytes, or a
+// JSON number (decimal.format=NUMERIC).
+func readDecimal(s *connect.Schema, v any) (any, error) {
+	scale, ok := connect.DecimalScale(s)
+	if !ok {
+		return nil, errors.New("Invalid Decimal schema: scale parameter not found.")
+	}
+	switch x := v.(type) {
+	case json.Number:
+		d, _, err := big.ParseFloat(x.String(), 10, 128, big.ToNearestEven)
+		if err != nil {
+			return nil, fmt.Errorf("Invalid type for Decimal, underlying representation should be numeric or bytes but was %s", x)
+		}
+		return d, nil
+	case string:
+		b, err := base64.StdEncoding.DecodeString(x)
+		if err != nil {
+			return nil, err
+		}
+		return connect.DecimalFromBytes(b, scale), nil
+	}
+	return nil, errors.New("Invalid type for Decimal, underlying representation should be numeric or bytes")
 }
 
 var errEnvelope = errors.New(`JsonConverter with schemas.enable requires "schema" and "payload" fields and may not contain additional fields. If you are trying to deserialize plain JSON data, set schemas.enable=false in your converter configuration.`)
@@ -274,6 +324,16 @@ func readSchema(v any) (*connect.Schema, error) {
 	if n, ok := m["version"].(json.Number); ok {
 		i, _ := n.Int64()
 		s.Version = int(i)
+	}
+	if params, ok := m["parameters"].(map[string]any); ok {
+		s.Parameters = make(map[string]string, len(params))
+		for k, v := range params {
+			str, ok := v.(string)
+			if !ok {
+				return nil, errors.New("Schema parameters must have string values.")
+			}
+			s.Parameters[k] = str
+		}
 	}
 	switch s.Type {
 	case connect.Struct:
@@ -352,6 +412,9 @@ func readValue(s *connect.Schema, v any) (any, error) {
 		}
 		return n.Float64()
 	case connect.Bytes:
+		if s.Name == connect.DecimalName {
+			return readDecimal(s, v)
+		}
 		str, ok := v.(string)
 		if !ok {
 			return nil, errors.New("Invalid bytes field")

@@ -150,3 +150,30 @@ func TestTransformFailureIsToleratedWhenAsked(t *testing.T) {
 		return nil
 	})
 }
+
+// TestNestedPathAndDecimalCastOnSink reads a JsonConverter record with a nested struct holding
+// a Decimal: one sink extracts the Decimal by a V2 path and casts it to its text, another casts
+// it to a double in place, as the examples of docs/transforms.md do.
+func TestNestedPathAndDecimalCastOnSink(t *testing.T) {
+	c, broker := errorsCluster(t)
+	url := c.URL(0)
+	dir := t.TempDir()
+	produceRaw(t, broker, "orders", `{"schema":{"type":"struct","fields":[{"field":"order.id","type":"int64"},{"field":"item","type":"struct","fields":[`+
+		`{"field":"name","type":"string"},{"field":"price","type":"bytes","name":"org.apache.kafka.connect.data.Decimal","version":1,"parameters":{"scale":"2"}}]}]},`+
+		`"payload":{"order.id":7,"item":{"name":"tea","price":"BNI="}}}`)
+	json := `"key.converter":"org.apache.kafka.connect.storage.StringConverter","value.converter":"org.apache.kafka.connect.json.JsonConverter"`
+	price, item := filepath.Join(dir, "price.txt"), filepath.Join(dir, "item.txt")
+	putConfig(t, url+"/connectors/price/config", `{"connector.class":"FileStreamSink","file":"`+price+`","topics":"orders",`+json+`,
+		"transforms":"e,c","transforms.e.type":"ExtractField$Value","transforms.e.field":"item.price","transforms.e.field.syntax.version":"V2",
+		"transforms.c.type":"Cast$Value","transforms.c.spec":"string"}`)
+	putConfig(t, url+"/connectors/item/config", `{"connector.class":"FileStreamSink","file":"`+item+`","topics":"orders",`+json+`,
+		"transforms":"e,c","transforms.e.type":"ExtractField$Value","transforms.e.field":"item","transforms.c.type":"Cast$Value","transforms.c.spec":"price:float64"}`)
+	for file, want := range map[string]string{price: "12.34\n", item: "Struct{name=tea,price=12.34}\n"} {
+		testcluster.Eventually(t, 60*time.Second, func() error {
+			if b, err := os.ReadFile(file); err != nil || string(b) != want {
+				return fmt.Errorf("%s: %q %v, want %q", filepath.Base(file), b, err, want)
+			}
+			return nil
+		})
+	}
+}

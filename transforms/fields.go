@@ -28,8 +28,9 @@ func (t *ExtractField) Configure(config map[string]string) error {
 	if err != nil {
 		return err
 	}
-	t.field, t.replaceNull = parseFieldPath(v.str("field"), v.str("field.syntax.version")), v.boolean("replace.null.with.default")
-	return nil
+	t.replaceNull = v.boolean("replace.null.with.default")
+	t.field, err = parseFieldPath(v.str("field"), v.str("field.syntax.version"))
+	return err
 }
 
 // Apply implements Transformation.
@@ -43,7 +44,9 @@ func (t *ExtractField) Apply(r *Record) (bool, error) {
 		}
 		var out any
 		if m != nil {
-			out = t.field.valueFrom(m)
+			if out, err = t.field.valueFrom(m); err != nil {
+				return false, err
+			}
 		}
 		t.set(r, nil, out)
 		return true, nil
@@ -58,7 +61,9 @@ func (t *ExtractField) Apply(r *Record) (bool, error) {
 	}
 	var out any
 	if s != nil {
-		out = t.field.structValue(s, t.replaceNull)
+		if out, err = t.field.structValue(s, t.replaceNull); err != nil {
+			return false, err
+		}
 	}
 	t.set(r, fs, out)
 	return true, nil
@@ -123,9 +128,11 @@ func parseInsertSpec(s string) *insertSpec {
 type InsertField struct {
 	side
 	topic, partition, offset, timestamp, static *insertSpec
-	staticValue                                 *string
-	replaceNull                                 bool
-	cache                                       schemaCache
+	// staticValue is the static value as an interface once, not per record: boxing a string
+	// allocates.
+	staticValue any
+	replaceNull bool
+	cache       schemaCache
 }
 
 // Config implements Transformation.
@@ -155,8 +162,7 @@ func (t *InsertField) Configure(config map[string]string) error {
 	t.offset, t.timestamp = parseInsertSpec(v.str("offset.field")), parseInsertSpec(v.str("timestamp.field"))
 	t.static = parseInsertSpec(v.str("static.field"))
 	if v.has("static.value") {
-		s := v.str("static.value")
-		t.staticValue = &s
+		t.staticValue = v.str("static.value")
 	}
 	if t.topic == nil && t.partition == nil && t.offset == nil && t.timestamp == nil && t.static == nil {
 		return configErrorf("No field insertion configured")
@@ -197,7 +203,7 @@ func (t *InsertField) Apply(r *Record) (bool, error) {
 			out[t.timestamp.name] = r.Timestamp.UnixMilli()
 		}
 		if t.static != nil {
-			out[t.static.name] = *t.staticValue
+			out[t.static.name] = t.staticValue
 		}
 		t.set(r, nil, out)
 		return true, nil
@@ -224,7 +230,7 @@ func (t *InsertField) Apply(r *Record) (bool, error) {
 		_, _ = out.Put(t.timestamp.name, r.Timestamp.UTC().Truncate(time.Millisecond))
 	}
 	if t.static != nil {
-		_, _ = out.Put(t.static.name, *t.staticValue)
+		_, _ = out.Put(t.static.name, t.staticValue)
 	}
 	t.set(r, newSchema, out)
 	return true, nil

@@ -2,6 +2,8 @@ package transforms
 
 import (
 	"fmt"
+	"math/big"
+	"time"
 
 	"github.com/connectd/connectd/connect"
 )
@@ -35,6 +37,10 @@ func className(v any) string {
 		return "java.lang.Float"
 	case float64:
 		return "java.lang.Double"
+	case time.Time:
+		return "java.util.Date"
+	case *big.Float:
+		return "java.math.BigDecimal"
 	}
 	return fmt.Sprintf("%T", v)
 }
