@@ -19,6 +19,7 @@ import (
 
 	"github.com/connectd/connectd/api"
 	"github.com/connectd/connectd/clustertls"
+	"github.com/connectd/connectd/commit"
 	"github.com/connectd/connectd/config"
 	"github.com/connectd/connectd/coordinator"
 	"github.com/connectd/connectd/fsm"
@@ -48,7 +49,9 @@ type Agent struct {
 	loadedPlugins []string
 	levels        *logging.Levels
 	coord         *coordinator.Coordinator
-	worker        *runtime.Worker
+	// commit is the replicated-write path: commands through the leader, and the worker's lease.
+	commit *commit.Committer
+	worker *runtime.Worker
 	// metrics is nil when metrics.enable is false.
 	metrics *metrics.Node
 
@@ -66,10 +69,8 @@ type Agent struct {
 	workerDone chan struct{}
 	// raftClosing closes just before Raft shuts down: a write's local apply will never come.
 	raftClosing chan struct{}
-	// reads holds REST reads back until they include the writes this node answered.
-	reads readFloor
-	wg    sync.WaitGroup
-	once  sync.Once
+	wg          sync.WaitGroup
+	once        sync.Once
 }
 
 // Start brings a node up: REST first (so /health can say "starting"), then gossip and Raft.
@@ -125,11 +126,12 @@ func (a *Agent) start() error {
 		return fmt.Errorf("cluster.listener: %w", err)
 	}
 	a.coord = coordinator.New(coordinator.Deps{
-		Raft: a.raft, FSM: a.fsm, Members: a.members, Apply: a.applyOnLeader, Logger: a.logger,
+		Raft: a.raft, FSM: a.fsm, Members: a.members, Apply: a.commit.CommitOnLeader, Logger: a.logger,
 		SessionTimeout: a.cfg.SessionTimeout, LeaseSkew: a.cfg.LeaseSkew, RebalanceDelay: a.cfg.ScheduledRebalanceDelay,
 		Eager: a.cfg.ConnectProtocol == "eager", KeyTTL: a.cfg.InterWorkerKeyTTL, VerifyPeer: verifyPeer(clusterTLS),
 		DeadServerCleanup: a.cfg.DeadServerCleanup,
 	})
+	a.commit.Attach(commit.Cluster{Raft: a.raft, Members: a.members, Lease: a.coord.Heartbeat})
 	a.goFunc(func() { a.coord.Run(a.ctx) })
 	a.worker = runtime.New(runtime.Config{
 		WorkerID: workerID(a.restURL), BootstrapServers: a.cfg.BootstrapServers,
@@ -140,7 +142,7 @@ func (a *Agent) start() error {
 		ConfigProviders: a.cfg.ConfigProviders,
 	}, runtime.Deps{
 		Node: a.cfg.NodeID, Session: a.session, FSM: a.fsm, Registry: a.registry,
-		Apply: a.applyAndWait, Heartbeat: a.heartbeat, Logger: a.logger, Metrics: a.metrics,
+		Apply: a.commit.CommitAndWait, Heartbeat: a.commit.Heartbeat, Logger: a.logger, Metrics: a.metrics,
 	})
 	a.goFunc(func() {
 		defer close(a.workerDone)
@@ -404,7 +406,7 @@ func (a *Agent) Leave(ctx context.Context) error {
 // Raft configuration, so that the remaining voters keep their quorum arithmetic right.
 func (a *Agent) waitRemovedFromRaft(ctx context.Context) {
 	for ctx.Err() == nil {
-		leaderURL := a.leaderURL()
+		leaderURL := a.commit.LeaderURL()
 		if leaderURL != "" && !a.IsLeader() {
 			future := a.raft.GetConfiguration()
 			if future.Error() == nil {

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/gorilla/mux"
 
+	"github.com/connectd/connectd/commit"
 	"github.com/connectd/connectd/fsm"
 )
 
@@ -34,6 +36,9 @@ func asError(err error) *Error {
 	var apiErr *Error
 	if errors.As(err, &apiErr) {
 		return apiErr
+	}
+	if e := commitError(err); e != nil {
+		return e
 	}
 	var fsmErr *fsm.Error
 	if errors.As(err, &fsmErr) {
@@ -70,4 +75,36 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		logger.Debug("request refused", "method", r.Method, "path", r.URL.Path, "status", e.Code, "err", e.Message)
 	}
 	writeJSON(w, e.Code, e)
+}
+
+// commitError maps the errors of the replicated-write path; nil for any other error.
+func commitError(err error) *Error {
+	var (
+		timeout       *commit.TimeoutError
+		unknown       *commit.UnknownCommandError
+		malformedBody *commit.MalformedError
+		notFwd        *commit.NotForwardableError
+		lacking       *commit.VotersLackingError
+		remote        *commit.RemoteError
+	)
+	switch {
+	case errors.Is(err, commit.ErrNoLeader):
+		return ErrNoLeader
+	case errors.As(err, &timeout):
+		return errorf(http.StatusInternalServerError, "Request timed out. The worker is currently %s.", timeout.Stage)
+	case errors.Is(err, commit.ErrEmptyCommand):
+		return errorf(http.StatusBadRequest, "Internal request has an empty body")
+	case errors.As(err, &unknown):
+		return errorf(http.StatusBadRequest, "Internal request does not hold a command this node knows: %v", unknown.Err)
+	case errors.As(err, &malformedBody):
+		return asError(malformed(malformedBody.Err))
+	case errors.As(err, &notFwd):
+		return errorf(http.StatusForbidden, "Command type %d may not be forwarded to the leader", notFwd.Type)
+	case errors.As(err, &lacking):
+		return errorf(http.StatusServiceUnavailable, "Cannot commit command type %d until every voter can apply it; upgrade %s first", lacking.Type, strings.Join(lacking.Voters, ", "))
+	case errors.As(err, &remote):
+		// The leader's REST layer mapped it already.
+		return &Error{Code: remote.Code, Message: remote.Message}
+	}
+	return nil
 }
