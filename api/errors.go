@@ -11,6 +11,7 @@ import (
 
 	"github.com/connectd/connectd/commit"
 	"github.com/connectd/connectd/fsm"
+	"github.com/connectd/connectd/plugins"
 )
 
 // Error is Kafka Connect's error body; Code is also the HTTP status.
@@ -31,6 +32,21 @@ var (
 	ErrStale    = &Error{Code: http.StatusConflict, Message: fsm.StaleConfigMessage}
 )
 
+// refusalStatus is Kafka Connect's status for each kind of command the state machine refuses.
+var refusalStatus = map[fsm.Kind]int{
+	fsm.KindBadRequest:  http.StatusBadRequest,
+	fsm.KindNotFound:    http.StatusNotFound,
+	fsm.KindConflict:    http.StatusConflict,
+	fsm.KindStaleConfig: http.StatusConflict,
+}
+
+// pluginStatus is Kafka Connect's status for each cause of a plugin error.
+var pluginStatus = map[plugins.Cause]int{
+	plugins.CauseNotFound: http.StatusNotFound,
+	plugins.CauseInvalid:  http.StatusBadRequest,
+	plugins.CausePanicked: http.StatusInternalServerError,
+}
+
 // asError maps any error that reaches REST to Kafka Connect's error body, in one place.
 func asError(err error) *Error {
 	var apiErr *Error
@@ -42,11 +58,19 @@ func asError(err error) *Error {
 	}
 	var fsmErr *fsm.Error
 	if errors.As(err, &fsmErr) {
-		return &Error{Code: fsmErr.Status, Message: fsmErr.Message}
+		code, ok := refusalStatus[fsmErr.Kind]
+		if !ok {
+			code = http.StatusInternalServerError
+		}
+		return &Error{Code: code, Message: fsmErr.Message}
 	}
-	var coded interface{ HTTPStatus() int }
-	if errors.As(err, &coded) {
-		return &Error{Code: coded.HTTPStatus(), Message: err.Error()}
+	var pluginErr *plugins.Error
+	if errors.As(err, &pluginErr) {
+		code, ok := pluginStatus[pluginErr.Cause]
+		if !ok {
+			code = http.StatusInternalServerError
+		}
+		return &Error{Code: code, Message: pluginErr.Message}
 	}
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
