@@ -64,6 +64,9 @@ func asError(err error) *Error {
 		}
 		return &Error{Code: code, Message: fsmErr.Message}
 	}
+	if e := operatorError(err); e != nil {
+		return e
+	}
 	var pluginErr *plugins.Error
 	if errors.As(err, &pluginErr) {
 		code, ok := pluginStatus[pluginErr.Cause]
@@ -129,6 +132,18 @@ func commitError(err error) *Error {
 	case errors.As(err, &remote):
 		// The leader's REST layer mapped it already.
 		return &Error{Code: remote.Code, Message: remote.Message}
+	}
+	return nil
+}
+
+// operatorError maps the refusals of the operator endpoints; nil for any other error.
+func operatorError(err error) *Error {
+	var unknownPeer *UnknownRaftPeerError
+	switch {
+	case errors.As(err, &unknownPeer):
+		return errorf(http.StatusNotFound, "No Raft server with id %s", unknownPeer.ID)
+	case errors.Is(err, ErrRemoveLeader):
+		return errorf(http.StatusBadRequest, "The leader cannot remove itself; remove it from another node once it has handed over leadership")
 	}
 	return nil
 }

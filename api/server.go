@@ -232,6 +232,8 @@ func malformed(err error) error {
 		return errorf(http.StatusBadRequest, "Malformed JSON body: %s must be %s, not %s", field, jsonKind(typeErr.Type.String()), typeErr.Value)
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return errorf(http.StatusBadRequest, "Malformed JSON body: unexpected end of input")
+	// encoding/json reports an unknown field (DisallowUnknownFields) with a plain fmt.Errorf and
+	// no error type to match, so its text is the only way to tell it.
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		return errorf(http.StatusBadRequest, "Unrecognized field %s in the request body", strings.TrimPrefix(err.Error(), "json: unknown field "))
 	}
