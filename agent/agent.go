@@ -23,6 +23,7 @@ import (
 	"github.com/connectd/connectd/config"
 	"github.com/connectd/connectd/coordinator"
 	"github.com/connectd/connectd/fsm"
+	"github.com/connectd/connectd/internal/retry"
 	"github.com/connectd/connectd/logging"
 	"github.com/connectd/connectd/membership"
 	"github.com/connectd/connectd/metrics"
@@ -199,6 +200,7 @@ func (a *Agent) raftConfig() *raft.Config {
 // with the other cluster.bootstrap.expect nodes. It retries until it succeeds or the node stops.
 func (a *Agent) form(hasState bool) {
 	joined := len(a.cfg.ClusterJoin) == 0
+	delays := retry.Join.Delays()
 	for a.ctx.Err() == nil {
 		if !joined {
 			if _, err := a.members.Join(a.cfg.ClusterJoin); err != nil {
@@ -210,12 +212,15 @@ func (a *Agent) form(hasState bool) {
 		if joined && (hasState || a.tryBootstrap()) {
 			break
 		}
+		wait := time.NewTimer(delays.Next())
 		select {
 		case <-a.ctx.Done():
+			wait.Stop()
 			return
 		case <-a.members.Changed():
-		case <-time.After(time.Second):
+		case <-wait.C:
 		}
+		wait.Stop()
 	}
 	a.health.enter("waiting for a Raft leader")
 	a.waitForLeaderAndState()
@@ -249,20 +254,16 @@ func (a *Agent) tryBootstrap() bool {
 }
 
 func (a *Agent) waitForLeaderAndState() {
-	for a.ctx.Err() == nil {
-		if _, id := a.raft.LeaderWithID(); id != "" {
-			a.health.enter("applying the replicated state")
-			if a.caughtUp() {
-				a.health.ready()
-				a.markBootstrapped()
-				return
-			}
+	caughtUp := retry.Until(a.ctx, retry.Startup, func() bool {
+		if _, id := a.raft.LeaderWithID(); id == "" {
+			return false
 		}
-		select {
-		case <-a.ctx.Done():
-			return
-		case <-time.After(50 * time.Millisecond):
-		}
+		a.health.enter("applying the replicated state")
+		return a.caughtUp()
+	})
+	if caughtUp {
+		a.health.ready()
+		a.markBootstrapped()
 	}
 }
 
@@ -405,25 +406,21 @@ func (a *Agent) Leave(ctx context.Context) error {
 // waitRemovedFromRaft waits, bounded by ctx, until the leader has removed this node from the
 // Raft configuration, so that the remaining voters keep their quorum arithmetic right.
 func (a *Agent) waitRemovedFromRaft(ctx context.Context) {
-	for ctx.Err() == nil {
-		leaderURL := a.commit.LeaderURL()
-		if leaderURL != "" && !a.IsLeader() {
-			future := a.raft.GetConfiguration()
-			if future.Error() == nil {
-				present := false
-				for _, s := range future.Configuration().Servers {
-					present = present || string(s.ID) == a.cfg.NodeID
-				}
-				if !present {
-					return
-				}
+	retry.Until(ctx, retry.Startup, func() bool {
+		if a.commit.LeaderURL() == "" || a.IsLeader() {
+			return false
+		}
+		future := a.raft.GetConfiguration()
+		if future.Error() != nil {
+			return false
+		}
+		for _, s := range future.Configuration().Servers {
+			if string(s.ID) == a.cfg.NodeID {
+				return false
 			}
 		}
-		select {
-		case <-ctx.Done():
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
+		return true
+	})
 }
 
 // RESTURL is the node's advertised REST base URL.
