@@ -47,6 +47,14 @@ var pluginStatus = map[plugins.Cause]int{
 	plugins.CausePanicked: http.StatusInternalServerError,
 }
 
+// statusOf is the status statuses gives k; 500 for a kind it does not know.
+func statusOf[K comparable](statuses map[K]int, k K) int {
+	if code, ok := statuses[k]; ok {
+		return code
+	}
+	return http.StatusInternalServerError
+}
+
 // asError maps any error that reaches REST to Kafka Connect's error body, in one place.
 func asError(err error) *Error {
 	var apiErr *Error
@@ -58,22 +66,14 @@ func asError(err error) *Error {
 	}
 	var fsmErr *fsm.Error
 	if errors.As(err, &fsmErr) {
-		code, ok := refusalStatus[fsmErr.Kind]
-		if !ok {
-			code = http.StatusInternalServerError
-		}
-		return &Error{Code: code, Message: fsmErr.Message}
+		return &Error{Code: statusOf(refusalStatus, fsmErr.Kind), Message: fsmErr.Message}
 	}
 	if e := operatorError(err); e != nil {
 		return e
 	}
 	var pluginErr *plugins.Error
 	if errors.As(err, &pluginErr) {
-		code, ok := pluginStatus[pluginErr.Cause]
-		if !ok {
-			code = http.StatusInternalServerError
-		}
-		return &Error{Code: code, Message: pluginErr.Message}
+		return &Error{Code: statusOf(pluginStatus, pluginErr.Cause), Message: pluginErr.Message}
 	}
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
