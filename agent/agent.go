@@ -19,9 +19,11 @@ import (
 
 	"github.com/connectd/connectd/api"
 	"github.com/connectd/connectd/clustertls"
+	"github.com/connectd/connectd/commit"
 	"github.com/connectd/connectd/config"
 	"github.com/connectd/connectd/coordinator"
 	"github.com/connectd/connectd/fsm"
+	"github.com/connectd/connectd/internal/retry"
 	"github.com/connectd/connectd/logging"
 	"github.com/connectd/connectd/membership"
 	"github.com/connectd/connectd/metrics"
@@ -48,7 +50,9 @@ type Agent struct {
 	loadedPlugins []string
 	levels        *logging.Levels
 	coord         *coordinator.Coordinator
-	worker        *runtime.Worker
+	// commit is the replicated-write path: commands through the leader, and the worker's lease.
+	commit *commit.Committer
+	worker *runtime.Worker
 	// metrics is nil when metrics.enable is false.
 	metrics *metrics.Node
 
@@ -66,10 +70,8 @@ type Agent struct {
 	workerDone chan struct{}
 	// raftClosing closes just before Raft shuts down: a write's local apply will never come.
 	raftClosing chan struct{}
-	// reads holds REST reads back until they include the writes this node answered.
-	reads readFloor
-	wg    sync.WaitGroup
-	once  sync.Once
+	wg          sync.WaitGroup
+	once        sync.Once
 }
 
 // Start brings a node up: REST first (so /health can say "starting"), then gossip and Raft.
@@ -128,11 +130,12 @@ func (a *Agent) start() error {
 		return fmt.Errorf("cluster.listener: %w", err)
 	}
 	a.coord = coordinator.New(coordinator.Deps{
-		Raft: a.raft, FSM: a.fsm, Members: a.members, Apply: a.applyOnLeader, Logger: a.logger,
+		Raft: a.raft, FSM: a.fsm, Members: a.members, Apply: a.commit.CommitOnLeader, Logger: a.logger,
 		SessionTimeout: a.cfg.SessionTimeout, LeaseSkew: a.cfg.LeaseSkew, RebalanceDelay: a.cfg.ScheduledRebalanceDelay,
 		Eager: a.cfg.ConnectProtocol == "eager", KeyTTL: a.cfg.InterWorkerKeyTTL, VerifyPeer: verifyPeer(clusterTLS),
 		DeadServerCleanup: a.cfg.DeadServerCleanup,
 	})
+	a.commit.Attach(commit.Cluster{Raft: a.raft, Members: a.members, Lease: a.coord.Heartbeat})
 	a.goFunc(func() { a.coord.Run(a.ctx) })
 	a.worker = runtime.New(runtime.Config{
 		WorkerID: workerID(a.restURL), BootstrapServers: a.cfg.BootstrapServers,
@@ -143,7 +146,7 @@ func (a *Agent) start() error {
 		ConfigProviders: a.cfg.ConfigProviders,
 	}, runtime.Deps{
 		Node: a.cfg.NodeID, Session: a.session, FSM: a.fsm, Registry: a.registry,
-		Apply: a.applyAndWait, Heartbeat: a.heartbeat, Logger: a.logger, Metrics: a.metrics,
+		Apply: a.commit.CommitAndWait, Heartbeat: a.commit.Heartbeat, Logger: a.logger, Metrics: a.metrics,
 	})
 	a.goFunc(func() {
 		defer close(a.workerDone)
@@ -200,6 +203,7 @@ func (a *Agent) raftConfig() *raft.Config {
 // with the other cluster.bootstrap.expect nodes. It retries until it succeeds or the node stops.
 func (a *Agent) form(hasState bool) {
 	joined := len(a.cfg.ClusterJoin) == 0
+	delays := retry.Join.Delays()
 	for a.ctx.Err() == nil {
 		if !joined {
 			if _, err := a.members.Join(a.cfg.ClusterJoin); err != nil {
@@ -211,12 +215,15 @@ func (a *Agent) form(hasState bool) {
 		if joined && (hasState || a.tryBootstrap()) {
 			break
 		}
+		wait := time.NewTimer(delays.Next())
 		select {
 		case <-a.ctx.Done():
+			wait.Stop()
 			return
 		case <-a.members.Changed():
-		case <-time.After(time.Second):
+		case <-wait.C:
 		}
+		wait.Stop()
 	}
 	a.health.enter("waiting for a Raft leader")
 	a.waitForLeaderAndState()
@@ -250,20 +257,16 @@ func (a *Agent) tryBootstrap() bool {
 }
 
 func (a *Agent) waitForLeaderAndState() {
-	for a.ctx.Err() == nil {
-		if _, id := a.raft.LeaderWithID(); id != "" {
-			a.health.enter("applying the replicated state")
-			if a.caughtUp() {
-				a.health.ready()
-				a.markBootstrapped()
-				return
-			}
+	caughtUp := retry.Until(a.ctx, retry.Startup, func() bool {
+		if _, id := a.raft.LeaderWithID(); id == "" {
+			return false
 		}
-		select {
-		case <-a.ctx.Done():
-			return
-		case <-time.After(50 * time.Millisecond):
-		}
+		a.health.enter("applying the replicated state")
+		return a.caughtUp()
+	})
+	if caughtUp {
+		a.health.ready()
+		a.markBootstrapped()
 	}
 }
 
@@ -406,25 +409,21 @@ func (a *Agent) Leave(ctx context.Context) error {
 // waitRemovedFromRaft waits, bounded by ctx, until the leader has removed this node from the
 // Raft configuration, so that the remaining voters keep their quorum arithmetic right.
 func (a *Agent) waitRemovedFromRaft(ctx context.Context) {
-	for ctx.Err() == nil {
-		leaderURL := a.leaderURL()
-		if leaderURL != "" && !a.IsLeader() {
-			future := a.raft.GetConfiguration()
-			if future.Error() == nil {
-				present := false
-				for _, s := range future.Configuration().Servers {
-					present = present || string(s.ID) == a.cfg.NodeID
-				}
-				if !present {
-					return
-				}
+	retry.Until(ctx, retry.Startup, func() bool {
+		if a.commit.LeaderURL() == "" || a.IsLeader() {
+			return false
+		}
+		future := a.raft.GetConfiguration()
+		if future.Error() != nil {
+			return false
+		}
+		for _, s := range future.Configuration().Servers {
+			if string(s.ID) == a.cfg.NodeID {
+				return false
 			}
 		}
-		select {
-		case <-ctx.Done():
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
+		return true
+	})
 }
 
 // RESTURL is the node's advertised REST base URL.

@@ -13,8 +13,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/connectd/connectd/api"
+	"github.com/connectd/connectd/commit"
 	"github.com/connectd/connectd/fsm"
+	"github.com/connectd/connectd/internal/signing"
 	"github.com/connectd/connectd/internal/testcluster"
 )
 
@@ -208,8 +209,8 @@ func TestSignedGarbageIsRefused(t *testing.T) {
 	leader := c.WaitLeader()
 	key := c.Node(leader).FSM().State().SessionKey()
 	for _, body := range [][]byte{{0x7e, '{', '}'}, append([]byte{byte(fsm.ConnectorPutType)}, "garbage"...), {byte(fsm.TargetStateType)}} {
-		req, _ := http.NewRequest(http.MethodPost, c.URL(leader)+api.InternalApplyPath, bytes.NewReader(body))
-		api.Sign(req, key, body)
+		req, _ := http.NewRequest(http.MethodPost, c.URL(leader)+commit.ApplyPath, bytes.NewReader(body))
+		signing.Sign(req, key, body)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)

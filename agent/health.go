@@ -91,7 +91,7 @@ func (a *Agent) Cluster() api.ClusterStatus {
 		out.RaftState = strings.ToLower(a.raft.State().String())
 		_, id := a.raft.LeaderWithID()
 		out.Leader = string(id)
-		out.LeaderURL = a.leaderURL()
+		out.LeaderURL = a.commit.LeaderURL()
 	}
 	if a.members != nil {
 		for _, m := range a.members.Members() {
@@ -111,12 +111,12 @@ func (a *Agent) Cluster() api.ClusterStatus {
 func (a *Agent) caughtUp() bool {
 	ctx, cancel := context.WithTimeout(a.ctx, catchUpWait)
 	defer cancel()
-	index, err := a.renewLease(ctx)
+	index, err := a.commit.LeaderAppliedIndex(ctx)
 	if err != nil {
 		a.logger.Debug("cannot learn the leader's applied index yet", "err", err)
 		return false
 	}
-	a.waitApplied(ctx, index)
+	a.commit.WaitApplied(ctx, index)
 	return a.fsm.AppliedIndex() >= index
 }
 

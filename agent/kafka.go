@@ -2,6 +2,7 @@ package agent
 
 import (
 	"github.com/connectd/connectd/internal/kafkasecurity"
+	"github.com/connectd/connectd/internal/retry"
 
 	"time"
 
@@ -25,19 +26,15 @@ func (a *Agent) fetchKafkaClusterID() {
 		a.logger.Warn("cannot ask Kafka for its cluster id", "err", err)
 		return
 	}
-	for {
+	retry.Until(a.ctx, retry.KafkaMetadata, func() bool {
 		for _, addr := range a.cfg.BootstrapServers {
 			if id := clusterIDFrom(addr, conf); id != "" {
 				a.clusterID.Store(id)
-				return
+				return true
 			}
 		}
-		select {
-		case <-a.ctx.Done():
-			return
-		case <-time.After(5 * time.Second):
-		}
-	}
+		return false
+	})
 }
 
 func clusterIDFrom(addr string, conf *sarama.Config) string {

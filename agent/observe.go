@@ -3,7 +3,6 @@ package agent
 import (
 	"io"
 	"net/http"
-	"time"
 
 	"github.com/hashicorp/raft"
 
@@ -28,7 +27,7 @@ func (a *Agent) newMetrics() *metrics.Node {
 			}
 			return "unknown", ""
 		},
-		LeaderURL: a.leaderURL,
+		LeaderURL: func() string { return a.commit.LeaderURL() },
 		Raft: func() map[string]string {
 			if a.raft == nil {
 				return nil
@@ -111,6 +110,3 @@ func (a *Agent) raftFSM() raft.FSM {
 	}
 	return countingFSM{FSM: a.fsm, metrics: a.metrics}
 }
-
-// timeCommit records how long a write this node led took, from raft.Apply to its result.
-func (a *Agent) timeCommit(began time.Time) { a.metrics.RaftCommit(time.Since(began)) }

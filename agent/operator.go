@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"github.com/hashicorp/raft"
 
 	"github.com/connectd/connectd/api"
+	"github.com/connectd/connectd/commit"
 )
 
 // RaftPeers implements api.Backend: the Raft configuration as this node last learned it.
@@ -32,7 +32,7 @@ func (a *Agent) RaftPeers() ([]api.RaftPeer, error) {
 // RemoveRaftPeer implements api.Backend: the leader removes a server from the configuration.
 func (a *Agent) RemoveRaftPeer(ctx context.Context, id string) error {
 	if !a.IsLeader() {
-		return api.ErrNoLeader
+		return commit.ErrNoLeader
 	}
 	future := a.raft.GetConfiguration()
 	if err := future.Error(); err != nil {
@@ -43,10 +43,10 @@ func (a *Agent) RemoveRaftPeer(ctx context.Context, id string) error {
 		known = known || string(s.ID) == id
 	}
 	if !known {
-		return &api.Error{Code: http.StatusNotFound, Message: fmt.Sprintf("No Raft server with id %s", id)}
+		return &api.UnknownRaftPeerError{ID: id}
 	}
 	if id == a.cfg.NodeID {
-		return &api.Error{Code: http.StatusBadRequest, Message: "The leader cannot remove itself; remove it from another node once it has handed over leadership"}
+		return api.ErrRemoveLeader
 	}
 	if err := a.raft.RemoveServer(raft.ServerID(id), 0, 0).Error(); err != nil {
 		return fmt.Errorf("remove raft server %s: %w", id, err)

@@ -40,7 +40,9 @@ func (a *Agent) serveREST() error {
 	if a.metrics != nil {
 		opts = append(opts, api.WithRequestObserver(a.metrics.Request))
 	}
+	a.commit = a.newCommitter()
 	server := api.NewServer(a, a.logger, opts...)
+	a.routeInternal(server)
 	// Metrics and the console are behind the same listeners, roles and credentials as the API.
 	routes := a.handler(server)
 	restRole := api.RoleAll

@@ -9,8 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/connectd/connectd/api"
+	"github.com/connectd/connectd/commit"
 	"github.com/connectd/connectd/fsm"
+	"github.com/connectd/connectd/internal/signing"
 	"github.com/connectd/connectd/internal/testcluster"
 )
 
@@ -21,11 +22,11 @@ func signedApply(t *testing.T, url string, cmd fsm.Command, key []byte, at time.
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, err := http.NewRequest(http.MethodPost, url+api.InternalApplyPath, bytes.NewReader(data))
+	req, err := http.NewRequest(http.MethodPost, url+commit.ApplyPath, bytes.NewReader(data))
 	if err != nil {
 		t.Fatal(err)
 	}
-	api.SignAt(req, key, data, at)
+	signing.SignAt(req, key, data, at)
 	return req
 }
 
@@ -75,13 +76,13 @@ func TestSignedInternalRequestsRefuseReplaysAndLeaderOnlyCommands(t *testing.T) 
 	if code, body := send(t, first); code != http.StatusForbidden || !strings.Contains(body, "already received") {
 		t.Errorf("replayed apply: %d %s", code, body)
 	}
-	stale := signedApply(t, url, loggerCmd("org.example.stale"), key, time.Now().Add(-2*api.SignatureWindow))
+	stale := signedApply(t, url, loggerCmd("org.example.stale"), key, time.Now().Add(-2*signing.Window))
 	if code, body := send(t, stale); code != http.StatusForbidden || !strings.Contains(body, "expired") {
 		t.Errorf("apply signed long ago: %d %s", code, body)
 	}
 	// The signature covers the path: a heartbeat's signature does not carry an apply.
 	moved := signedApply(t, url, loggerCmd("org.example.moved"), key, time.Now())
-	moved.URL.Path = api.InternalHeartbeatPath
+	moved.URL.Path = commit.HeartbeatPath
 	if code, body := send(t, moved); code != http.StatusForbidden || !strings.Contains(body, "invalid signature") {
 		t.Errorf("apply's signature on the heartbeat path: %d %s", code, body)
 	}

@@ -2,12 +2,10 @@ package agent
 
 import (
 	"fmt"
-	"net/http"
-	"strings"
 
 	"github.com/hashicorp/raft"
 
-	"github.com/connectd/connectd/api"
+	"github.com/connectd/connectd/commit"
 	"github.com/connectd/connectd/fsm"
 	"github.com/connectd/connectd/membership"
 )
@@ -45,7 +43,7 @@ func (a *Agent) checkVotersKnow(data []byte) error {
 	}
 	t := fsm.MessageType(data[0])
 	if lacking := votersLacking(t, future.Configuration().Servers, a.members.Members()); len(lacking) > 0 {
-		return &api.Error{Code: http.StatusServiceUnavailable, Message: fmt.Sprintf("Cannot commit command type %d until every voter can apply it; upgrade %s first", t, strings.Join(lacking, ", "))}
+		return &commit.VotersLackingError{Type: t, Voters: lacking}
 	}
 	return nil
 }

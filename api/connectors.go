@@ -274,7 +274,7 @@ func (s *Server) patchConfig(w http.ResponseWriter, r *http.Request) error {
 		}
 		res, err := s.backend.Apply(r.Context(), &fsm.ConnectorPatch{Name: c.Name, Patch: patch, IfIndex: c.ModifyIndex})
 		err = resultError(res, err)
-		if err != nil && asError(err).Message == fsm.StaleConfigMessage && attempt < patchRetries {
+		if fsm.IsKind(err, fsm.KindStaleConfig) && attempt < patchRetries {
 			// This node's state was behind the leader's; Apply has waited for it to catch up.
 			continue
 		}

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/connectd/connectd/api"
+	"github.com/connectd/connectd/internal/signing"
 	"github.com/connectd/connectd/internal/testcluster"
 )
 
@@ -277,7 +277,7 @@ func TestInternalEndpointsKeepKafkasContract(t *testing.T) {
 	key := c.Node(0).FSM().State().SessionKey()
 	signed := func(method, path, body string, key []byte) (int, string) {
 		req, _ := http.NewRequest(method, c.URL(1)+path, strings.NewReader(body))
-		api.Sign(req, key, []byte(body))
+		signing.Sign(req, key, []byte(body))
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)

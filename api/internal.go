@@ -8,34 +8,6 @@ import (
 	"github.com/connectd/connectd/fsm"
 )
 
-// InternalApplyPath is where followers send the leader commands to commit.
-const InternalApplyPath = "/connectd/internal/apply"
-
-// ApplyResponse is the leader's answer to a forwarded command.
-type ApplyResponse struct {
-	Result fsm.Result `json:"result"`
-	Index  uint64     `json:"index"`
-}
-
-func (s *Server) internalApply(w http.ResponseWriter, r *http.Request) error {
-	body, err := s.readSigned(r)
-	if err != nil {
-		return err
-	}
-	if len(body) == 0 {
-		return errorf(http.StatusBadRequest, "Internal request has an empty body")
-	}
-	if err := forwardable(body); err != nil {
-		return err
-	}
-	res, index, err := s.backend.ApplyLocal(r.Context(), body)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, ApplyResponse{Result: res, Index: index})
-	return nil
-}
-
 // readSigned reads an internal request's body and checks its signature with the session key.
 func (s *Server) readSigned(r *http.Request) ([]byte, error) {
 	body, err := io.ReadAll(r.Body)
@@ -48,35 +20,20 @@ func (s *Server) readSigned(r *http.Request) ([]byte, error) {
 	return body, nil
 }
 
-// InternalHeartbeatPath is where workers renew their lease with the leader.
-const InternalHeartbeatPath = "/connectd/internal/heartbeat"
+// SignedHandler serves an internal request whose body has been read and its signature checked.
+type SignedHandler func(w http.ResponseWriter, r *http.Request, body []byte) error
 
-// HeartbeatRequest renews the lease of one worker session.
-type HeartbeatRequest struct {
-	Node    string `json:"node"`
-	Session string `json:"session"`
-}
-
-// HeartbeatResponse grants the lease as of the leader's applied index.
-type HeartbeatResponse struct {
-	AppliedIndex uint64 `json:"applied_index"`
-}
-
-func (s *Server) internalHeartbeat(w http.ResponseWriter, r *http.Request) error {
-	body, err := s.readSigned(r)
-	if err != nil {
-		return err
-	}
-	var hb HeartbeatRequest
-	if err := json.Unmarshal(body, &hb); err != nil {
-		return malformed(err)
-	}
-	index, ok := s.backend.Heartbeat(hb.Node, hb.Session)
-	if !ok {
-		return ErrNoLeader
-	}
-	writeJSON(w, http.StatusOK, HeartbeatResponse{AppliedIndex: index})
-	return nil
+// HandleSigned serves an internal endpoint of another package on this server's router: the
+// request's signature is checked first, and the error h returns is answered like any other.
+// Routes are added before the server serves.
+func (s *Server) HandleSigned(method, path string, h SignedHandler) {
+	s.router.HandleFunc(path, s.observed(path, s.wrap(func(w http.ResponseWriter, r *http.Request) error {
+		body, err := s.readSigned(r)
+		if err != nil {
+			return err
+		}
+		return h(w, r, body)
+	}))).Methods(method)
 }
 
 // ClusterPath reports this node's view of the cluster.

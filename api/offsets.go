@@ -146,7 +146,7 @@ func (s *Server) stoppedConnector(ctx context.Context, name string) (*fsm.Connec
 		return resultError(res, err)
 	}
 	err := check()
-	if err != nil && asError(err).Message == fsm.StaleConfigMessage {
+	if fsm.IsKind(err, fsm.KindStaleConfig) {
 		// This node had not applied what the leader is still acting on (typically a stop sent to
 		// another node); Apply has caught it up, so it can wait for the rebalance as well.
 		s.awaitSettled(ctx, name)

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/gorilla/mux"
@@ -16,6 +17,16 @@ type RaftPeer struct {
 	Suffrage string `json:"suffrage"`
 	Leader   bool   `json:"leader"`
 }
+
+// UnknownRaftPeerError is RemoveRaftPeer's refusal of an id that is not in the configuration.
+type UnknownRaftPeerError struct {
+	ID string
+}
+
+func (e *UnknownRaftPeerError) Error() string { return "no Raft server with id " + e.ID }
+
+// ErrRemoveLeader is RemoveRaftPeer's refusal to remove the leader it runs on.
+var ErrRemoveLeader = errors.New("the leader cannot remove itself")
 
 func (s *Server) raftPeers(w http.ResponseWriter, _ *http.Request) error {
 	peers, err := s.backend.RaftPeers()

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/connectd/connectd/fsm"
+	"github.com/connectd/connectd/internal/retry"
 )
 
 // startupWait bounds how long a connector request waits for a starting node to catch up with the
@@ -31,21 +32,13 @@ func (s *Server) requireReady(h func(http.ResponseWriter, *http.Request) error) 
 }
 
 func (s *Server) awaitReady(ctx context.Context) error {
-	deadline := time.Now().Add(startupWait)
-	for {
-		h := s.backend.Health()
-		if h.Ready {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return errorf(http.StatusServiceUnavailable, "Worker is still starting up and cannot serve this request yet. %s", stageSummary(h))
-		}
-		select {
-		case <-ctx.Done():
-			return errorf(http.StatusServiceUnavailable, "Worker is still starting up and cannot serve this request yet. %s", stageSummary(h))
-		case <-time.After(20 * time.Millisecond):
-		}
+	ctx, cancel := context.WithTimeout(ctx, startupWait)
+	defer cancel()
+	var h HealthStatus
+	if retry.Until(ctx, retry.Ready, func() bool { h = s.backend.Health(); return h.Ready }) {
+		return nil
 	}
+	return errorf(http.StatusServiceUnavailable, "Worker is still starting up and cannot serve this request yet. %s", stageSummary(h))
 }
 
 // awaitState returns the node's state once done holds on it. A connector created a moment ago has

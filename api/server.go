@@ -26,18 +26,13 @@ import (
 type Backend interface {
 	// State is the node's applied replicated state.
 	State() *fsm.State
-	// Apply commits a command through the Raft leader and waits until this node applied it.
+	// Apply commits a command through the Raft leader; State then includes it.
 	Apply(ctx context.Context, cmd fsm.Command) (fsm.Result, error)
-	// ApplyLocal commits an encoded command on this node, which must be the leader.
-	ApplyLocal(ctx context.Context, data []byte) (fsm.Result, uint64, error)
 	Health() HealthStatus
 	// Cluster is this node's view of the cluster, for operators.
 	Cluster() ClusterStatus
 	Registry() *plugins.Registry
 	Settings() Settings
-	// Heartbeat renews a worker's lease and returns the leader's applied index, which the worker
-	// must reach before it uses the lease; false when this node is not the leader.
-	Heartbeat(node, session string) (uint64, bool)
 	// Leave decommissions this node: its work moves to other nodes at once and it leaves the cluster.
 	Leave(ctx context.Context) error
 	// Loggers are this node's log levels.
@@ -164,8 +159,6 @@ func (s *Server) routes() {
 	handle(http.MethodPut, "/connector-plugins/{plugin}/config/validate", s.validateConfig)
 	handle(http.MethodPost, "/connectors/{name}/tasks", s.internalTaskConfigs)
 	handle(http.MethodPut, "/connectors/{name}/fence", s.internalFence)
-	handle(http.MethodPost, InternalApplyPath, s.internalApply)
-	handle(http.MethodPost, InternalHeartbeatPath, s.internalHeartbeat)
 	handle(http.MethodPost, LeavePath, s.leave)
 	handle(http.MethodGet, ClusterPath, s.cluster)
 	handle(http.MethodGet, RaftPeersPath, s.raftPeers)
@@ -239,6 +232,8 @@ func malformed(err error) error {
 		return errorf(http.StatusBadRequest, "Malformed JSON body: %s must be %s, not %s", field, jsonKind(typeErr.Type.String()), typeErr.Value)
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return errorf(http.StatusBadRequest, "Malformed JSON body: unexpected end of input")
+	// encoding/json reports an unknown field (DisallowUnknownFields) with a plain fmt.Errorf and
+	// no error type to match, so its text is the only way to tell it.
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		return errorf(http.StatusBadRequest, "Unrecognized field %s in the request body", strings.TrimPrefix(err.Error(), "json: unknown field "))
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/raft"
 
 	"github.com/connectd/connectd/fsm"
+	"github.com/connectd/connectd/internal/retry"
 	"github.com/connectd/connectd/membership"
 )
 
@@ -239,21 +240,19 @@ func (c *Coordinator) ensureSessionKey(ctx context.Context) (time.Time, error) {
 	return now.Add(c.deps.KeyTTL), nil
 }
 
-// Barrier retry bounds: a leader that cannot apply its log within establishAttempts tries (with
-// backoff from barrierBackoff up to barrierMaxBackoff) hands leadership to another node rather
-// than lead a whole term without rebalancing.
+// Barrier retry bounds: a leader that cannot apply its log within establishAttempts tries (paced
+// by retry.Barrier) hands leadership to another node rather than lead a whole term without
+// rebalancing.
 const (
 	establishAttempts = 5
 	barrierTimeout    = 10 * time.Second
-	barrierBackoff    = 50 * time.Millisecond
-	barrierMaxBackoff = 2 * time.Second
 )
 
 // establish issues the barrier that makes the state machine reflect every entry committed by
 // earlier leaders, so that reconciliation acts on the whole log. It retries with backoff and,
 // if the barrier keeps failing, steps down. It reports whether leadership was established.
 func (c *Coordinator) establish(ctx context.Context, log *slog.Logger) bool {
-	backoff := barrierBackoff
+	delays := retry.Barrier.Delays()
 	for attempt := 1; ; attempt++ {
 		err := c.deps.Barrier(barrierTimeout)
 		if err == nil {
@@ -273,13 +272,10 @@ func (c *Coordinator) establish(ctx context.Context, log *slog.Logger) bool {
 			attempt = 0
 		}
 		if attempt > 0 {
-			log.Warn("barrier failed; retrying", "attempt", attempt, "backoff", backoff, "err", err)
+			log.Warn("barrier failed; retrying", "attempt", attempt, "err", err)
 		}
-		select {
-		case <-ctx.Done():
+		if !delays.Wait(ctx) {
 			return false
-		case <-time.After(backoff):
 		}
-		backoff = min(2*backoff, barrierMaxBackoff)
 	}
 }

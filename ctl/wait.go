@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/connectd/connectd/internal/retry"
 )
 
 // waitFor waits, when --wait asks, until the connector and its tasks reach the wanted state,
@@ -22,6 +24,7 @@ func (r *runner) waitFor(ctx context.Context, name string) error {
 	defer cancel()
 	nextProgress := start.Add(r.o.progress)
 	last := "no status yet"
+	delays := retry.StatusPoll.Delays()
 	for {
 		var status connectorStatus
 		_, _, err := r.c.do(ctx, http.MethodGet, "/connectors/"+url.PathEscape(name)+"/status", nil, &status)
@@ -45,10 +48,8 @@ func (r *runner) waitFor(ctx context.Context, name string) error {
 			fmt.Fprintf(r.err, "waiting for connector %s to be %s: %s (%s)\n", name, want, last, now.Sub(start).Round(time.Second))
 			nextProgress = now.Add(r.o.progress)
 		}
-		select {
-		case <-ctx.Done():
+		if !delays.Wait(ctx) {
 			return waitError{fmt.Sprintf("connector %s not %s after %s: %s", name, want, r.o.timeout, last)}
-		case <-time.After(200 * time.Millisecond):
 		}
 	}
 }

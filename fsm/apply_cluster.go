@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"slices"
 )
 
@@ -77,7 +76,7 @@ func applySessionKey(tx *writeTxn, cmd *SessionKeyChange, _ uint64) Result {
 func applyAssignment(tx *writeTxn, cmd *AssignmentCommit, _ uint64) Result {
 	current := tx.view().Assignment()
 	if current.Generation != cmd.ExpectGeneration {
-		return Result{Err: errorf(http.StatusConflict, "assignment generation %d is stale: current is %d", cmd.ExpectGeneration, current.Generation)}
+		return Result{Err: errorf(KindConflict, "assignment generation %d is stale: current is %d", cmd.ExpectGeneration, current.Generation)}
 	}
 	a := cmd.Assignment.Clone()
 	tx.insert(tableMeta, &metaRow{Key: metaAssignment, Value: &a})
@@ -206,5 +205,5 @@ func (s *State) mayReport(f *Fence, connector string, task int) bool {
 }
 
 func fencedError(f *Fence, item string) *Error {
-	return errorf(http.StatusConflict, "%s (session %s, generation %d) does not own %s", f.Node, f.Session, f.Generation, item)
+	return errorf(KindConflict, "%s (session %s, generation %d) does not own %s", f.Node, f.Session, f.Generation, item)
 }

@@ -2,7 +2,6 @@ package fsm
 
 import (
 	"maps"
-	"net/http"
 )
 
 func init() {
@@ -17,7 +16,7 @@ func init() {
 func applyConnectorPut(tx *writeTxn, cmd *ConnectorPut, index uint64) Result {
 	old := tx.view().Connector(cmd.Name)
 	if old != nil && cmd.Create {
-		return Result{Err: errorf(http.StatusConflict, "Connector %s already exists", cmd.Name)}
+		return Result{Err: errorf(KindConflict, "Connector %s already exists", cmd.Name)}
 	}
 	c := &Connector{Name: cmd.Name, Config: cmd.Config, Target: TargetStarted, CreateIndex: index, ModifyIndex: index}
 	if cmd.Target != "" {
@@ -39,7 +38,7 @@ func applyConnectorPatch(tx *writeTxn, cmd *ConnectorPatch, index uint64) Result
 		return Result{Err: connectorNotFound(cmd.Name)}
 	}
 	if cmd.IfIndex != 0 && cmd.IfIndex != old.ModifyIndex {
-		return Result{Err: errorf(http.StatusConflict, "%s", StaleConfigMessage)}
+		return Result{Err: staleConfig()}
 	}
 	next := *old
 	next.Config = MergeConfig(old.Config, cmd.Patch)
@@ -78,10 +77,10 @@ func applyConnectorDelete(tx *writeTxn, cmd *ConnectorDelete, _ uint64) Result {
 func applyTargetState(tx *writeTxn, cmd *TargetStateChange, index uint64) Result {
 	old := tx.view().Connector(cmd.Name)
 	if old == nil {
-		return Result{Err: errorf(http.StatusNotFound, "Unknown connector %s", cmd.Name)}
+		return Result{Err: errorf(KindNotFound, "Unknown connector %s", cmd.Name)}
 	}
 	if !cmd.Target.Valid() {
-		return Result{Err: errorf(http.StatusBadRequest, "Invalid target state %q", cmd.Target)}
+		return Result{Err: errorf(KindBadRequest, "Invalid target state %q", cmd.Target)}
 	}
 	next := *old
 	next.Target = cmd.Target
@@ -105,7 +104,7 @@ func applyTaskConfigs(tx *writeTxn, cmd *TaskConfigs, index uint64) Result {
 		return Result{Err: fencedError(cmd.Fence, cmd.Name)}
 	}
 	if old.Target == TargetStopped && len(cmd.Tasks) > 0 {
-		return Result{Err: errorf(http.StatusBadRequest, "Cannot submit non-empty set of task configs for stopped connector %s", cmd.Name)}
+		return Result{Err: errorf(KindBadRequest, "Cannot submit non-empty set of task configs for stopped connector %s", cmd.Name)}
 	}
 	next := *old
 	next.Tasks = cmd.Tasks
@@ -128,10 +127,10 @@ func pruneTaskStatuses(tx *writeTxn, connector string, count int) {
 func applyRestart(tx *writeTxn, cmd *RestartRequest, index uint64) Result {
 	old := tx.view().Connector(cmd.Name)
 	if old == nil {
-		return Result{Err: errorf(http.StatusNotFound, "Unknown connector: %s", cmd.Name)}
+		return Result{Err: errorf(KindNotFound, "Unknown connector: %s", cmd.Name)}
 	}
 	if tx.view().ConfigPending() {
-		return Result{Err: errorf(http.StatusConflict, "%s", StaleConfigMessage)}
+		return Result{Err: staleConfig()}
 	}
 	next := *old
 	restart := cmd.Restart

@@ -1,7 +1,6 @@
 package fsm
 
 import (
-	"net/http"
 	"slices"
 )
 
@@ -26,14 +25,14 @@ func (*OffsetsAlter) Type() MessageType { return OffsetsAlterType }
 // notStoppedError is Kafka Connect's refusal to change the offsets of a connector that is not
 // stopped.
 func notStoppedError(name string) *Error {
-	return errorf(http.StatusBadRequest, "Connectors must be in the STOPPED state before their offsets can be modified. This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/%s/stop' endpoint", name)
+	return errorf(KindBadRequest, "Connectors must be in the STOPPED state before their offsets can be modified. This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/%s/stop' endpoint", name)
 }
 
 // The checks run in Kafka Connect's order: pending rebalance, unknown connector, not stopped.
 func applyOffsetsAlter(tx *writeTxn, cmd *OffsetsAlter, _ uint64) Result {
 	state := tx.view()
 	if state.ConfigPending() {
-		return Result{Err: errorf(http.StatusConflict, "%s", StaleConfigMessage)}
+		return Result{Err: staleConfig()}
 	}
 	c := state.Connector(cmd.Connector)
 	if c == nil {
@@ -45,7 +44,7 @@ func applyOffsetsAlter(tx *writeTxn, cmd *OffsetsAlter, _ uint64) Result {
 	// A revoked task may commit until its owner acknowledges the stop; that commit would
 	// overwrite the new offsets, so this is a rebalance still in progress.
 	if state.Assignment().RunsTasksOf(cmd.Connector) {
-		return Result{Err: errorf(http.StatusConflict, "%s", StaleConfigMessage)}
+		return Result{Err: staleConfig()}
 	}
 	if cmd.Reset {
 		tx.removeConnectorRows(tableOffsets, cmd.Connector)

@@ -2,7 +2,6 @@ package fsm
 
 import (
 	"encoding/json"
-	"net/http"
 	"testing"
 )
 
@@ -17,15 +16,15 @@ func TestOffsetsAlter(t *testing.T) {
 	h.mustApply(&SourceOffsets{Connector: "a", Offsets: []OffsetEntry{{SourcePartition: p1, Offset: map[string]any{"position": 1}}, {SourcePartition: p2, Offset: map[string]any{"position": 2}}}})
 	alter := &OffsetsAlter{Connector: "a", Offsets: []OffsetEntry{{SourcePartition: p1, Offset: map[string]any{"position": int64(30)}}, {SourcePartition: p2}}}
 
-	wantErr(t, h.apply(&OffsetsAlter{Connector: "nope"}), http.StatusNotFound, "Connector nope not found")
-	wantErr(t, h.apply(alter), http.StatusBadRequest, notStoppedError("a").Message)
+	wantErr(t, h.apply(&OffsetsAlter{Connector: "nope"}), KindNotFound, "Connector nope not found")
+	wantErr(t, h.apply(alter), KindBadRequest, notStoppedError("a").Message)
 	h.mustApply(&TargetStateChange{Name: "a", Target: TargetStopped})
 	// Stopping removed the task configs, and no round has acted on that yet.
-	wantErr(t, h.apply(alter), http.StatusConflict, StaleConfigMessage)
+	wantErr(t, h.apply(alter), KindStaleConfig, StaleConfigMessage)
 	h.mustApply(&AssignmentCommit{ExpectGeneration: 1, Assignment: Assignment{Generation: 2, Configured: map[string]int{"a": 0},
 		PendingStops: map[string]Items{"n1": {Tasks: []TaskID{task}}}}})
 	// The revoked task has not acknowledged its stop: it may still commit offsets.
-	wantErr(t, h.apply(alter), http.StatusConflict, StaleConfigMessage)
+	wantErr(t, h.apply(alter), KindStaleConfig, StaleConfigMessage)
 	h.mustApply(&AssignmentCommit{ExpectGeneration: 2, Assignment: Assignment{Generation: 3, Configured: map[string]int{"a": 0}}})
 
 	watch := h.f.State().WatchCh()

@@ -6,7 +6,6 @@ package fsm
 import (
 	"fmt"
 	"io"
-	"net/http"
 	"sync"
 	"sync/atomic"
 
@@ -170,7 +169,7 @@ func applyStoring(tx *writeTxn, apply applier, body []byte, index uint64) (res R
 			if !isUnstorable {
 				panic(v)
 			}
-			res, ok = Result{Err: errorf(http.StatusBadRequest, "Invalid command: %v", u.err)}, false
+			res, ok = Result{Err: errorf(KindBadRequest, "Invalid command: %v", u.err)}, false
 		}
 	}()
 	return apply(tx, body, index), true

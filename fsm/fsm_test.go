@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
-	"net/http"
 	"reflect"
 	"testing"
 
@@ -40,10 +39,10 @@ func (h *harness) mustApply(c Command) Result {
 	return res
 }
 
-func wantErr(t *testing.T, res Result, status int, msg string) {
+func wantErr(t *testing.T, res Result, kind Kind, msg string) {
 	t.Helper()
-	if res.Err == nil || res.Err.Status != status || res.Err.Message != msg {
-		t.Fatalf("got error %+v, want %d %q", res.Err, status, msg)
+	if res.Err == nil || res.Err.Kind != kind || res.Err.Message != msg {
+		t.Fatalf("got error %+v, want %d %q", res.Err, kind, msg)
 	}
 }
 
@@ -61,7 +60,7 @@ func TestConnectorPut(t *testing.T) {
 	if !res.Created || res.Connector.Target != TargetPaused {
 		t.Fatalf("create: %+v", res)
 	}
-	wantErr(t, h.apply(&ConnectorPut{Name: "a", Config: cfg("name", "a"), Create: true}), http.StatusConflict, "Connector a already exists")
+	wantErr(t, h.apply(&ConnectorPut{Name: "a", Config: cfg("name", "a"), Create: true}), KindConflict, "Connector a already exists")
 
 	res = h.mustApply(&ConnectorPut{Name: "a", Config: cfg("name", "a", "k", "v"), Target: TargetStopped})
 	if res.Created {
@@ -75,19 +74,19 @@ func TestConnectorPut(t *testing.T) {
 
 func TestConnectorPatch(t *testing.T) {
 	h := newHarness(t)
-	wantErr(t, h.apply(&ConnectorPatch{Name: "a"}), http.StatusNotFound, "Connector a not found")
+	wantErr(t, h.apply(&ConnectorPatch{Name: "a"}), KindNotFound, "Connector a not found")
 	h.mustApply(&ConnectorPut{Name: "a", Config: cfg("name", "a", "drop", "x", "keep", "1")})
 	two := "2"
 	res := h.mustApply(&ConnectorPatch{Name: "a", Patch: map[string]*string{"drop": nil, "keep": &two}, IfIndex: 2})
 	if want := cfg("name", "a", "keep", "2"); !reflect.DeepEqual(res.Connector.Config, want) {
 		t.Fatalf("merged %v, want %v", res.Connector.Config, want)
 	}
-	wantErr(t, h.apply(&ConnectorPatch{Name: "a", Patch: map[string]*string{"keep": &two}, IfIndex: 2}), http.StatusConflict, StaleConfigMessage)
+	wantErr(t, h.apply(&ConnectorPatch{Name: "a", Patch: map[string]*string{"keep": &two}, IfIndex: 2}), KindStaleConfig, StaleConfigMessage)
 }
 
 func TestConnectorDelete(t *testing.T) {
 	h := newHarness(t)
-	wantErr(t, h.apply(&ConnectorDelete{Name: "a"}), http.StatusNotFound, "Connector a not found")
+	wantErr(t, h.apply(&ConnectorDelete{Name: "a"}), KindNotFound, "Connector a not found")
 	h.mustApply(&ConnectorPut{Name: "a", Config: cfg("name", "a")})
 	h.mustApply(&StatusUpdate{Records: []Status{{Connector: "a", Task: ConnectorTask, State: StateRunning, WorkerID: "w:1"}}})
 	h.mustApply(&ActiveTopicsAdd{Connector: "a", Topics: []string{"t"}})
@@ -105,7 +104,7 @@ func TestConnectorDelete(t *testing.T) {
 
 func TestTargetState(t *testing.T) {
 	h := newHarness(t)
-	wantErr(t, h.apply(&TargetStateChange{Name: "a", Target: TargetPaused}), http.StatusNotFound, "Unknown connector a")
+	wantErr(t, h.apply(&TargetStateChange{Name: "a", Target: TargetPaused}), KindNotFound, "Unknown connector a")
 	h.mustApply(&ConnectorPut{Name: "a", Config: cfg("name", "a")})
 	h.mustApply(&TaskConfigs{Name: "a", Tasks: []map[string]string{{"t": "0"}, {"t": "1"}}})
 	h.mustApply(&StatusUpdate{Records: []Status{{Connector: "a", Task: 1, State: StateRunning}}})
@@ -118,12 +117,12 @@ func TestTargetState(t *testing.T) {
 	if c := s.Connector("a"); c.Target != TargetStopped || len(c.Tasks) != 0 || s.TaskStatus("a", 1) != nil {
 		t.Fatalf("stop must clear tasks and their statuses: %+v", c)
 	}
-	wantErr(t, h.apply(&TargetStateChange{Name: "a", Target: "RUNNING"}), http.StatusBadRequest, `Invalid target state "RUNNING"`)
+	wantErr(t, h.apply(&TargetStateChange{Name: "a", Target: "RUNNING"}), KindBadRequest, `Invalid target state "RUNNING"`)
 }
 
 func TestTaskConfigs(t *testing.T) {
 	h := newHarness(t)
-	wantErr(t, h.apply(&TaskConfigs{Name: "a"}), http.StatusNotFound, "Connector a not found")
+	wantErr(t, h.apply(&TaskConfigs{Name: "a"}), KindNotFound, "Connector a not found")
 	h.mustApply(&ConnectorPut{Name: "a", Config: cfg("name", "a")})
 	h.mustApply(&TaskConfigs{Name: "a", Tasks: []map[string]string{{}, {}, {}}})
 	h.mustApply(&StatusUpdate{Records: []Status{{Connector: "a", Task: 0}, {Connector: "a", Task: 2}}})
@@ -133,7 +132,7 @@ func TestTaskConfigs(t *testing.T) {
 		t.Fatal("shrinking the task list must tombstone the statuses of removed tasks only")
 	}
 	h.mustApply(&TargetStateChange{Name: "a", Target: TargetStopped})
-	wantErr(t, h.apply(&TaskConfigs{Name: "a", Tasks: []map[string]string{{}}}), http.StatusBadRequest, "Cannot submit non-empty set of task configs for stopped connector a")
+	wantErr(t, h.apply(&TaskConfigs{Name: "a", Tasks: []map[string]string{{}}}), KindBadRequest, "Cannot submit non-empty set of task configs for stopped connector a")
 }
 
 func TestFencing(t *testing.T) {
@@ -184,11 +183,11 @@ func TestStatusConflictRule(t *testing.T) {
 
 func TestRestartRequest(t *testing.T) {
 	h := newHarness(t)
-	wantErr(t, h.apply(&RestartRequest{Name: "a"}), http.StatusNotFound, "Unknown connector: a")
+	wantErr(t, h.apply(&RestartRequest{Name: "a"}), KindNotFound, "Unknown connector: a")
 	h.mustApply(&ConnectorPut{Name: "a", Config: cfg("name", "a")})
 	h.mustApply(&StatusUpdate{Records: []Status{{Connector: "a", Task: ConnectorTask, State: StateRunning}, {Connector: "a", Task: 0, State: StateFailed, Trace: "x"}}})
 	// No round has placed "a" yet: Kafka Connect's stale-configuration 409.
-	wantErr(t, h.apply(&RestartRequest{Name: "a", Restart: Restart{Tasks: []int{0}}}), http.StatusConflict, StaleConfigMessage)
+	wantErr(t, h.apply(&RestartRequest{Name: "a", Restart: Restart{Tasks: []int{0}}}), KindStaleConfig, StaleConfigMessage)
 	h.mustApply(&AssignmentCommit{Assignment: Assignment{Generation: 1, Configured: map[string]int{"a": 0}}})
 	res := h.mustApply(&RestartRequest{Name: "a", Restart: Restart{Tasks: []int{0}}})
 	s := h.f.State()
@@ -282,7 +281,7 @@ func TestOffsetsTopicsLoggers(t *testing.T) {
 	if len(h.f.State().SourceOffsets("a")) != 0 {
 		t.Fatal("reset left offsets")
 	}
-	wantErr(t, h.apply(&ActiveTopicsAdd{Connector: "b", Topics: []string{"t"}}), http.StatusNotFound, "Connector b not found")
+	wantErr(t, h.apply(&ActiveTopicsAdd{Connector: "b", Topics: []string{"t"}}), KindNotFound, "Connector b not found")
 	h.mustApply(&ActiveTopicsAdd{Connector: "a", Topics: []string{"t2", "t1", "t2"}})
 	if got := h.f.State().ActiveTopics("a"); !reflect.DeepEqual(got, []string{"t1", "t2"}) {
 		t.Fatalf("topics %v", got)

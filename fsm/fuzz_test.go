@@ -85,7 +85,7 @@ func TestUnstorableCommandIsAnError(t *testing.T) {
 	h := newHarness(t)
 	for _, c := range []Command{&ConnectorPut{Name: ""}, &LoggerLevelSet{}} {
 		res := h.apply(c)
-		if res.Err == nil || res.Err.Status != 400 {
+		if res.Err == nil || res.Err.Kind != KindBadRequest {
 			t.Fatalf("%T with an empty key: %+v", c, res)
 		}
 	}

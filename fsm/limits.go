@@ -2,7 +2,6 @@ package fsm
 
 import (
 	"errors"
-	"net/http"
 )
 
 // ErrCommandTooLarge is returned for a command whose encoding exceeds the bound of the path that
@@ -41,7 +40,7 @@ func checkLoggerLimit(state *State, logger string) *Error {
 		return nil
 	}
 	if n := len(state.all(tableLoggers, "id")); n >= MaxClusterLoggers {
-		return errorf(http.StatusBadRequest, "Cannot set a cluster-wide level for logger %s: %d loggers already have one, the most the cluster keeps", logger, n)
+		return errorf(KindBadRequest, "Cannot set a cluster-wide level for logger %s: %d loggers already have one, the most the cluster keeps", logger, n)
 	}
 	return nil
 }

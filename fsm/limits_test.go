@@ -2,7 +2,6 @@ package fsm
 
 import (
 	"fmt"
-	"net/http"
 	"testing"
 )
 
@@ -14,7 +13,7 @@ func TestClusterLoggerLevelsAreBounded(t *testing.T) {
 		}
 	}
 	res := h.apply(&LoggerLevelSet{Level: LoggerLevel{Logger: "one.too.many", Level: "DEBUG"}})
-	if res.Err == nil || res.Err.Status != http.StatusBadRequest {
+	if res.Err == nil || res.Err.Kind != KindBadRequest {
 		t.Fatalf("logger beyond the bound: %+v, want a 400", res.Err)
 	}
 	if n := len(h.f.State().LoggerLevels()); n != MaxClusterLoggers {

@@ -1,8 +1,9 @@
 package fsm
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
-	"net/http"
 )
 
 // TargetState is the state a user asked a connector to be in (Kafka's config-topic target state).
@@ -93,21 +94,80 @@ type Fence struct {
 }
 
 // Error is the answer of a command that was committed but refused by the state machine (for
-// example "already exists"). Status is the HTTP status Kafka Connect gives that condition.
+// example "already exists").
 type Error struct {
-	Status  int    `json:"error_code"`
-	Message string `json:"message"`
+	Kind    Kind
+	Message string
 }
 
 func (e *Error) Error() string { return e.Message }
 
-func errorf(status int, format string, args ...any) *Error {
-	return &Error{Status: status, Message: fmt.Sprintf(format, args...)}
+// Kind classifies a refused command; the REST layer answers each kind with Kafka Connect's status.
+type Kind int
+
+// The kinds of refusal.
+const (
+	// KindBadRequest is a command that is invalid whatever the state.
+	KindBadRequest Kind = iota + 1
+	// KindNotFound is a command about a connector that does not exist.
+	KindNotFound
+	// KindConflict is a command that conflicts with the state: a connector that already exists, a
+	// writer that does not own the item, a stale assignment generation.
+	KindConflict
+	// KindStaleConfig is a command made against a connector config that has changed since.
+	KindStaleConfig
+)
+
+// IsKind reports whether err is or wraps an Error of kind k.
+func IsKind(err error, k Kind) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Kind == k
+}
+
+// errorWire is an Error in a forwarded answer. Builds before Kind read only error_code, the HTTP
+// status of the refusal, so it is still written; a node reads kind when present.
+type errorWire struct {
+	Kind    Kind   `json:"kind,omitempty"`
+	Code    int    `json:"error_code"`
+	Message string `json:"message"`
+}
+
+// wireCodes are the error_code values older builds expect for each kind.
+var wireCodes = map[Kind]int{KindBadRequest: 400, KindNotFound: 404, KindConflict: 409, KindStaleConfig: 409}
+
+// MarshalJSON implements json.Marshaler.
+func (e *Error) MarshalJSON() ([]byte, error) {
+	return json.Marshal(errorWire{Kind: e.Kind, Code: wireCodes[e.Kind], Message: e.Message})
+}
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (e *Error) UnmarshalJSON(data []byte) error {
+	var w errorWire
+	if err := json.Unmarshal(data, &w); err != nil {
+		return err
+	}
+	e.Kind, e.Message = w.Kind, w.Message
+	if e.Kind == 0 {
+		for k, code := range wireCodes {
+			// 409 alone cannot tell a stale config from another conflict: a conflict it is.
+			if code == w.Code && k != KindStaleConfig {
+				e.Kind = k
+			}
+		}
+	}
+	return nil
+}
+
+func errorf(kind Kind, format string, args ...any) *Error {
+	return &Error{Kind: kind, Message: fmt.Sprintf(format, args...)}
 }
 
 func connectorNotFound(name string) *Error {
-	return errorf(http.StatusNotFound, "Connector %s not found", name)
+	return errorf(KindNotFound, "Connector %s not found", name)
 }
+
+// staleConfig refuses a command made against a config that has changed since.
+func staleConfig() *Error { return errorf(KindStaleConfig, "%s", StaleConfigMessage) }
 
 // StaleConfigMessage is Kafka Connect's text for a write that raced with another config change.
 const StaleConfigMessage = "Cannot complete request momentarily due to stale configuration (typically caused by a concurrent config change)"

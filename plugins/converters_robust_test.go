@@ -112,7 +112,7 @@ func TestRestartKeysAreValidated(t *testing.T) {
 func TestPluginCallTurnsPanicsIntoErrors(t *testing.T) {
 	err := pluginCall("X", func() { panic("bad def") })
 	var e *Error
-	if !errors.As(err, &e) || e.Status != 500 || !strings.Contains(e.Message, "bad def") {
+	if !errors.As(err, &e) || e.Cause != CausePanicked || !strings.Contains(e.Message, "bad def") {
 		t.Fatalf("%v", err)
 	}
 	if err := pluginCall("X", func() {}); err != nil {

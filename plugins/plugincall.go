@@ -1,9 +1,6 @@
 package plugins
 
-import (
-	"fmt"
-	"net/http"
-)
+import "fmt"
 
 // pluginCall runs a call into a connector plugin for validation; a panic in it becomes a 500
 // error naming the plugin, as an exception in Kafka Connect's validation does, not a dropped
@@ -11,7 +8,7 @@ import (
 func pluginCall(class string, f func()) (err error) {
 	defer func() {
 		if v := recover(); v != nil {
-			err = &Error{Status: http.StatusInternalServerError, Message: fmt.Sprintf("Validation of %s failed: the connector panicked: %v", class, v)}
+			err = &Error{Cause: CausePanicked, Message: fmt.Sprintf("Validation of %s failed: the connector panicked: %v", class, v)}
 		}
 	}()
 	f()

@@ -5,7 +5,6 @@ package plugins
 
 import (
 	"fmt"
-	"net/http"
 	"sort"
 	"strings"
 
@@ -60,16 +59,27 @@ type Registry struct {
 	byTask  map[string]*Plugin
 }
 
-// Error is a plugin lookup failure with the HTTP status Kafka Connect answers it with.
+// Error is a plugin lookup or validation failure; Cause says what kind, for the REST layer to
+// answer with Kafka Connect's status.
 type Error struct {
-	Status  int
+	Cause   Cause
 	Message string
 }
 
 func (e *Error) Error() string { return e.Message }
 
-// HTTPStatus is the status the REST layer answers with.
-func (e *Error) HTTPStatus() int { return e.Status }
+// Cause classifies an Error.
+type Cause int
+
+// The causes of an Error.
+const (
+	// CauseNotFound is a plugin no loaded plugin matches.
+	CauseNotFound Cause = iota + 1
+	// CauseInvalid is a request that names no usable plugin or holds no connector type.
+	CauseInvalid
+	// CausePanicked is a plugin that panicked while called.
+	CausePanicked
+)
 
 // New returns a registry of every built-in plugin.
 func New() *Registry {
@@ -202,7 +212,7 @@ func (r *Registry) List(connectorsOnly bool) []connect.PluginInfo {
 func (r *Registry) ConfigKeys(name string) ([]connect.ConfigKeyInfo, error) {
 	p, ok := r.Lookup(name)
 	if !ok {
-		return nil, &Error{Status: http.StatusNotFound, Message: fmt.Sprintf("Unknown plugin %s.", name)}
+		return nil, &Error{Cause: CauseNotFound, Message: fmt.Sprintf("Unknown plugin %s.", name)}
 	}
 	var def *connect.ConfigDef
 	var framework []connect.ConfigKey
@@ -215,7 +225,7 @@ func (r *Registry) ConfigKeys(name string) ([]connect.ConfigKeyInfo, error) {
 	case KindTransformation, KindPredicate:
 		def = p.Transform.Config()
 	default:
-		return nil, &Error{Status: http.StatusBadRequest, Message: fmt.Sprintf("Invalid plugin class %s. Valid types are sink, source, converter, header_converter, transformation, predicate.", name)}
+		return nil, &Error{Cause: CauseInvalid, Message: fmt.Sprintf("Invalid plugin class %s. Valid types are sink, source, converter, header_converter, transformation, predicate.", name)}
 	}
 	out := []connect.ConfigKeyInfo{}
 	own := map[string]bool{}
@@ -240,7 +250,7 @@ func (r *Registry) unknownConnector(class string) error {
 		}
 	}
 	sort.Strings(descs)
-	return &Error{Status: http.StatusBadRequest, Message: fmt.Sprintf("Failed to find any class that implements Connector and which name matches %s, available connectors are: %s",
+	return &Error{Cause: CauseInvalid, Message: fmt.Sprintf("Failed to find any class that implements Connector and which name matches %s, available connectors are: %s",
 		class, strings.Join(descs, ", "))}
 }
 

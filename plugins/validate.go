@@ -2,7 +2,6 @@ package plugins
 
 import (
 	"fmt"
-	"net/http"
 	"regexp"
 	"sort"
 	"strings"
@@ -127,7 +126,7 @@ func partitions(v any) string {
 func (r *Registry) Validate(raw map[string]*string, vctx ValidationContext) (*connect.ConfigInfos, error) {
 	class := raw["connector.class"]
 	if class == nil || strings.TrimSpace(*class) == "" {
-		return nil, &Error{Status: http.StatusBadRequest, Message: fmt.Sprintf("Connector config %s contains no connector type", javaMap(raw))}
+		return nil, &Error{Cause: CauseInvalid, Message: fmt.Sprintf("Connector config %s contains no connector type", javaMap(raw))}
 	}
 	p, ok := r.Lookup(*class)
 	if !ok || !p.IsConnector() {

@@ -106,7 +106,7 @@ func createDeadLetterTopic(admin sarama.ClusterAdmin, topic string, rf int16) er
 		return nil
 	}
 	err = admin.CreateTopic(topic, &sarama.TopicDetail{NumPartitions: 1, ReplicationFactor: rf}, false)
-	if err != nil && !errors.Is(err, sarama.ErrTopicAlreadyExists) && !strings.Contains(err.Error(), "already exists") {
+	if err != nil && !errors.Is(err, sarama.ErrTopicAlreadyExists) {
 		return fmt.Errorf("Could not initialize dead letter queue with topic=%s: %w", topic, err)
 	}
 	return nil

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"errors"
 	"github.com/connectd/connectd/internal/kafkasecurity"
 	"maps"
 
@@ -159,7 +160,7 @@ func ensureTopic(admin sarama.ClusterAdmin, topic string, config map[string]stri
 		}
 	}
 	err = admin.CreateTopic(topic, detail, false)
-	if err != nil && !strings.Contains(err.Error(), "already exists") {
+	if err != nil && !errors.Is(err, sarama.ErrTopicAlreadyExists) {
 		return fmt.Errorf("create topic %s: %w", topic, err)
 	}
 	return nil

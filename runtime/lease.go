@@ -5,10 +5,9 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-)
 
-// leaseRetry is how soon a failed lease renewal is tried again.
-const leaseRetry = 100 * time.Millisecond
+	"github.com/connectd/connectd/internal/retry"
+)
 
 // lease is this worker's permission from the current leader to run work. It is timed on the
 // worker's monotonic clock from when the renewal was sent, so a slow answer cannot stretch it.
@@ -109,11 +108,12 @@ func (p *permit) await(done <-chan struct{}) bool {
 
 // renewLease heartbeats the leader every interval until ctx ends. Each granted heartbeat extends
 // the lease to (send time + ttl); the worker loop stops everything once it lapses. A refused or
-// failed renewal is retried after leaseRetry, not a whole interval later: a new cluster, or one
+// failed renewal is retried sooner (retry.LeaseRenewal), not a whole interval later: a new cluster, or one
 // that has just elected a leader, should not wait a heartbeat interval before it runs anything.
 func (w *Worker) renewLease(ctx context.Context) {
 	timer := time.NewTimer(0)
 	defer timer.Stop()
+	delays := retry.LeaseRenewal.Delays()
 	for {
 		select {
 		case <-ctx.Done():
@@ -127,9 +127,10 @@ func (w *Worker) renewLease(ctx context.Context) {
 		next := w.cfg.HeartbeatInterval
 		if err == nil {
 			w.lease.extend(sentAt, w.cfg.SessionTimeout)
+			delays.Reset()
 		} else if ctx.Err() == nil {
 			w.logger.Debug("lease renewal failed", "err", err)
-			next = min(next, leaseRetry)
+			next = min(next, delays.Next())
 		}
 		timer.Reset(next)
 	}

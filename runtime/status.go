@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/connectd/connectd/fsm"
+	"github.com/connectd/connectd/internal/retry"
 )
 
 // statusReporter batches status transitions into few Raft entries: the latest state per item
@@ -20,10 +21,12 @@ type statusReporter struct {
 	// a successor for the same item, whose RUNNING that report must not overwrite.
 	owners map[fsm.TaskID]instance
 	wake   chan struct{}
+	// retry paces the writes again after a failed one.
+	retry *retry.Delays
 }
 
 func newStatusReporter(w *Worker) *statusReporter {
-	return &statusReporter{w: w, pending: map[fsm.TaskID]fsm.Status{}, owners: map[fsm.TaskID]instance{}, wake: make(chan struct{}, 1)}
+	return &statusReporter{w: w, pending: map[fsm.TaskID]fsm.Status{}, owners: map[fsm.TaskID]instance{}, wake: make(chan struct{}, 1), retry: retry.StatusWrite.Delays()}
 }
 
 // claim makes owner the instance that reports for k, from before it can report anything.
@@ -102,10 +105,13 @@ func (r *statusReporter) flush(ctx context.Context) {
 			}
 		}
 		r.mu.Unlock()
-		time.Sleep(100 * time.Millisecond)
+		// Cut short when the worker stops: its last flush writes what is pending.
+		r.retry.Wait(ctx)
 		select {
 		case r.wake <- struct{}{}:
 		default:
 		}
+		return
 	}
+	r.retry.Reset()
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/IBM/sarama"
 
 	"github.com/connectd/connectd/fsm"
+	"github.com/connectd/connectd/internal/retry"
 	"github.com/connectd/connectd/metrics"
 	"github.com/connectd/connectd/plugins"
 )
@@ -340,12 +341,8 @@ func (w *Worker) Drain(ctx context.Context) error {
 	case w.wake <- struct{}{}:
 	default:
 	}
-	for len(w.Running()) > 0 {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(20 * time.Millisecond):
-		}
+	if !retry.Until(ctx, retry.Drain, func() bool { return len(w.Running()) == 0 }) {
+		return ctx.Err()
 	}
 	res, err := w.deps.Apply(ctx, &fsm.NodeDrained{Node: w.deps.Node, Session: w.deps.Session})
 	if err == nil && res.Err != nil {
