@@ -44,8 +44,16 @@ func (c *Coordinator) startAutopilot(ctx context.Context) (removeDead, wait func
 		autopilot.WithLogger(c.deps.AutopilotLogger), autopilot.WithPromoter(p),
 		// The default update interval gives each node half of it, a second, to report its stats.
 		autopilot.WithUpdateInterval(autopilot.DefaultUpdateInterval), autopilot.WithReconcileInterval(c.deps.Interval))
-	ap.Start(ctx)
-	return ap.RemoveDeadServers, func() { <-ap.Stop() }
+	// Start asks every node for its stats before it returns; the leader loop need not wait for that.
+	started := make(chan struct{})
+	go func() {
+		defer close(started)
+		ap.Start(ctx)
+	}()
+	return ap.RemoveDeadServers, func() {
+		<-started
+		<-ap.Stop()
+	}
 }
 
 // AutopilotConfig implements autopilot.ApplicationIntegration.
