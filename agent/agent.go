@@ -74,13 +74,25 @@ type Agent struct {
 	once        sync.Once
 }
 
+// Option changes how a node is built.
+type Option func(*Agent)
+
+// WithFSM builds the node's state machine with opts; tests use it to run a node of an earlier
+// build (fsm.WithoutTypes) in a cluster of newer ones.
+func WithFSM(opts ...fsm.Option) Option {
+	return func(a *Agent) { a.fsm = fsm.New(opts...) }
+}
+
 // Start brings a node up: REST first (so /health can say "starting"), then gossip and Raft.
 // It returns once the node is serving; joining and bootstrapping continue in the background.
-func Start(cfg *config.Config, logger *slog.Logger, levels *logging.Levels) (*Agent, error) {
+func Start(cfg *config.Config, logger *slog.Logger, levels *logging.Levels, opts ...Option) (*Agent, error) {
 	a := &Agent{cfg: cfg, logger: logger.With("node", cfg.NodeID), levels: levels, session: newSessionID(), health: newHealth(),
 		fsm: fsm.New(), registry: plugins.New()}
 	if cfg.TestPlugins {
 		a.registry.AddTestPlugins()
+	}
+	for _, o := range opts {
+		o(a)
 	}
 	a.ctx, a.cancel = context.WithCancel(context.Background())
 	a.done, a.workerDone, a.raftClosing = make(chan struct{}), make(chan struct{}), make(chan struct{})
@@ -133,7 +145,7 @@ func (a *Agent) start() error {
 		Raft: a.raft, FSM: a.fsm, Members: a.members, Apply: a.commit.CommitOnLeader, Logger: a.logger,
 		SessionTimeout: a.cfg.SessionTimeout, LeaseSkew: a.cfg.LeaseSkew, RebalanceDelay: a.cfg.ScheduledRebalanceDelay,
 		Eager: a.cfg.ConnectProtocol == "eager", KeyTTL: a.cfg.InterWorkerKeyTTL, VerifyPeer: verifyPeer(clusterTLS),
-		DeadServerCleanup: a.cfg.DeadServerCleanup,
+		DeadServerCleanup: a.cfg.DeadServerCleanup, ServerStats: a.serverStats, AutopilotLogger: hclogAdapter(a.logger, "raft"),
 	})
 	a.commit.Attach(commit.Cluster{Raft: a.raft, Members: a.members, Lease: a.coord.Heartbeat})
 	a.goFunc(func() { a.coord.Run(a.ctx) })
@@ -290,7 +302,7 @@ func (a *Agent) membershipConfig(bootstrapped bool) membership.Config {
 		BindAddr: host, BindPort: port,
 		GossipKey: a.cfg.ClusterGossipKey,
 		Meta: membership.Meta{NodeID: a.cfg.NodeID, RESTURL: a.restURL, RaftAddr: string(a.transport.LocalAddr()),
-			Session: a.session, GroupID: a.cfg.GroupID, Version: api.Version, Bootstrapped: bootstrapped, Commands: fsm.KnownTypes()},
+			Session: a.session, GroupID: a.cfg.GroupID, Version: api.Version, Bootstrapped: bootstrapped, Commands: a.fsm.KnownTypes()},
 		ProbeInterval: a.cfg.GossipProbeInterval, ProbeTimeout: a.cfg.GossipProbeTimeout,
 		GossipInterval: a.cfg.GossipInterval, SuspicionMult: a.cfg.GossipSuspicionMult,
 		RetransmitMult: a.cfg.GossipRetransmitMult, Logger: a.logger.With("component", "memberlist"),

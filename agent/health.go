@@ -95,7 +95,7 @@ func (a *Agent) Cluster() api.ClusterStatus {
 	}
 	if a.members != nil {
 		for _, m := range a.members.Members() {
-			out.Members = append(out.Members, api.ClusterMember{NodeID: m.NodeID, Status: m.Status.String(), RESTURL: m.RESTURL, Version: m.Version})
+			out.Members = append(out.Members, api.ClusterMember{NodeID: m.NodeID, Status: m.Status.String(), RESTURL: m.RESTURL, Version: m.Version, Commands: m.Commands})
 		}
 	}
 	sort.Slice(out.Members, func(i, j int) bool { return out.Members[i].NodeID < out.Members[j].NodeID })

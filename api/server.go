@@ -39,6 +39,8 @@ type Backend interface {
 	Loggers() *logging.Levels
 	// RaftPeers lists the servers of the Raft configuration.
 	RaftPeers() ([]RaftPeer, error)
+	// RaftStats is this node's Raft progress, for the leader's autopilot.
+	RaftStats() (RaftStats, error)
 	// RemoveRaftPeer removes a server from the Raft configuration; this node must lead.
 	RemoveRaftPeer(ctx context.Context, id string) error
 	// ConsumerGroups administers a sink connector's consumer groups in Kafka, as the connector
@@ -84,6 +86,9 @@ type ClusterMember struct {
 	Status  string `json:"status"`
 	RESTURL string `json:"rest_url"`
 	Version string `json:"version,omitempty"`
+	// Commands are the replicated command types its build knows (a hex bitmask, bit t for type
+	// t): a new type is committed only once every voter knows it.
+	Commands string `json:"commands,omitempty"`
 }
 
 // HealthStatus is what the node reports about its own readiness.
@@ -159,6 +164,7 @@ func (s *Server) routes() {
 	handle(http.MethodPut, "/connector-plugins/{plugin}/config/validate", s.validateConfig)
 	handle(http.MethodPost, "/connectors/{name}/tasks", s.internalTaskConfigs)
 	handle(http.MethodPut, "/connectors/{name}/fence", s.internalFence)
+	handle(http.MethodPost, InternalRaftStatsPath, s.internalRaftStats)
 	handle(http.MethodPost, LeavePath, s.leave)
 	handle(http.MethodGet, ClusterPath, s.cluster)
 	handle(http.MethodGet, RaftPeersPath, s.raftPeers)

@@ -10,7 +10,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/raft"
+	autopilot "github.com/hashicorp/raft-autopilot"
 
 	"github.com/connectd/connectd/fsm"
 	"github.com/connectd/connectd/internal/retry"
@@ -49,6 +51,11 @@ type Deps struct {
 	// DeadServerCleanup is raft.dead.server.cleanup.ms: how long a Raft server must have been
 	// dead before it is removed in favour of a replacement; 0 never removes one.
 	DeadServerCleanup time.Duration
+	// ServerStats asks a node (this one included) for its Raft progress, which autopilot judges
+	// its health by; restURL is the node's advertised REST URL.
+	ServerStats func(ctx context.Context, node, restURL string) (*autopilot.ServerStats, error)
+	// AutopilotLogger receives autopilot's logs.
+	AutopilotLogger hclog.Logger
 	// Barrier waits until the state machine has applied every entry committed before it; nil
 	// means Raft's barrier. Tests inject failures through it.
 	Barrier func(timeout time.Duration) error
@@ -68,8 +75,6 @@ type Coordinator struct {
 	pokeCh  chan struct{}
 	// lastInputs fingerprints the inputs of the last round that changed nothing (leader loop only).
 	lastInputs string
-	// dead tracks since when Raft servers have been dead (leader loop only).
-	dead failures
 }
 
 // New returns a coordinator; Run starts it.
@@ -158,8 +163,9 @@ func (c *Coordinator) leaderLoop(ctx context.Context) {
 		return
 	}
 	c.leases.reset(time.Now())
-	c.dead = nil
 	c.lastInputs = ""
+	removeDead, waitAutopilot := c.startAutopilot(ctx)
+	defer waitAutopilot()
 	c.established.Store(true)
 	defer c.established.Store(false)
 	log.Info("leadership established")
@@ -177,6 +183,7 @@ func (c *Coordinator) leaderLoop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-c.deps.Members.Changed():
+			removeDead()
 		case <-changed:
 		case <-c.pokeCh:
 		case <-timer.C:

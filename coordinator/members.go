@@ -67,9 +67,6 @@ func (c *Coordinator) reconcileMembers(ctx context.Context) error {
 			}
 		}
 	}
-	if err := c.pruneDeadServers(future.Configuration().Servers, members); err != nil {
-		return err
-	}
 	for i, m := range candidates {
 		id, addr := raft.ServerID(m.NodeID), raft.ServerAddress(m.RaftAddr)
 		remaining := len(candidates) - i

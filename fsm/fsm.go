@@ -40,15 +40,34 @@ type FSM struct {
 	// appliedCh closes whenever the applied index advances, changed state or not, so that
 	// read-your-writes waits wake exactly when their entry is applied.
 	appliedCh chan struct{}
+	// lacks are command types this state machine treats as unknown (see WithoutTypes).
+	lacks map[MessageType]bool
+}
+
+// Option changes a new state machine.
+type Option func(*FSM)
+
+// WithoutTypes makes the state machine of an earlier build, which knows none of the command
+// types ts: rolling-upgrade tests run a node of the previous command-type set with it.
+func WithoutTypes(ts ...MessageType) Option {
+	return func(f *FSM) {
+		for _, t := range ts {
+			f.lacks[t] = true
+		}
+	}
 }
 
 // New returns an empty state machine.
-func New() *FSM {
+func New(opts ...Option) *FSM {
 	db, err := memdb.NewMemDB(schema())
 	if err != nil {
 		panic(fmt.Sprintf("fsm: schema: %v", err))
 	}
-	return &FSM{db: db, changeCh: make(chan struct{}), appliedCh: make(chan struct{})}
+	f := &FSM{db: db, changeCh: make(chan struct{}), appliedCh: make(chan struct{}), lacks: map[MessageType]bool{}}
+	for _, o := range opts {
+		o(f)
+	}
+	return f
 }
 
 // Apply implements raft.FSM. Its answer is a Result.
@@ -79,7 +98,7 @@ func (f *FSM) AppliedCh() <-chan struct{} {
 func (f *FSM) ApplyCommand(data []byte, index uint64) Result {
 	msgType := MessageType(data[0])
 	apply, ok := appliers[msgType]
-	if !ok {
+	if !ok || f.lacks[msgType] {
 		if msgType&IgnoreUnknownTypeFlag != 0 {
 			return Result{}
 		}

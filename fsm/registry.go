@@ -66,10 +66,17 @@ func (e *UnknownEntryError) Error() string {
 
 // KnownTypes renders the command types this build knows as a hex bitmask (bit t set for type
 // t), short enough for gossip metadata, so that the leader can tell what every voter can apply.
-func KnownTypes() string {
+func KnownTypes() string { return knownTypes(nil) }
+
+// KnownTypes renders the command types this state machine can apply, as the package's KnownTypes.
+func (f *FSM) KnownTypes() string { return knownTypes(f.lacks) }
+
+func knownTypes(lacks map[MessageType]bool) string {
 	var mask [32]byte
 	for t := range decoders {
-		mask[t/8] |= 1 << (t % 8)
+		if !lacks[t] {
+			mask[t/8] |= 1 << (t % 8)
+		}
 	}
 	return hex.EncodeToString(mask[:])
 }

@@ -47,3 +47,25 @@ func TestRegisteringACommandTypeTwicePanics(t *testing.T) {
 	}()
 	registerCommand(func() *ConnectorPut { return new(ConnectorPut) }, applyConnectorPut)
 }
+
+// TestStateMachineOfAnEarlierBuild: a state machine built without a command type gossips a mask
+// without it and stops at an entry of that type as at any unknown one; other types still apply.
+func TestStateMachineOfAnEarlierBuild(t *testing.T) {
+	f := New(WithoutTypes(OffsetsAlterType))
+	if KnowsType(f.KnownTypes(), OffsetsAlterType) || !KnowsType(f.KnownTypes(), ConnectorPutType) || !KnowsType(KnownTypes(), OffsetsAlterType) {
+		t.Fatalf("known types %s: want every type but %d", f.KnownTypes(), OffsetsAlterType)
+	}
+	put, _ := Encode(&ConnectorPut{Name: "a", Config: map[string]string{"connector.class": "X"}})
+	f.ApplyCommand(put, 1)
+	if f.State().Connector("a") == nil {
+		t.Fatal("a known command did not apply")
+	}
+	alter, _ := Encode(&OffsetsAlter{Connector: "a"})
+	defer func() {
+		unknown, ok := recover().(*UnknownEntryError)
+		if !ok || unknown.Index != 2 || unknown.Type != OffsetsAlterType {
+			t.Fatalf("applying a type the build lacks: recovered %v, want an UnknownEntryError at 2", unknown)
+		}
+	}()
+	f.ApplyCommand(alter, 2)
+}

@@ -125,6 +125,12 @@ func (c *Cluster) AddNode(opts ...Option) int {
 // Start starts (or restarts) node i with its data dir and ports.
 func (c *Cluster) Start(i int) {
 	c.t.Helper()
+	c.StartWith(i)
+}
+
+// StartWith starts (or restarts) node i as Start does, built with opts.
+func (c *Cluster) StartWith(i int, opts ...agent.Option) {
+	c.t.Helper()
 	cfg, err := config.Parse(c.propsOf(i), nil)
 	if err != nil {
 		c.t.Fatalf("node %d config: %v", i, err)
@@ -136,7 +142,7 @@ func (c *Cluster) Start(i int) {
 		root = slog.LevelDebug
 	}
 	levels := logging.New(root)
-	a, err := agent.Start(cfg, c.logger(i, levels), levels)
+	a, err := agent.Start(cfg, c.logger(i, levels), levels, opts...)
 	if err != nil {
 		c.t.Fatalf("start node %d: %v", i, err)
 	}
