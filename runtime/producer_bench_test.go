@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/IBM/sarama"
+
+	"github.com/connectd/connectd/kafka"
 )
 
 // BenchmarkSaramaAsyncProducer is a reference for the file -> topic row of scripts/bench.sh: a bare
@@ -27,7 +29,11 @@ func BenchmarkSaramaAsyncProducer(b *testing.B) {
 	}
 	var total time.Duration
 	for i := 0; i < b.N; i++ {
-		producer, err := sarama.NewAsyncProducer([]string{broker}, asyncProducerConfig())
+		conf, err := asyncProducerConfig()
+		if err != nil {
+			b.Fatal(err)
+		}
+		producer, err := sarama.NewAsyncProducer([]string{broker}, conf)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -58,13 +64,16 @@ func BenchmarkSaramaAsyncProducer(b *testing.B) {
 	b.ReportMetric(float64(records*b.N)/total.Seconds(), "records/s")
 }
 
-func asyncProducerConfig() *sarama.Config {
-	conf := baseConfig("bench")
+func asyncProducerConfig() (*sarama.Config, error) {
+	conf, err := kafka.ProducerConfig("bench", nil)
+	if err != nil {
+		return nil, err
+	}
 	conf.Producer.Idempotent = true
 	conf.Producer.RequiredAcks = sarama.WaitForAll
 	conf.Producer.Return.Successes = true
 	conf.Producer.Flush.Frequency = 5 * time.Millisecond
 	conf.Producer.Flush.Bytes = 1 << 20
 	conf.Net.MaxOpenRequests = 1
-	return conf
+	return conf, nil
 }

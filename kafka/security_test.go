@@ -1,4 +1,4 @@
-package kafkasecurity
+package kafka
 
 import (
 	"crypto/ecdsa"
@@ -24,10 +24,10 @@ import (
 func connect(t *testing.T, c *kfake.Cluster, settings map[string]string) error {
 	t.Helper()
 	conf := sarama.NewConfig()
-	conf.Version = sarama.V2_1_0_0
+	conf.Version = Version
 	conf.Net.DialTimeout = 2 * time.Second
 	conf.Metadata.Retry.Max = 0
-	if err := Apply(conf, settings, Producer); err != nil {
+	if err := ApplySecurity(conf, settings, Producer); err != nil {
 		t.Fatal(err)
 	}
 	client, err := sarama.NewClient(c.ListenAddrs(), conf)
@@ -148,12 +148,12 @@ func TestSettingsConnectdCannotUseAreRefused(t *testing.T) {
 		{map[string]string{"security.protocol": "SSL", "ssl.truststore.location": "/etc/kafka/truststore.jks"}, "ssl.truststore.type JKS is not supported"},
 		{map[string]string{"security.protocol": "SSL", "ssl.truststore.type": "PEM", "ssl.truststore.location": "/nonexistent.pem"}, "ssl.truststore.location"},
 	} {
-		err := Check(tc.settings)
+		err := CheckSecurity(tc.settings)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v: got %v, want an error with %q", tc.settings, err, tc.want)
 		}
 	}
-	if err := Check(map[string]string{"security.protocol": "plaintext"}); err != nil {
+	if err := CheckSecurity(map[string]string{"security.protocol": "plaintext"}); err != nil {
 		t.Errorf("PLAINTEXT refused: %v", err)
 	}
 }

@@ -1,4 +1,4 @@
-package agent
+package kafka
 
 import (
 	"testing"
@@ -6,7 +6,7 @@ import (
 )
 
 func TestAdminConfig(t *testing.T) {
-	conf, err := adminConfig("connectd-admin-n1", map[string]string{
+	conf, err := AdminConfig("connectd-admin-n1", map[string]string{
 		"admin.client.id": "ops", "admin.request.timeout.ms": "7000", "admin.retries": "2",
 		"admin.retry.backoff.ms": "50", "admin.socket.connection.setup.timeout.ms": "1500",
 	})
@@ -17,10 +17,10 @@ func TestAdminConfig(t *testing.T) {
 		conf.Admin.Retry.Max != 2 || conf.Admin.Retry.Backoff != 50*time.Millisecond || conf.Net.DialTimeout != 1500*time.Millisecond {
 		t.Fatalf("admin.* settings not applied: %+v %+v %+v", conf.Admin, conf.Net.DialTimeout, conf.ClientID)
 	}
-	if conf, err := adminConfig("connectd-admin-n1", nil); err != nil || conf.ClientID != "connectd-admin-n1" {
+	if conf, err := AdminConfig("connectd-admin-n1", nil); err != nil || conf.ClientID != "connectd-admin-n1" {
 		t.Fatalf("defaults: %v %v", conf, err)
 	}
-	if _, err := adminConfig("c", map[string]string{"admin.retries": "many"}); err == nil {
+	if _, err := AdminConfig("c", map[string]string{"admin.retries": "many"}); err == nil {
 		t.Fatal("a non-numeric admin.retries was accepted")
 	}
 }

@@ -1,4 +1,4 @@
-package runtime
+package kafka
 
 import (
 	"strings"
@@ -9,7 +9,7 @@ import (
 )
 
 func TestConsumerSettingsFromWorkerAndConnector(t *testing.T) {
-	conf, err := consumerConfig("c", map[string]string{"consumer.auto.offset.reset": "latest", "consumer.fetch.min.bytes": "10",
+	conf, err := ConsumerConfig("c", map[string]string{"consumer.auto.offset.reset": "latest", "consumer.fetch.min.bytes": "10",
 		"consumer.session.timeout.ms": "30000"}, map[string]string{"consumer.override.fetch.max.wait.ms": "250"})
 	if err != nil {
 		t.Fatal(err)
@@ -19,7 +19,7 @@ func TestConsumerSettingsFromWorkerAndConnector(t *testing.T) {
 		t.Fatalf("settings not applied: initial %d, fetch.min %d, max wait %v, session %v", conf.Consumer.Offsets.Initial,
 			conf.Consumer.Fetch.Min, conf.Consumer.MaxWaitTime, conf.Consumer.Group.Session.Timeout)
 	}
-	conf, err = consumerConfig("c", map[string]string{"consumer.auto.offset.reset": "latest"}, map[string]string{"consumer.override.auto.offset.reset": "earliest"})
+	conf, err = ConsumerConfig("c", map[string]string{"consumer.auto.offset.reset": "latest"}, map[string]string{"consumer.override.auto.offset.reset": "earliest"})
 	if err != nil || conf.Consumer.Offsets.Initial != sarama.OffsetOldest {
 		t.Fatalf("the connector's override should win: %v %v", conf.Consumer.Offsets.Initial, err)
 	}
@@ -31,7 +31,7 @@ func TestConsumerSettingsFromWorkerAndConnector(t *testing.T) {
 		{map[string]string{"consumer.override.fetch.min.bytes": "lots"}, "Invalid value lots for configuration fetch.min.bytes: Not a number of type INT"},
 		{map[string]string{"consumer.override.heartbeat.interval.ms": "20000"}, "Heartbeat.Interval"},
 	} {
-		if _, err := consumerConfig("c", nil, tc.connector); err == nil || !strings.Contains(err.Error(), tc.want) {
+		if _, err := ConsumerConfig("c", nil, tc.connector); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v: got %v, want %q", tc.connector, err, tc.want)
 		}
 	}
