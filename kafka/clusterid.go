@@ -13,7 +13,7 @@ func ClusterIDConfig(worker map[string]string) (*sarama.Config, error) {
 	conf := sarama.NewConfig()
 	conf.Net.DialTimeout = time.Second
 	conf.Net.ReadTimeout = 2 * time.Second
-	conf.Version = Version
+	conf.Version = protocolVersion
 	return conf, ApplySecurity(conf, worker, Admin)
 }
 

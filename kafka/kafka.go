@@ -15,18 +15,17 @@ import (
 	"github.com/IBM/sarama"
 )
 
-// Version is the Kafka protocol version every client speaks. 2.4 is the newest that one of
-// connectd's clients needs: the offsets API deletes a single partition's committed offset
-// (OffsetDelete, KIP-496) and describes groups with their static members. It is not the oldest
-// broker connectd works with: sarama asks each broker for its API versions and sends the newer
-// of its own and the broker's, so brokers from 2.1 on (the oldest Kafka 4 still speaks to) keep
-// working for the data path.
-var Version = sarama.V2_4_0_0
+// protocolVersion is the Kafka protocol version every client speaks: 2.4, the newest that one
+// of connectd's clients needs, since sarama sends no request newer than this version and the
+// offsets API deletes a single partition's committed offset (OffsetDelete, KIP-496, Kafka 2.4).
+// It is a ceiling, not a floor: sarama asks each broker which versions it speaks and sends each
+// request in the newest version both speak, so an older broker is still spoken to in its own.
+var protocolVersion = sarama.V2_4_0_0
 
 func baseConfig(clientID string) *sarama.Config {
 	conf := sarama.NewConfig()
 	conf.ClientID = clientID
-	conf.Version = Version
+	conf.Version = protocolVersion
 	conf.Net.DialTimeout = 5 * time.Second
 	conf.Metadata.Retry.Backoff = 100 * time.Millisecond
 	return conf
@@ -104,18 +103,17 @@ func AdminConfig(clientID string, props map[string]string) (*sarama.Config, erro
 	if v := props["admin.client.id"]; v != "" {
 		conf.ClientID = v
 	}
-	ms := func(n int64) time.Duration { return millis(n) }
 	err := setNumbers(func(key string) (string, bool) { v, ok := props[Admin+key]; return v, ok }, []numberSetting{
 		{"request.timeout.ms", kafkaInt, func(n int64) {
-			conf.Admin.Timeout = ms(n)
+			conf.Admin.Timeout = millis(n)
 			conf.Net.ReadTimeout, conf.Net.WriteTimeout = conf.Admin.Timeout, conf.Admin.Timeout
 		}},
 		{"retries", kafkaInt, func(n int64) { conf.Admin.Retry.Max = int(n) }},
 		{"retry.backoff.ms", kafkaLong, func(n int64) {
-			conf.Admin.Retry.Backoff = ms(n)
+			conf.Admin.Retry.Backoff = millis(n)
 			conf.Metadata.Retry.Backoff = conf.Admin.Retry.Backoff
 		}},
-		{"socket.connection.setup.timeout.ms", kafkaLong, func(n int64) { conf.Net.DialTimeout = ms(n) }},
+		{"socket.connection.setup.timeout.ms", kafkaLong, func(n int64) { conf.Net.DialTimeout = millis(n) }},
 	})
 	if err != nil {
 		return nil, err

@@ -18,7 +18,7 @@ import (
 func connect(t *testing.T, c *kfake.Cluster, settings map[string]string) error {
 	t.Helper()
 	conf := sarama.NewConfig()
-	conf.Version = Version
+	conf.Version = protocolVersion
 	conf.Net.DialTimeout = 2 * time.Second
 	conf.Metadata.Retry.Max = 0
 	if err := ApplySecurity(conf, settings, Producer); err != nil {
