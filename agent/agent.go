@@ -24,6 +24,7 @@ import (
 	"github.com/connectd/connectd/coordinator"
 	"github.com/connectd/connectd/fsm"
 	"github.com/connectd/connectd/internal/retry"
+	"github.com/connectd/connectd/kafka"
 	"github.com/connectd/connectd/logging"
 	"github.com/connectd/connectd/membership"
 	"github.com/connectd/connectd/metrics"
@@ -104,6 +105,11 @@ func Start(cfg *config.Config, logger *slog.Logger, levels *logging.Levels, opts
 }
 
 func (a *Agent) start() error {
+	// Checked before anything starts, so that a node refuses a setting that no Kafka client could
+	// use rather than fail its tasks later.
+	if err := kafka.CheckSecurity(a.cfg.Raw); err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
 	if err := a.loadExternalPlugins(); err != nil {
 		return err
 	}

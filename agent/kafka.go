@@ -1,12 +1,9 @@
 package agent
 
 import (
-	"github.com/connectd/connectd/internal/kafkasecurity"
+	"github.com/connectd/connectd/api"
 	"github.com/connectd/connectd/internal/retry"
-
-	"time"
-
-	"github.com/IBM/sarama"
+	"github.com/connectd/connectd/kafka"
 )
 
 // kafkaClusterID is the Kafka cluster id GET / reports, once a bootstrap broker has told it.
@@ -18,17 +15,14 @@ func (a *Agent) kafkaClusterID() string {
 // fetchKafkaClusterID asks the bootstrap brokers for the cluster id until one answers, so that
 // GET / never waits on Kafka.
 func (a *Agent) fetchKafkaClusterID() {
-	conf := sarama.NewConfig()
-	conf.Net.DialTimeout = time.Second
-	conf.Net.ReadTimeout = 2 * time.Second
-	conf.Version = sarama.V2_1_0_0
-	if err := kafkasecurity.Apply(conf, a.cfg.Raw, kafkasecurity.Admin); err != nil {
+	conf, err := kafka.ClusterIDConfig(a.cfg.Raw)
+	if err != nil {
 		a.logger.Warn("cannot ask Kafka for its cluster id", "err", err)
 		return
 	}
 	retry.Until(a.ctx, retry.KafkaMetadata, func() bool {
 		for _, addr := range a.cfg.BootstrapServers {
-			if id := clusterIDFrom(addr, conf); id != "" {
+			if id := kafka.ClusterID(addr, conf); id != "" {
 				a.clusterID.Store(id)
 				return true
 			}
@@ -37,15 +31,10 @@ func (a *Agent) fetchKafkaClusterID() {
 	})
 }
 
-func clusterIDFrom(addr string, conf *sarama.Config) string {
-	broker := sarama.NewBroker(addr)
-	if err := broker.Open(conf); err != nil {
-		return ""
-	}
-	defer broker.Close()
-	resp, err := broker.GetMetadata(&sarama.MetadataRequest{Version: 2})
-	if err != nil || resp.ClusterID == nil {
-		return ""
-	}
-	return *resp.ClusterID
+// ConsumerGroups implements api.Backend: a sink connector's consumer groups, administered with
+// bootstrap.servers, the worker's admin.* settings and the connector's admin.override.* ones,
+// as Kafka Connect's offsets API does.
+func (a *Agent) ConsumerGroups(connectorConfig map[string]string) api.ConsumerGroups {
+	return kafka.NewConsumerGroups(a.cfg.BootstrapServers, kafka.ConnectorClientProps(a.cfg.Raw, connectorConfig, kafka.Admin),
+		"connectd-admin-"+a.cfg.NodeID)
 }

@@ -12,8 +12,8 @@ import (
 	"github.com/connectd/connectd/api"
 	"github.com/connectd/connectd/clustertls"
 	"github.com/connectd/connectd/config"
-	"github.com/connectd/connectd/internal/kafkasecurity"
 	"github.com/connectd/connectd/internal/restauth"
+	"github.com/connectd/connectd/kafka"
 )
 
 // serveREST opens every REST listener (and admin listener) with its TLS and guard, and builds the
@@ -85,7 +85,7 @@ func (a *Agent) listen(l config.Listener, h http.Handler) (int, error) {
 		return 0, fmt.Errorf("listeners: %w", err)
 	}
 	if l.Scheme == "https" {
-		cfg, err := kafkasecurity.ServerTLS(a.cfg.Raw, kafkasecurity.ListenerPrefix)
+		cfg, err := kafka.ServerTLS(a.cfg.Raw, kafka.ListenerPrefix)
 		if err != nil {
 			ln.Close()
 			return 0, fmt.Errorf("listeners %s://%s: %w", l.Scheme, l.Addr, err)
@@ -108,7 +108,7 @@ func (a *Agent) listen(l config.Listener, h http.Handler) (int, error) {
 func (a *Agent) restClientTLS() (*tls.Config, error) {
 	for _, l := range append(append([]config.Listener{}, a.cfg.RESTListeners...), a.cfg.AdminListeners...) {
 		if l.Scheme == "https" {
-			cfg, err := kafkasecurity.ClientTLS(a.cfg.Raw, kafkasecurity.ListenerPrefix)
+			cfg, err := kafka.ClientTLS(a.cfg.Raw, kafka.ListenerPrefix)
 			if err != nil {
 				return nil, fmt.Errorf("listeners: %w", err)
 			}

@@ -13,7 +13,7 @@ import (
 
 	"github.com/connectd/connectd/connect"
 	"github.com/connectd/connectd/fsm"
-	"github.com/connectd/connectd/runtime"
+	"github.com/connectd/connectd/kafka"
 )
 
 // ConnectorOffset is one partition's offset in the offsets API; a null Offset resets the
@@ -37,22 +37,11 @@ type Message struct {
 type ConsumerGroups interface {
 	// Offsets returns the offsets a group has committed, each with its Offset set, sorted by
 	// topic and partition; a group that does not exist has none.
-	Offsets(group string) ([]GroupOffset, error)
+	Offsets(group string) ([]kafka.GroupOffset, error)
 	// Alter commits the offsets that are set and deletes the committed offsets of the others.
-	Alter(group string, offsets []GroupOffset) error
+	Alter(group string, offsets []kafka.GroupOffset) error
 	// Delete deletes a group and its offsets; a group that does not exist is not an error.
 	Delete(group string) error
-}
-
-// ErrGroupNotEmpty is what ConsumerGroups.Alter and Delete return while the group has members:
-// sink tasks that have not stopped yet, or a connector resumed meanwhile.
-var ErrGroupNotEmpty = errors.New("the consumer group has active members")
-
-// GroupOffset is a partition of a consumer group and its committed offset, nil for none.
-type GroupOffset struct {
-	Topic     string
-	Partition int32
-	Offset    *int64
 }
 
 // Keys of a sink connector's partitions and offsets in the offsets API.
@@ -73,7 +62,7 @@ func (s *Server) getOffsets(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := ConnectorOffsets{Offsets: []ConnectorOffset{}}
 	if s.connectorType(c) == "sink" {
-		committed, err := s.backend.ConsumerGroups(c.Config).Offsets(runtime.SinkGroupID(c.Name, c.Config))
+		committed, err := s.backend.ConsumerGroups(c.Config).Offsets(kafka.SinkGroupID(c.Name, c.Config))
 		if err != nil {
 			s.logger.Warn("listing consumer group offsets failed", "connector", c.Name, "err", err)
 			return errorf(http.StatusInternalServerError, "Failed to retrieve consumer group offsets for sink connector %s", c.Name)
@@ -279,8 +268,8 @@ func normalizeOffsetMap(m map[string]any) (map[string]any, error) {
 
 func (s *Server) modifySinkOffsets(c *fsm.Connector, conn connect.Connector, offsets []ConnectorOffset) (bool, error) {
 	groups := s.backend.ConsumerGroups(c.Config)
-	group := runtime.SinkGroupID(c.Name, c.Config)
-	var parsed []GroupOffset
+	group := kafka.SinkGroupID(c.Name, c.Config)
+	var parsed []kafka.GroupOffset
 	if offsets == nil {
 		committed, err := groups.Offsets(group)
 		if err != nil {
@@ -288,7 +277,7 @@ func (s *Server) modifySinkOffsets(c *fsm.Connector, conn connect.Connector, off
 			return false, errorf(http.StatusInternalServerError, "Failed to list offsets prior to resetting offsets for sink connector %s", c.Name)
 		}
 		for _, o := range committed {
-			parsed = append(parsed, GroupOffset{Topic: o.Topic, Partition: o.Partition})
+			parsed = append(parsed, kafka.GroupOffset{Topic: o.Topic, Partition: o.Partition})
 		}
 	} else {
 		var err error
@@ -316,7 +305,7 @@ func (s *Server) modifySinkOffsets(c *fsm.Connector, conn connect.Connector, off
 		err = groups.Alter(group, parsed)
 	}
 	switch {
-	case errors.Is(err, ErrGroupNotEmpty):
+	case errors.Is(err, kafka.ErrGroupNotEmpty):
 		return false, errorf(http.StatusInternalServerError, "Failed to %s consumer group offsets for connector %s either because its tasks haven't stopped completely yet or the connector was resumed before the request to %s its offsets could be successfully completed. If the connector is in a stopped state, this operation can be safely retried. If it doesn't eventually succeed, the Connect cluster may need to be restarted to get rid of the zombie sink tasks.", verb, c.Name, verb)
 	case err != nil && offsets == nil:
 		s.logger.Warn("deleting consumer group failed", "connector", c.Name, "err", err)
@@ -330,9 +319,9 @@ func (s *Server) modifySinkOffsets(c *fsm.Connector, conn connect.Connector, off
 
 // parseSinkOffsets reads a PATCH body for a sink connector with Kafka Connect's rules and 400
 // messages. Numbers may also be given as strings ("10"); a later entry for a partition wins.
-func parseSinkOffsets(offsets []ConnectorOffset) ([]GroupOffset, error) {
-	var out []GroupOffset
-	index := map[GroupOffset]int{}
+func parseSinkOffsets(offsets []ConnectorOffset) ([]kafka.GroupOffset, error) {
+	var out []kafka.GroupOffset
+	index := map[kafka.GroupOffset]int{}
 	for _, o := range offsets {
 		if o.Partition == nil {
 			return nil, errorf(http.StatusBadRequest, "The partition for a sink connector offset cannot be null or missing")
@@ -352,7 +341,7 @@ func parseSinkOffsets(offsets []ConnectorOffset) ([]GroupOffset, error) {
 		if err != nil {
 			return nil, errorf(http.StatusBadRequest, "Failed to parse the following Kafka partition value in the provided offsets: '%s'. Partition values for sink connectors need to be integers.", javaString(partition))
 		}
-		entry := GroupOffset{Topic: javaString(topic), Partition: int32(p)}
+		entry := kafka.GroupOffset{Topic: javaString(topic), Partition: int32(p)}
 		key := entry
 		if o.Offset != nil {
 			offset, ok := o.Offset[kafkaOffsetKey]

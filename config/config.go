@@ -1,12 +1,12 @@
 // Package config reads a node's worker configuration: a Kafka-style properties file whose keys can
 // be overridden from the environment (CONNECT_FOO_BAR sets foo.bar), checked strictly so that a
-// typo stops start-up with the key named.
+// typo stops start-up with the key named. The Kafka clients' settings (security.protocol, sasl.*,
+// ssl.*) are kept in Raw for package kafka, which a node checks as it starts.
 package config
 
 import (
 	"github.com/connectd/connectd/configprovider"
 	"github.com/connectd/connectd/connect"
-	"github.com/connectd/connectd/internal/kafkasecurity"
 
 	"encoding/base64"
 	"errors"
@@ -441,9 +441,6 @@ func (c *Config) finish() error {
 	}
 	if c.HeartbeatInterval >= c.SessionTimeout {
 		return fmt.Errorf("config: invalid value %q for %q: must be less than session.timeout.ms", c.Raw["heartbeat.interval.ms"], "heartbeat.interval.ms")
-	}
-	if err := kafkasecurity.Check(c.Raw); err != nil {
-		return fmt.Errorf("config: %w", err)
 	}
 	if c.RaftAdvertisedAddress == "" {
 		host, port, _ := net.SplitHostPort(c.RaftListener)

@@ -52,8 +52,6 @@ func TestErrorsNameTheKey(t *testing.T) {
 		{with("cluster.bootstrap.expect", "0"), `for "cluster.bootstrap.expect": must be at least 1`},
 		{with("gossip.probe.timeout.ms", "2000"), `for "gossip.probe.timeout.ms": must be less than`},
 		{with("log.level", "LOUD"), `for "log.level"`},
-		{with("security.protocol", "SASL_SSL", "sasl.mechanism", "GSSAPI"), `sasl.mechanism GSSAPI is not supported`},
-		{with("producer.security.protocol", "SSL", "producer.ssl.truststore.location", "/etc/ts.jks"), `ssl.truststore.type JKS is not supported`},
 	}
 	for _, tt := range tests {
 		_, err := Parse(tt.props, nil)

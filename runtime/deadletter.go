@@ -10,6 +10,7 @@ import (
 
 	"github.com/IBM/sarama"
 
+	"github.com/connectd/connectd/kafka"
 	"github.com/connectd/connectd/metrics"
 )
 
@@ -66,7 +67,7 @@ func openDeadLetterQueue(ti *taskInstance, config map[string]string) (*deadLette
 		}
 		rf = int16(n)
 	}
-	adminConf, err := adminConfig(fmt.Sprintf("connector-dlq-adminclient-%s", ti.id), ConnectorClientProps(ti.w.cfg.WorkerProps, config, "admin."))
+	adminConf, err := kafka.AdminConfig(fmt.Sprintf("connector-dlq-adminclient-%s", ti.id), kafka.ConnectorClientProps(ti.w.cfg.WorkerProps, config, kafka.Admin))
 	if err != nil {
 		return nil, err
 	}
@@ -79,7 +80,7 @@ func openDeadLetterQueue(ti *taskInstance, config map[string]string) (*deadLette
 	if err != nil {
 		return nil, err
 	}
-	conf, err := producerConfig(fmt.Sprintf("connector-dlq-producer-%s", ti.id), ConnectorClientProps(ti.w.cfg.WorkerProps, config, "producer."))
+	conf, err := kafka.ProducerConfig(fmt.Sprintf("connector-dlq-producer-%s", ti.id), kafka.ConnectorClientProps(ti.w.cfg.WorkerProps, config, kafka.Producer))
 	if err != nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/IBM/sarama"
 
+	"github.com/connectd/connectd/kafka"
 	"github.com/connectd/connectd/metrics"
 )
 
@@ -23,7 +24,7 @@ import (
 // error fails every record it holds and is reported once to failed.
 type batchProducer struct {
 	client   sarama.Client
-	settings producerSettings
+	settings kafka.ProducerSettings
 	// gate holds every request until the moment it is sent: a request built before a freeze
 	// must not reach Kafka after the task's work moved.
 	gate    gate
@@ -96,7 +97,7 @@ type recordBatch struct {
 const (
 	// recordOverhead is a record's framing in a batch, at most.
 	recordOverhead = 21
-	// produceVersion is the Produce request of Kafka 2.1, kafkaVersion.
+	// produceVersion is the Produce request of Kafka 2.1, the oldest Kafka 4 accepts.
 	produceVersion = 7
 	maxFree        = 4
 	retryBackoff   = 100 * time.Millisecond
@@ -105,7 +106,7 @@ const (
 
 var errProducerClosed = errors.New("producer closed")
 
-func newBatchProducer(client sarama.Client, settings producerSettings, gate gate, logger *slog.Logger, records *submittedRecords, failed func(error)) *batchProducer {
+func newBatchProducer(client sarama.Client, settings kafka.ProducerSettings, gate gate, logger *slog.Logger, records *submittedRecords, failed func(error)) *batchProducer {
 	p := &batchProducer{client: client, settings: settings, gate: gate, logger: logger, records: records, failed: failed,
 		partitions: map[topicPartition]*partitionLog{}, sticky: map[string]int32{}, stop: make(chan struct{}), senderDone: make(chan struct{})}
 	p.changed = sync.NewCond(&p.mu)
@@ -200,9 +201,9 @@ func (p *batchProducer) add(ctx context.Context, msg *message, n int32, ack *sub
 		return err
 	}
 	waited := false
-	if p.buffered+size > p.settings.bufferBytes && p.buffered > 0 {
+	if p.buffered+size > p.settings.BufferBytes && p.buffered > 0 {
 		stop := context.AfterFunc(ctx, p.wake)
-		for p.buffered+size > p.settings.bufferBytes && p.buffered > 0 && p.err == nil && !p.closed && ctx.Err() == nil {
+		for p.buffered+size > p.settings.BufferBytes && p.buffered > 0 && p.err == nil && !p.closed && ctx.Err() == nil {
 			p.changed.Wait()
 		}
 		stop()
@@ -236,7 +237,7 @@ func (p *batchProducer) add(ctx context.Context, msg *message, n int32, ack *sub
 		p.last = log
 	}
 	becameSendable := log.open == nil && len(log.sealed) == 0 && !log.inFlight
-	if log.open != nil && log.open.bytes+size > p.settings.batchBytes {
+	if log.open != nil && log.open.bytes+size > p.settings.BatchBytes {
 		p.seal(log)
 	}
 	b := log.open
@@ -425,7 +426,7 @@ func (p *batchProducer) takeReady(now time.Time) []outgoing {
 			continue
 		}
 		if len(log.sealed) == 0 && log.open != nil {
-			if wait := log.open.created.Add(p.settings.linger).Sub(now); wait > 0 {
+			if wait := log.open.created.Add(p.settings.Linger).Sub(now); wait > 0 {
 				p.wakeIn(now, wait)
 				continue
 			}
@@ -511,7 +512,7 @@ func (p *batchProducer) wireBatch(b *recordBatch) *sarama.RecordBatch {
 	}
 	return &sarama.RecordBatch{Version: 2, ProducerID: p.pid, ProducerEpoch: p.epoch, FirstSequence: b.sequence,
 		FirstTimestamp: b.base, MaxTimestamp: b.max, LastOffsetDelta: int32(len(records) - 1), Records: records,
-		Codec: p.settings.codec, CompressionLevel: sarama.CompressionLevelDefault}
+		Codec: p.settings.Codec, CompressionLevel: sarama.CompressionLevelDefault}
 }
 
 // retry sends log's batch again after a backoff that doubles up to a second.
@@ -607,8 +608,8 @@ func (p *batchProducer) checkSize(msg *message) (int, error) {
 	for _, h := range msg.headers {
 		size += len(h.Key) + len(h.Value) + 10
 	}
-	if size > p.settings.maxRequestBytes {
-		return size, fmt.Errorf("The message is %d bytes when serialized which is larger than %d, which is the value of the max.request.size configuration.", size, p.settings.maxRequestBytes)
+	if size > p.settings.MaxRequestBytes {
+		return size, fmt.Errorf("The message is %d bytes when serialized which is larger than %d, which is the value of the max.request.size configuration.", size, p.settings.MaxRequestBytes)
 	}
 	return size, nil
 }

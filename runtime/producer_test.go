@@ -19,6 +19,7 @@ import (
 
 	"github.com/connectd/connectd/connect"
 	"github.com/connectd/connectd/internal/freeport"
+	"github.com/connectd/connectd/kafka"
 )
 
 // producerHarness is a batchProducer on a three-broker cluster whose requests a test can
@@ -35,10 +36,10 @@ type producerHarness struct {
 const testTopic = "t"
 
 func newProducerHarness(t *testing.T, partitions int32) *producerHarness {
-	return newProducerHarnessWith(t, partitions, defaultProducerSettings)
+	return newProducerHarnessWith(t, partitions, kafka.DefaultProducerSettings)
 }
 
-func newProducerHarnessWith(t *testing.T, partitions int32, settings producerSettings) *producerHarness {
+func newProducerHarnessWith(t *testing.T, partitions int32, settings kafka.ProducerSettings) *producerHarness {
 	t.Helper()
 	cluster, err := kfake.NewCluster(kfake.NumBrokers(3), kfake.SeedTopics(partitions, testTopic))
 	if err != nil {
@@ -50,7 +51,7 @@ func newProducerHarnessWith(t *testing.T, partitions int32, settings producerSet
 
 func newProducerClient(t *testing.T, addrs []string) sarama.Client {
 	t.Helper()
-	conf, err := producerConfig("producer-test", nil)
+	conf, err := kafka.ProducerConfig("producer-test", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +64,7 @@ func newProducerClient(t *testing.T, addrs []string) sarama.Client {
 	return client
 }
 
-func startProducer(t *testing.T, cluster *kfake.Cluster, client sarama.Client, settings producerSettings, gate gate) *producerHarness {
+func startProducer(t *testing.T, cluster *kfake.Cluster, client sarama.Client, settings kafka.ProducerSettings, gate gate) *producerHarness {
 	h := &producerHarness{cluster: cluster, client: client, records: newSubmittedRecords(), failed: make(chan error, 1)}
 	h.producer = newBatchProducer(client, settings, gate, slog.New(slog.DiscardHandler), h.records, func(err error) { h.failed <- err })
 	t.Cleanup(h.producer.close)
@@ -121,7 +122,11 @@ func (h *producerHarness) drained(t *testing.T) any {
 // topicRecords reads every record of the topic: values by partition, in log order, and keys.
 func (h *producerHarness) topicRecords(t *testing.T, partitions int32) (values map[int32][]int, keys map[int]string) {
 	t.Helper()
-	consumer, err := sarama.NewConsumer(h.cluster.ListenAddrs(), baseConfig("producer-test-reader"))
+	conf, err := kafka.ConsumerConfig("producer-test-reader", nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	consumer, err := sarama.NewConsumer(h.cluster.ListenAddrs(), conf)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,7 +211,7 @@ func TestProducerSpreadsRecordsWithoutKeysBatchByBatch(t *testing.T) {
 			t.Fatal(err)
 		}
 		// Past the linger: the round's batch goes, and the next records pick a partition again.
-		time.Sleep(4 * defaultProducerSettings.linger)
+		time.Sleep(4 * kafka.DefaultProducerSettings.Linger)
 	}
 	const n = rounds * perRound
 	h.drained(t)
@@ -327,7 +332,7 @@ func TestProducerRefusesARecordLargerThanARequest(t *testing.T) {
 	h := newProducerHarness(t, 1)
 	records := []*connect.SourceRecord{{}}
 	acks := h.records.submit(records)
-	msg := message{topic: testTopic, partition: anyPartition, value: make([]byte, defaultProducerSettings.maxRequestBytes), timestamp: time.Now()}
+	msg := message{topic: testTopic, partition: anyPartition, value: make([]byte, kafka.DefaultProducerSettings.MaxRequestBytes), timestamp: time.Now()}
 	if _, err := h.producer.send(context.Background(), []message{msg}, acks); err == nil || !strings.Contains(err.Error(), "max.request.size") {
 		t.Fatalf("got %v, want the max.request.size error", err)
 	}
@@ -341,8 +346,8 @@ func TestProducerRefusesARecordLargerThanARequest(t *testing.T) {
 // compression.type and batch.size reach the wire: every batch is LZ4-compressed and holds what
 // batch.size allows, and the records read back intact.
 func TestProducerCompressesAndSizesBatchesAsConfigured(t *testing.T) {
-	settings := defaultProducerSettings
-	settings.codec, settings.batchBytes = sarama.CompressionLZ4, 500
+	settings := kafka.DefaultProducerSettings
+	settings.Codec, settings.BatchBytes = sarama.CompressionLZ4, 500
 	h := newProducerHarnessWith(t, 1, settings)
 	var mu sync.Mutex
 	var codecs []int16
@@ -382,32 +387,6 @@ func TestProducerCompressesAndSizesBatchesAsConfigured(t *testing.T) {
 	}
 }
 
-func TestProducerSettingsFromWorkerAndConnector(t *testing.T) {
-	s, err := producerSettingsFrom(map[string]string{"producer.linger.ms": "20", "producer.compression.type": "gzip", "producer.batch.size": "2000000"},
-		map[string]string{"producer.override.compression.type": "zstd", "producer.override.buffer.memory": "1048576"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := producerSettings{linger: 20 * time.Millisecond, codec: sarama.CompressionZSTD, bufferBytes: 1 << 20,
-		maxRequestBytes: 1 << 20, batchBytes: 1<<20 - batchOverhead}
-	if s != want {
-		t.Fatalf("got %+v, want %+v (the override wins; a batch fits a request)", s, want)
-	}
-	for _, tc := range []struct {
-		connector map[string]string
-		want      string
-	}{
-		{map[string]string{"producer.override.linger.ms": "soon"}, "Invalid value soon for configuration linger.ms: Not a number of type LONG"},
-		{map[string]string{"producer.override.batch.size": "-1"}, "Invalid value -1 for configuration batch.size: Value must be at least 0"},
-		{map[string]string{"producer.override.max.request.size": "3000000000"}, "Not a number of type INT"},
-		{map[string]string{"producer.override.compression.type": "LZ4"}, "String must be one of: none, gzip, snappy, lz4, zstd"},
-	} {
-		if _, err := producerSettingsFrom(nil, tc.connector); err == nil || err.Error() != tc.want && !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%v: got %v, want %q", tc.connector, err, tc.want)
-		}
-	}
-}
-
 func TestMurmur2MatchesKafka(t *testing.T) {
 	reference := kgo.StickyKeyPartitioner(nil).ForTopic(testTopic)
 	for i := 0; i < 1000; i++ {
@@ -429,7 +408,7 @@ func TestProducerStartsOnConnectionsFromBeforeABrokerRestart(t *testing.T) {
 	addr := first.ListenAddrs()[0]
 	client := newProducerClient(t, []string{addr})
 	// An earlier task's producer, which leaves a connection to the broker open.
-	earlier := startProducer(t, first, client, defaultProducerSettings, openGate{})
+	earlier := startProducer(t, first, client, kafka.DefaultProducerSettings, openGate{})
 	if err := earlier.send(1, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -441,7 +420,7 @@ func TestProducerStartsOnConnectionsFromBeforeABrokerRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(second.Close)
-	h := startProducer(t, second, client, defaultProducerSettings, openGate{})
+	h := startProducer(t, second, client, kafka.DefaultProducerSettings, openGate{})
 	if err := h.send(100, nil); err != nil {
 		t.Fatal(err)
 	}

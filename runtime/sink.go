@@ -12,6 +12,7 @@ import (
 	"github.com/IBM/sarama"
 
 	"github.com/connectd/connectd/connect"
+	"github.com/connectd/connectd/kafka"
 	"github.com/connectd/connectd/metrics"
 	"github.com/connectd/connectd/transforms"
 )
@@ -56,7 +57,7 @@ type sinkRun struct {
 }
 
 func newSinkRun(ti *taskInstance, task connect.SinkTask, config map[string]string, conv converters) (taskRun, error) {
-	conf, err := consumerConfig(fmt.Sprintf("connector-consumer-%s", ti.id), ti.w.cfg.WorkerProps, config)
+	conf, err := kafka.ConsumerConfig(fmt.Sprintf("connector-consumer-%s", ti.id), ti.w.cfg.WorkerProps, config)
 	if err != nil {
 		return nil, fmt.Errorf("Failed to construct kafka consumer: %w", err)
 	}
@@ -75,7 +76,7 @@ func newSinkRun(ti *taskInstance, task connect.SinkTask, config map[string]strin
 			return nil, err
 		}
 	}
-	group, err := sarama.NewConsumerGroupFromClient(SinkGroupID(ti.id.Connector, config), client)
+	group, err := sarama.NewConsumerGroupFromClient(kafka.SinkGroupID(ti.id.Connector, config), client)
 	if err != nil {
 		client.Close()
 		if errs.dlq != nil {

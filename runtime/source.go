@@ -12,6 +12,7 @@ import (
 
 	"github.com/connectd/connectd/connect"
 	"github.com/connectd/connectd/fsm"
+	"github.com/connectd/connectd/kafka"
 	"github.com/connectd/connectd/metrics"
 	"github.com/connectd/connectd/transforms"
 )
@@ -48,7 +49,7 @@ type sourceRun struct {
 }
 
 func newSourceRun(ti *taskInstance, task guardedSourceTask, config map[string]string, conv converters) (taskRun, error) {
-	settings, err := producerSettingsFrom(ti.w.cfg.WorkerProps, config)
+	settings, err := kafka.ProducerSettingsFrom(ti.w.cfg.WorkerProps, config)
 	if err != nil {
 		return nil, fmt.Errorf("Failed to construct kafka producer: %w", err)
 	}
@@ -65,7 +66,7 @@ func newSourceRun(ti *taskInstance, task guardedSourceTask, config map[string]st
 	r.producer = newBatchProducer(client, settings, ti.permit, ti.logger, r.submitted, r.producerFailed)
 	r.producer.metrics, r.producer.node = r.m, ti.w.deps.Metrics
 	if ti.w.cfg.TopicCreation && hasTopicCreation(config) {
-		conf, err := adminConfig(fmt.Sprintf("connector-adminclient-%s", ti.id), ConnectorClientProps(ti.w.cfg.WorkerProps, config, "admin."))
+		conf, err := kafka.AdminConfig(fmt.Sprintf("connector-adminclient-%s", ti.id), kafka.ConnectorClientProps(ti.w.cfg.WorkerProps, config, kafka.Admin))
 		if err == nil {
 			r.admin, err = sarama.NewClusterAdmin(ti.w.cfg.BootstrapServers, conf)
 		}
@@ -287,7 +288,7 @@ func (r *sourceRun) track(ctx context.Context, topic string) error {
 		return nil
 	}
 	if r.admin != nil {
-		if err := ensureTopic(r.admin, topic, r.config); err != nil {
+		if err := kafka.EnsureTopic(r.admin, topic, r.config); err != nil {
 			return err
 		}
 	}

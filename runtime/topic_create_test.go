@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/IBM/sarama"
+
+	"github.com/connectd/connectd/kafka"
 )
 
 // creatingAdmin is a ClusterAdmin whose CreateTopic answers err and which lists no topic.
@@ -26,7 +28,7 @@ func TestTopicCreatedConcurrentlyIsNoFailure(t *testing.T) {
 	raced := &sarama.TopicError{Err: sarama.ErrTopicAlreadyExists, ErrMsg: &other}
 	denied := &sarama.TopicError{Err: sarama.ErrTopicAuthorizationFailed}
 	for _, create := range []func(sarama.ClusterAdmin) error{
-		func(a sarama.ClusterAdmin) error { return ensureTopic(a, "t", map[string]string{}) },
+		func(a sarama.ClusterAdmin) error { return kafka.EnsureTopic(a, "t", map[string]string{}) },
 		func(a sarama.ClusterAdmin) error { return createDeadLetterTopic(a, "t", 1) },
 	} {
 		if err := create(creatingAdmin{err: raced}); err != nil {

@@ -6,6 +6,7 @@ package runtime
 import (
 	"context"
 	"github.com/connectd/connectd/configprovider"
+	"github.com/connectd/connectd/kafka"
 	"log/slog"
 	"sort"
 	"sync"
@@ -370,11 +371,11 @@ func (w *Worker) dropProducerConnections() {
 // on: the shared ones, unless the connector overrides the producer's security settings; then
 // connections of its own, which release closes.
 func (w *Worker) connectorProducerClient(clientID string, config map[string]string) (client sarama.Client, release func(), err error) {
-	if !overridesSecurity(config, "producer.") {
+	if !kafka.OverridesSecurity(config, kafka.Producer) {
 		client, err = w.producerClient()
 		return client, func() {}, err
 	}
-	conf, err := producerConfig(clientID, ConnectorClientProps(w.cfg.WorkerProps, config, "producer."))
+	conf, err := kafka.ProducerConfig(clientID, kafka.ConnectorClientProps(w.cfg.WorkerProps, config, kafka.Producer))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -402,7 +403,7 @@ func (w *Worker) producerClient() (sarama.Client, error) {
 	if w.client != nil && !w.client.Closed() {
 		return w.client, nil
 	}
-	conf, err := producerConfig("connectd-producer-"+w.deps.Node, w.cfg.WorkerProps)
+	conf, err := kafka.ProducerConfig("connectd-producer-"+w.deps.Node, w.cfg.WorkerProps)
 	if err != nil {
 		return nil, err
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 
 	"github.com/connectd/connectd/fsm"
+	"github.com/connectd/connectd/kafka"
 	"github.com/connectd/connectd/plugins"
 )
 
@@ -154,7 +155,7 @@ func TestProducerHoldsBuiltRequestsUntilThePermitAllows(t *testing.T) {
 	l.extend(time.Now(), time.Minute)
 	p := newPermit(l, l.current().epoch)
 	lapse := func() { l.extend(time.Now().Add(-time.Hour), time.Second) }
-	h := startProducer(t, cluster, newProducerClient(t, cluster.ListenAddrs()), defaultProducerSettings, p)
+	h := startProducer(t, cluster, newProducerClient(t, cluster.ListenAddrs()), kafka.DefaultProducerSettings, p)
 	inTopic := func() int64 {
 		end, err := h.client.GetOffset(testTopic, 0, sarama.OffsetNewest)
 		if err != nil {

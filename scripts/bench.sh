@@ -196,19 +196,22 @@ print(" ".join("%.1f" % x for x in out))
 PY
 ))
 
-# Go benchmarks for sarama's own producer and the control-plane rows; each runs RUNS times.
+# Go benchmarks for the reference producers (sarama's, franz-go's kgo) and the control-plane rows;
+# each runs RUNS times.
 GOBENCH="$WORK/gobench.txt"
-# gobench PKG BENCH BENCHTIME runs the matching benchmarks RUNS times, in rounds, so that rows
-# compared with each other are measured side by side rather than one after the other.
+# gobench PKG BENCH BENCHTIME [BEFORE] runs the matching benchmarks RUNS times, in rounds, so that
+# rows compared with each other are measured side by side rather than one after the other; the
+# command BEFORE, if given, runs before each round.
 gobench() {
   go test -c -o "$WORK/bench-$(basename "$1").test" "$1"
   for _ in $(seq "$RUNS"); do
+    if [ -n "${4:-}" ]; then "$4"; fi
     (cd "$1" && "$WORK/bench-$(basename "$1").test" -test.run '^$' -test.bench "$2" -test.benchtime "$3" -test.timeout 60m) | tee -a "$GOBENCH" | grep '^Benchmark' || true
   done
 }
-fresh_broker
-# A rate: 2 M records measure it as well as the whole file would, and hold less broker memory.
-BENCH_BROKER=$BROKER BENCH_RECORDS=$((LINES < 2000000 ? LINES : 2000000)) gobench ./runtime SaramaAsyncProducer 1x
+# A rate: 2 M records measure it as well as the whole file would, and hold less broker memory;
+# each round gets a fresh broker, which then holds both producers' records.
+BENCH_BROKER=$BROKER BENCH_RECORDS=$((LINES < 2000000 ? LINES : 2000000)) gobench ./runtime 'SaramaAsyncProducer|KgoProducer' 1x fresh_broker
 # These patterns also run the Secure* rows (https, Basic auth, Raft mTLS, gossip key), same run.
 gobench ./agent 'WriteREST|WriteRaft' $((LINES < 100000 ? 200 : 2000))x
 gobench ./agent 'RESTRead' $((LINES < 100000 ? 2000 : 20000))x
@@ -234,7 +237,7 @@ ratio() { python3 -c "print(f'{float(\"$1\")/float(\"$2\"):.2f}')"; }
 mSRC=$(median "${SRC[@]}"); mSRCJ=$(median "${SRCJ[@]}"); mSRCT=$(median "${SRCT[@]}"); mKP=$(median "${KCATP[@]}"); mSINK=$(median "${SINK[@]}"); mKC=$(median "${KCATC[@]}")
 mSRCOFF=$(median "${SRCOFF[@]}"); mSINKOFF=$(median "${SINKOFF[@]}")
 mJCLEAN=$(median "${JCLEAN[@]}"); mJDLQ=$(median "${JDLQ[@]}")
-mSARAMA=$(metric SaramaAsyncProducer records/s)
+mSARAMA=$(metric SaramaAsyncProducer records/s); mKGO=$(metric KgoProducer records/s)
 wF50=$(metric WriteRESTFollower p50-ms); wF99=$(metric WriteRESTFollower p99-ms)
 wL50=$(metric WriteRESTLeader p50-ms); wL99=$(metric WriteRESTLeader p99-ms)
 wR50=$(metric WriteRaftApply p50-ms); wR99=$(metric WriteRaftApply p99-ms)
@@ -257,6 +260,7 @@ GB="go test ./agent -run '^\$' -bench"
   echo "|---|---|---|---|---|"
   echo "| File -> topic, $LINES lines of 100 B, records/s | $(fmt "$mSRC") (FileStreamSource) | $(fmt "$mKP") (\`kcat -P -l\`) | $(ratio "$mSRC" "$mKP") | \`scripts/bench.sh\` |"
   echo "| File -> topic vs sarama's own producer, records/s | $(fmt "$mSRC") | $(fmt "$mSARAMA") (bare sarama AsyncProducer, idempotent, acks=all) | $(ratio "$mSRC" "$mSARAMA") | \`BENCH_BROKER=host:port go test ./runtime -run '^\$' -bench SaramaAsyncProducer -benchtime 1x\` |"
+  echo "| File -> topic vs franz-go's kgo producer, records/s | $(fmt "$mSRC") | $(fmt "$mKGO") (bare kgo producer, idempotent, acks=all) | $(ratio "$mSRC" "$mKGO") | \`BENCH_BROKER=host:port go test ./runtime -run '^\$' -bench KgoProducer -benchtime 1x\` |"
   echo "| File -> topic through 3 transforms (HoistField\$Value, InsertField\$Value static field, RegexRouter), JsonConverter, records/s | $(fmt "$mSRCT") | $(fmt "$mSRCJ") (same file and converter, no transforms) | $(ratio "$mSRCT" "$mSRCJ") | \`scripts/bench.sh\` |"
   echo "| Topic -> file, records/s | $(fmt "$mSINK") (FileStreamSink) | $(fmt "$mKC") (\`kcat -C -e\`) | $(ratio "$mSINK" "$mKC") | \`scripts/bench.sh\` |"
   echo "| Topic -> file, JsonConverter, 1% malformed records skipped to a DLQ (errors.tolerance=all), records/s | $(fmt "$mJDLQ") | $(fmt "$mJCLEAN") (same sink, clean topic) | $(ratio "$mJDLQ" "$mJCLEAN") | \`scripts/bench.sh\` |"

@@ -1,15 +1,7 @@
-package kafkasecurity
+package kafka
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,16 +10,18 @@ import (
 
 	"github.com/IBM/sarama"
 	"github.com/twmb/franz-go/pkg/kfake"
+
+	"github.com/connectd/connectd/internal/certs"
 )
 
 // connect opens a client to the cluster with the worker settings given, as a producer would.
 func connect(t *testing.T, c *kfake.Cluster, settings map[string]string) error {
 	t.Helper()
 	conf := sarama.NewConfig()
-	conf.Version = sarama.V2_1_0_0
+	conf.Version = protocolVersion
 	conf.Net.DialTimeout = 2 * time.Second
 	conf.Metadata.Retry.Max = 0
-	if err := Apply(conf, settings, Producer); err != nil {
+	if err := ApplySecurity(conf, settings, Producer); err != nil {
 		t.Fatal(err)
 	}
 	client, err := sarama.NewClient(c.ListenAddrs(), conf)
@@ -148,12 +142,12 @@ func TestSettingsConnectdCannotUseAreRefused(t *testing.T) {
 		{map[string]string{"security.protocol": "SSL", "ssl.truststore.location": "/etc/kafka/truststore.jks"}, "ssl.truststore.type JKS is not supported"},
 		{map[string]string{"security.protocol": "SSL", "ssl.truststore.type": "PEM", "ssl.truststore.location": "/nonexistent.pem"}, "ssl.truststore.location"},
 	} {
-		err := Check(tc.settings)
+		err := CheckSecurity(tc.settings)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v: got %v, want an error with %q", tc.settings, err, tc.want)
 		}
 	}
-	if err := Check(map[string]string{"security.protocol": "plaintext"}); err != nil {
+	if err := CheckSecurity(map[string]string{"security.protocol": "plaintext"}); err != nil {
 		t.Errorf("PLAINTEXT refused: %v", err)
 	}
 }
@@ -161,24 +155,16 @@ func TestSettingsConnectdCannotUseAreRefused(t *testing.T) {
 // certificates makes a CA and a server certificate it signed for host.
 func certificates(t *testing.T, host string) (caPEM []byte, server tls.Certificate) {
 	t.Helper()
-	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	ca := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test CA"}, NotBefore: time.Now().Add(-time.Hour),
-		NotAfter: time.Now().Add(time.Hour), IsCA: true, KeyUsage: x509.KeyUsageCertSign, BasicConstraintsValid: true}
-	caDER, err := x509.CreateCertificate(rand.Reader, ca, ca, &caKey.PublicKey, caKey)
+	ca, err := certs.NewCA("test CA", time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	leaf := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: host}, NotBefore: time.Now().Add(-time.Hour),
-		NotAfter: time.Now().Add(time.Hour), IPAddresses: []net.IP{net.ParseIP(host)}, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
-	leafDER, err := x509.CreateCertificate(rand.Reader, leaf, ca, &key.PublicKey, caKey)
+	certPEM, keyPEM, err := ca.Issue(host, []string{host}, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
-	keyDER, _ := x509.MarshalECPrivateKey(key)
-	server, err = tls.X509KeyPair(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: leafDER}), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}))
-	if err != nil {
+	if server, err = tls.X509KeyPair(certPEM, keyPEM); err != nil {
 		t.Fatal(err)
 	}
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}), server
+	return ca.CertPEM, server
 }

@@ -1,7 +1,4 @@
-// Package kafkasecurity turns Kafka's client security settings into sarama's: security.protocol,
-// sasl.mechanism and sasl.jaas.config (PLAIN and SCRAM), and the PEM forms of ssl.truststore.*
-// and ssl.keystore.*.
-package kafkasecurity
+package kafka
 
 import (
 	"crypto/tls"
@@ -24,11 +21,13 @@ const (
 	Admin    = "admin."
 )
 
-// Apply configures conf's connection security from a worker's settings for one kind of client:
+// ApplySecurity configures conf's connection security from Kafka's client security settings
+// (security.protocol, sasl.mechanism and sasl.jaas.config for PLAIN and SCRAM, the PEM forms of
+// ssl.truststore.* and ssl.keystore.*) in a worker's settings for one kind of client:
 // a key under prefix wins over the same key without it. Kafka Connect's connector clients read
 // only the prefixed keys; connectd has no clients of its own for the plain keys to be meant for,
 // so they apply to every client.
-func Apply(conf *sarama.Config, settings map[string]string, prefix string) error {
+func ApplySecurity(conf *sarama.Config, settings map[string]string, prefix string) error {
 	get := func(key string) (string, bool) {
 		if v, ok := settings[prefix+key]; ok {
 			return v, true
@@ -67,11 +66,11 @@ func Apply(conf *sarama.Config, settings map[string]string, prefix string) error
 	return nil
 }
 
-// Check reports the first security setting that no kind of client could use, so that a node
+// CheckSecurity reports the first security setting that no kind of client could use, so that a node
 // refuses to start on it rather than fail its tasks later.
-func Check(settings map[string]string) error {
+func CheckSecurity(settings map[string]string) error {
 	for _, prefix := range []string{Producer, Consumer, Admin} {
-		if err := Apply(sarama.NewConfig(), settings, prefix); err != nil {
+		if err := ApplySecurity(sarama.NewConfig(), settings, prefix); err != nil {
 			return err
 		}
 	}

@@ -1,90 +1,52 @@
-package agent
+package kafka
 
 import (
-	"github.com/connectd/connectd/internal/kafkasecurity"
-
 	"errors"
 	"fmt"
 	"sort"
-	"strconv"
-	"time"
 
 	"github.com/IBM/sarama"
-
-	"github.com/connectd/connectd/api"
-	"github.com/connectd/connectd/runtime"
 )
 
-// ConsumerGroups implements api.Backend: a sink connector's consumer groups, administered
-// through an admin client made for each call from bootstrap.servers, the worker's admin.*
-// settings and the connector's admin.override.* ones, as Kafka Connect's offsets API does.
-func (a *Agent) ConsumerGroups(connectorConfig map[string]string) api.ConsumerGroups {
-	return consumerGroups{addrs: a.cfg.BootstrapServers, props: runtime.ConnectorClientProps(a.cfg.Raw, connectorConfig, "admin."),
-		clientID: "connectd-admin-" + a.cfg.NodeID}
+// ErrGroupNotEmpty is what ConsumerGroups.Alter and Delete return while the group has members:
+// sink tasks that have not stopped yet, or a connector resumed meanwhile.
+var ErrGroupNotEmpty = errors.New("the consumer group has active members")
+
+// GroupOffset is a partition of a consumer group and its committed offset, nil for none.
+type GroupOffset struct {
+	Topic     string
+	Partition int32
+	Offset    *int64
 }
 
-type consumerGroups struct {
-	addrs    []string
-	props    map[string]string
-	clientID string
+// ConsumerGroups administers sink connectors' consumer groups through an admin client made for
+// each call, as Kafka Connect's offsets API does.
+type ConsumerGroups struct {
+	bootstrap []string
+	props     map[string]string
+	clientID  string
 }
 
-func (g consumerGroups) admin() (sarama.ClusterAdmin, error) {
-	conf, err := adminConfig(g.clientID, g.props)
+// NewConsumerGroups administers groups on the bootstrap brokers with the admin.* settings of
+// props: the worker's with the connector's admin.override.* ones (ConnectorClientProps).
+func NewConsumerGroups(bootstrap []string, props map[string]string, clientID string) ConsumerGroups {
+	return ConsumerGroups{bootstrap: bootstrap, props: props, clientID: clientID}
+}
+
+func (g ConsumerGroups) admin() (sarama.ClusterAdmin, error) {
+	conf, err := AdminConfig(g.clientID, g.props)
 	if err != nil {
 		return nil, err
 	}
-	return sarama.NewClusterAdmin(g.addrs, conf)
-}
-
-// adminConfig applies the admin.* worker settings that sarama has an equivalent for.
-func adminConfig(clientID string, props map[string]string) (*sarama.Config, error) {
-	conf := sarama.NewConfig()
-	conf.ClientID = clientID
-	// Deleting a single partition's committed offset (OffsetDelete) needs Kafka 2.4.
-	conf.Version = sarama.V2_4_0_0
-	conf.Net.DialTimeout = 5 * time.Second
 	// An unreachable cluster should fail the REST call in about a second, not after sarama's
 	// default metadata retries.
 	conf.Metadata.Retry.Max = 1
-	conf.Metadata.Retry.Backoff = 100 * time.Millisecond
-	if v := props["admin.client.id"]; v != "" {
-		conf.ClientID = v
-	}
-	settings := []struct {
-		key string
-		set func(n int)
-	}{
-		{"admin.request.timeout.ms", func(n int) {
-			conf.Admin.Timeout = time.Duration(n) * time.Millisecond
-			conf.Net.ReadTimeout, conf.Net.WriteTimeout = conf.Admin.Timeout, conf.Admin.Timeout
-		}},
-		{"admin.retries", func(n int) { conf.Admin.Retry.Max = n }},
-		{"admin.retry.backoff.ms", func(n int) {
-			conf.Admin.Retry.Backoff = time.Duration(n) * time.Millisecond
-			conf.Metadata.Retry.Backoff = conf.Admin.Retry.Backoff
-		}},
-		{"admin.socket.connection.setup.timeout.ms", func(n int) { conf.Net.DialTimeout = time.Duration(n) * time.Millisecond }},
-	}
-	for _, s := range settings {
-		v, ok := props[s.key]
-		if !ok {
-			continue
-		}
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 {
-			return nil, fmt.Errorf("invalid value %q for %s: must be a non-negative integer", v, s.key)
-		}
-		s.set(n)
-	}
-	if err := kafkasecurity.Apply(conf, props, kafkasecurity.Admin); err != nil {
-		return nil, err
-	}
-	return conf, conf.Validate()
+	return sarama.NewClusterAdmin(g.bootstrap, conf)
 }
 
-// Offsets implements api.ConsumerGroups.
-func (g consumerGroups) Offsets(group string) ([]api.GroupOffset, error) {
+// Offsets returns the offsets group has committed, sorted by topic and partition; a group
+// that does not exist has none.
+func (g ConsumerGroups) Offsets(group string) ([]GroupOffset, error) {
 	admin, err := g.admin()
 	if err != nil {
 		return nil, err
@@ -98,7 +60,7 @@ func (g consumerGroups) Offsets(group string) ([]api.GroupOffset, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []api.GroupOffset
+	var out []GroupOffset
 	for topic, partitions := range resp.Blocks {
 		for partition, block := range partitions {
 			if !errors.Is(block.Err, sarama.ErrNoError) {
@@ -108,7 +70,7 @@ func (g consumerGroups) Offsets(group string) ([]api.GroupOffset, error) {
 				continue
 			}
 			offset := block.Offset
-			out = append(out, api.GroupOffset{Topic: topic, Partition: partition, Offset: &offset})
+			out = append(out, GroupOffset{Topic: topic, Partition: partition, Offset: &offset})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool {
@@ -120,8 +82,8 @@ func (g consumerGroups) Offsets(group string) ([]api.GroupOffset, error) {
 	return out, nil
 }
 
-// Alter implements api.ConsumerGroups.
-func (g consumerGroups) Alter(group string, offsets []api.GroupOffset) error {
+// Alter commits the offsets that are set and deletes the committed offsets of the others.
+func (g ConsumerGroups) Alter(group string, offsets []GroupOffset) error {
 	admin, err := g.admin()
 	if err != nil {
 		return err
@@ -131,7 +93,7 @@ func (g consumerGroups) Alter(group string, offsets []api.GroupOffset) error {
 		return err
 	}
 	commit := map[string]map[int32]sarama.OffsetAndMetadata{}
-	var deletes []api.GroupOffset
+	var deletes []GroupOffset
 	for _, o := range offsets {
 		if o.Offset == nil {
 			deletes = append(deletes, o)
@@ -161,8 +123,8 @@ func (g consumerGroups) Alter(group string, offsets []api.GroupOffset) error {
 	return nil
 }
 
-// Delete implements api.ConsumerGroups.
-func (g consumerGroups) Delete(group string) error {
+// Delete deletes group and its offsets; a group that does not exist is not an error.
+func (g ConsumerGroups) Delete(group string) error {
 	admin, err := g.admin()
 	if err != nil {
 		return err
@@ -188,7 +150,7 @@ func refuseMembers(admin sarama.ClusterAdmin, group string) error {
 	}
 	for _, d := range described {
 		if len(d.Members) > 0 {
-			return fmt.Errorf("%w: %d members", api.ErrGroupNotEmpty, len(d.Members))
+			return fmt.Errorf("%w: %d members", ErrGroupNotEmpty, len(d.Members))
 		}
 	}
 	return nil
@@ -208,7 +170,7 @@ func commitError(resp *sarama.OffsetCommitResponse) error {
 // groupError marks the broker's answers for a group that has members.
 func groupError(err error) error {
 	if errors.Is(err, sarama.ErrUnknownMemberId) || errors.Is(err, sarama.ErrGroupSubscribedToTopic) || errors.Is(err, sarama.ErrNonEmptyGroup) {
-		return fmt.Errorf("%w: %w", api.ErrGroupNotEmpty, err)
+		return fmt.Errorf("%w: %w", ErrGroupNotEmpty, err)
 	}
 	return err
 }

@@ -1,4 +1,4 @@
-package kafkasecurity
+package kafka
 
 import (
 	"crypto/tls"
@@ -8,7 +8,8 @@ import (
 )
 
 // ListenerPrefix is where Kafka Connect's REST https settings live; each key falls back to the
-// same key without the prefix.
+// same key without the prefix. They are Kafka's ssl.* keys, read by the same code as the
+// clients' stores, which is why the REST listener's TLS is built here.
 const ListenerPrefix = "listeners.https."
 
 // ServerTLS builds an https listener's TLS from the PEM ssl.keystore.* (its certificate) and

@@ -1,4 +1,4 @@
-package runtime
+package kafka
 
 import (
 	"fmt"
@@ -9,42 +9,42 @@ import (
 	"github.com/IBM/sarama"
 )
 
-// producerSettings are the parts of Kafka's producer configuration that connectd's producer
+// ProducerSettings are the parts of Kafka's producer configuration that connectd's producer
 // honours, from the worker's producer.* settings and a connector's producer.override.*, which
 // win. The producer is always idempotent with acks=all, as Kafka Connect's is by default.
-type producerSettings struct {
-	// linger lets a batch fill before it goes.
-	linger time.Duration
-	// batchBytes closes a batch.
-	batchBytes int
-	// bufferBytes bounds what a task holds unacknowledged; Poll waits for room.
-	bufferBytes int
-	// maxRequestBytes is the largest record: a larger one fails its task.
-	maxRequestBytes int
-	codec           sarama.CompressionCodec
+type ProducerSettings struct {
+	// Linger lets a batch fill before it goes.
+	Linger time.Duration
+	// BatchBytes closes a batch.
+	BatchBytes int
+	// BufferBytes bounds what a task holds unacknowledged; Poll waits for room.
+	BufferBytes int
+	// MaxRequestBytes is the largest record: a larger one fails its task.
+	MaxRequestBytes int
+	Codec           sarama.CompressionCodec
 }
 
-// defaultProducerSettings: linger as Kafka's producer since 4.0; batches larger than Kafka's
+// DefaultProducerSettings: linger as Kafka's producer since 4.0; batches larger than Kafka's
 // 16 KiB, since fewer, larger requests cost the broker much less and one batch per partition is
 // in flight; a batch still fits the broker's default message.max.bytes of 1 MiB.
-var defaultProducerSettings = producerSettings{linger: 5 * time.Millisecond, batchBytes: 960 << 10,
-	bufferBytes: 4 << 20, maxRequestBytes: 1 << 20, codec: sarama.CompressionNone}
+var DefaultProducerSettings = ProducerSettings{Linger: 5 * time.Millisecond, BatchBytes: 960 << 10,
+	BufferBytes: 4 << 20, MaxRequestBytes: 1 << 20, Codec: sarama.CompressionNone}
 
-// batchOverhead is a record batch's header: a batch holds at most a request less this.
-const batchOverhead = 61
+// BatchOverhead is a record batch's header: a batch holds at most a request less this.
+const BatchOverhead = 61
 
 var codecs = map[string]sarama.CompressionCodec{"none": sarama.CompressionNone, "gzip": sarama.CompressionGZIP,
 	"snappy": sarama.CompressionSnappy, "lz4": sarama.CompressionLZ4, "zstd": sarama.CompressionZSTD}
 
-// producerSettingsFrom reads the settings, with Kafka's messages for values it would refuse.
-func producerSettingsFrom(worker, connector map[string]string) (producerSettings, error) {
-	s := defaultProducerSettings
-	get := clientSetting("producer.", worker, connector)
+// ProducerSettingsFrom reads the settings, with Kafka's messages for values it would refuse.
+func ProducerSettingsFrom(worker, connector map[string]string) (ProducerSettings, error) {
+	s := DefaultProducerSettings
+	get := clientSetting(Producer, worker, connector)
 	err := setNumbers(get, []numberSetting{
-		{"linger.ms", kafkaLong, func(n int64) { s.linger = millis(n) }},
-		{"batch.size", kafkaInt, func(n int64) { s.batchBytes = int(n) }},
-		{"buffer.memory", kafkaLong, func(n int64) { s.bufferBytes = int(n) }},
-		{"max.request.size", kafkaInt, func(n int64) { s.maxRequestBytes = int(n) }},
+		{"linger.ms", kafkaLong, func(n int64) { s.Linger = millis(n) }},
+		{"batch.size", kafkaInt, func(n int64) { s.BatchBytes = int(n) }},
+		{"buffer.memory", kafkaLong, func(n int64) { s.BufferBytes = int(n) }},
+		{"max.request.size", kafkaInt, func(n int64) { s.MaxRequestBytes = int(n) }},
 	})
 	if err != nil {
 		return s, err
@@ -54,14 +54,14 @@ func producerSettingsFrom(worker, connector map[string]string) (producerSettings
 		if !known {
 			return s, fmt.Errorf("Invalid value %s for configuration compression.type: String must be one of: none, gzip, snappy, lz4, zstd", v)
 		}
-		s.codec = codec
+		s.Codec = codec
 	}
-	s.batchBytes = min(s.batchBytes, max(s.maxRequestBytes-batchOverhead, 0))
+	s.BatchBytes = min(s.BatchBytes, max(s.MaxRequestBytes-BatchOverhead, 0))
 	return s, nil
 }
 
 // clientSetting reads a Kafka client key for a connector: its <kind>override.<key> wins over
-// the worker's <kind><key> (kind is "producer." or "consumer.").
+// the worker's <kind><key> (kind is Producer or Consumer).
 func clientSetting(kind string, worker, connector map[string]string) func(key string) (string, bool) {
 	return func(key string) (string, bool) {
 		if v, ok := connector[kind+"override."+key]; ok {
