@@ -30,8 +30,13 @@ type batchProducer struct {
 	logger  *slog.Logger
 	records *submittedRecords
 	failed  func(error)
-	pid     int64
-	epoch   int16
+	// skipRefused, when set (errors.tolerance=all), is handed each batch that Kafka refuses for
+	// good with an error about its records (refusedForGood): the batch is skipped and its
+	// records acknowledged instead of failing the producer, as Kafka Connect's send callback
+	// does under ToleranceType.ALL (KIP-779). It is called without the producer's lock held.
+	skipRefused func(topic string, partition int32, records []sarama.Record, err error)
+	pid         int64
+	epoch       int16
 	// metrics and node count acknowledged records and batch sizes; nil when metrics are off.
 	metrics *metrics.Task
 	node    *metrics.Node
@@ -462,6 +467,7 @@ func (p *batchProducer) produce(broker *sarama.Broker, batches []outgoing) {
 	}
 	var retries []outgoing
 	errs := make([]error, len(batches))
+	skipped := make([]bool, len(batches))
 	for i, out := range batches {
 		errs[i] = err
 		if err == nil {
@@ -473,6 +479,10 @@ func (p *batchProducer) produce(broker *sarama.Broker, batches []outgoing) {
 		}
 		if errs[i] != nil && retriable(errs[i]) {
 			retries = append(retries, out)
+		}
+		if errs[i] != nil && p.skipRefused != nil && refusedForGood(errs[i]) {
+			skipped[i] = true
+			p.skipRefused(out.log.tp.topic, out.log.tp.partition, out.batch.records, fmt.Errorf("%s-%d: %w", out.log.tp.topic, out.log.tp.partition, errs[i]))
 		}
 	}
 	if len(retries) > 0 {
@@ -491,6 +501,8 @@ func (p *batchProducer) produce(broker *sarama.Broker, batches []outgoing) {
 			p.metrics.Written(len(out.batch.records))
 			p.node.ProducerBatch(len(out.batch.records))
 			p.reuse(out.batch)
+		case skipped[i]:
+			p.skip(log, out.batch)
 		case p.closed || p.err != nil:
 			log.inFlight = false
 			p.dropUnsent()
@@ -502,6 +514,24 @@ func (p *batchProducer) produce(broker *sarama.Broker, batches []outgoing) {
 		}
 	}
 	p.changed.Broadcast()
+}
+
+// skip gives up log's batch in flight, which Kafka refused and the task tolerates: its records
+// count as acknowledged, so that their offsets commit, and the batches behind it take back its
+// sequence numbers, since the broker did not append it and expects them next.
+func (p *batchProducer) skip(log *partitionLog, b *recordBatch) {
+	log.sealed = log.sealed[1:]
+	log.inFlight, log.backoff = false, 0
+	seq := b.sequence
+	for _, next := range log.sealed {
+		next.sequence = seq
+		seq = nextSequence(seq, len(next.records))
+	}
+	log.sequence = seq
+	p.buffered -= b.bytes
+	p.records.ack(b.acks...)
+	p.metrics.Unsent(len(b.records))
+	p.reuse(b)
 }
 
 func (p *batchProducer) wireBatch(b *recordBatch) *sarama.RecordBatch {
@@ -595,6 +625,24 @@ func retriable(err error) bool {
 		sarama.ErrKafkaStorageError, sarama.ErrReplicaNotAvailable, sarama.ErrBrokerNotAvailable,
 		sarama.ErrNetworkException, sarama.ErrFencedLeaderEpoch, sarama.ErrUnknownLeaderEpoch,
 		sarama.ErrInvalidMessage:
+		return true
+	}
+	return false
+}
+
+// refusedForGood reports whether err is Kafka refusing a batch's records themselves, which
+// leaves the producer able to go on with later batches: a record too large for the topic,
+// invalid or with an invalid timestamp, or a topic it may not write. Other errors that are not
+// retriable (a fenced or unknown producer, a cluster authorization failure) fail the producer
+// even under errors.tolerance=all: skipping every record after them would lose them all.
+func refusedForGood(err error) bool {
+	var kerr sarama.KError
+	if !errors.As(err, &kerr) {
+		return false
+	}
+	switch kerr {
+	case sarama.ErrMessageSizeTooLarge, sarama.ErrMessageSetSizeTooLarge, sarama.ErrInvalidRecord,
+		sarama.ErrInvalidTimestamp, sarama.ErrInvalidTopic, sarama.ErrTopicAuthorizationFailed:
 		return true
 	}
 	return false
