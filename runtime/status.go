@@ -42,9 +42,10 @@ func (r *statusReporter) release(k itemKey, owner instance) {
 	r.mu.Unlock()
 }
 
-// report queues a status record for k from owner; a replaced instance's reports are dropped.
-func (r *statusReporter) report(owner instance, k itemKey, state, trace string) {
-	st := fsm.Status{Connector: k.connector, Task: k.task, State: state, Trace: trace, WorkerID: r.w.cfg.WorkerID}
+// report queues st, a status record for k from owner, with its item and worker filled in; a
+// replaced instance's reports are dropped.
+func (r *statusReporter) report(owner instance, k itemKey, st fsm.Status) {
+	st.Connector, st.Task, st.WorkerID = k.connector, k.task, r.w.cfg.WorkerID
 	r.mu.Lock()
 	if r.owners[k] != owner {
 		r.mu.Unlock()
