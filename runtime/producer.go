@@ -480,7 +480,7 @@ func (p *batchProducer) produce(broker *sarama.Broker, batches []outgoing) {
 		if errs[i] != nil && retriable(errs[i]) {
 			retries = append(retries, out)
 		}
-		if errs[i] != nil && p.skipRefused != nil && refusedForGood(errs[i]) {
+		if errs[i] != nil && p.skipRefused != nil && refusedForGood(errs[i]) && !splittable(out.batch, errs[i]) {
 			skipped[i] = true
 			p.skipRefused(out.log.tp.topic, out.log.tp.partition, out.batch.records, fmt.Errorf("%s-%d: %w", out.log.tp.topic, out.log.tp.partition, errs[i]))
 		}
@@ -506,6 +506,8 @@ func (p *batchProducer) produce(broker *sarama.Broker, batches []outgoing) {
 		case p.closed || p.err != nil:
 			log.inFlight = false
 			p.dropUnsent()
+		case splittable(out.batch, errs[i]):
+			p.split(log, out.batch)
 		case retriable(errs[i]):
 			p.retry(log, errs[i])
 		default:
@@ -532,6 +534,40 @@ func (p *batchProducer) skip(log *partitionLog, b *recordBatch) {
 	p.records.ack(b.acks...)
 	p.metrics.Unsent(len(b.records))
 	p.reuse(b)
+}
+
+// splittable reports whether b, refused with err, is one that Kafka's producer splits and sends
+// again: a batch of several records too large for the topic.
+func splittable(b *recordBatch, err error) bool {
+	return errors.Is(err, sarama.ErrMessageSizeTooLarge) && len(b.records) > 1
+}
+
+// split puts the two halves of log's batch in flight in its place, with its sequence numbers,
+// to be sent next.
+func (p *batchProducer) split(log *partitionLog, b *recordBatch) {
+	half := len(b.records) / 2
+	second := &recordBatch{records: make([]sarama.Record, 0, len(b.records)-half), acks: append([]*submitted(nil), b.acks[half:]...),
+		base: b.base, created: b.created, sequence: nextSequence(b.sequence, half)}
+	for i, r := range b.records[half:] {
+		r.OffsetDelta = int64(i)
+		second.records = append(second.records, r)
+		second.bytes += recordSize(r.Key, r.Value, r.Headers)
+	}
+	b.records, b.acks, b.bytes = b.records[:half], b.acks[:half], b.bytes-second.bytes
+	b.max, second.max = maxTimestamp(b), maxTimestamp(second)
+	log.sealed = append([]*recordBatch{b, second}, log.sealed[1:]...)
+	log.inFlight = false
+	p.logger.Warn("the broker found a batch too large; sending it again in two", "topic", log.tp.topic, "partition", log.tp.partition, "records", half+len(second.records))
+}
+
+func maxTimestamp(b *recordBatch) time.Time {
+	latest := b.base
+	for _, r := range b.records {
+		if t := b.base.Add(r.TimestampDelta); t.After(latest) {
+			latest = t
+		}
+	}
+	return latest
 }
 
 func (p *batchProducer) wireBatch(b *recordBatch) *sarama.RecordBatch {
@@ -651,14 +687,20 @@ func refusedForGood(err error) bool {
 // checkSize returns a message's size in a batch, and Kafka's error when it exceeds
 // max.request.size, a refusal for good.
 func (p *batchProducer) checkSize(msg *message) (int, error) {
-	size := len(msg.key) + len(msg.value) + recordOverhead
-	for _, h := range msg.headers {
-		size += len(h.Key) + len(h.Value) + 10
-	}
+	size := recordSize(msg.key, msg.value, msg.headers)
 	if size > p.settings.maxRequestBytes {
 		return size, fmt.Errorf("The message is %d bytes when serialized which is larger than %d, which is the value of the max.request.size configuration.", size, p.settings.maxRequestBytes)
 	}
 	return size, nil
+}
+
+// recordSize is a record's size in a batch, at most.
+func recordSize(key, value []byte, headers []*sarama.RecordHeader) int {
+	size := len(key) + len(value) + recordOverhead
+	for _, h := range headers {
+		size += len(h.Key) + len(h.Value) + 10
+	}
+	return size
 }
 
 // murmur2 is the hash of Kafka's default partitioner, so that keyed records land where a Java

@@ -389,6 +389,39 @@ func TestProducerSkipsARefusedBatchWhenTolerated(t *testing.T) {
 	checkExactlyOnce(t, values, 50-len(refused))
 }
 
+// A batch the broker finds too large for the topic is split and sent again, as Kafka's producer
+// does, down to batches it accepts: no record is skipped, even under errors.tolerance=all.
+func TestProducerSplitsABatchTooLargeForTheTopic(t *testing.T) {
+	h := newProducerHarness(t, 1)
+	h.producer.skipRefused = func(_ string, _ int32, records []sarama.Record, err error) {
+		t.Errorf("%d records skipped: %v", len(records), err)
+	}
+	const maxRecords = 5
+	h.cluster.ControlKey(int16(kmsg.Produce), func(req kmsg.Request) (kmsg.Response, error, bool) {
+		h.cluster.KeepControl()
+		for _, rt := range req.(*kmsg.ProduceRequest).Topics {
+			for _, rp := range rt.Partitions {
+				var batch kmsg.RecordBatch
+				if err := batch.ReadFrom(rp.Records); err != nil {
+					t.Errorf("reading a produced batch: %v", err)
+				}
+				if batch.NumRecords > maxRecords {
+					return refuseProduce(req, kerr.MessageTooLarge.Code), nil, true
+				}
+			}
+		}
+		return nil, nil, false
+	})
+	if err := h.send(40, nil); err != nil {
+		t.Fatal(err)
+	}
+	if last := h.drained(t); last != 39 {
+		t.Fatalf("committable offset %v, want 39", last)
+	}
+	values, _ := h.topicRecords(t, 1)
+	checkExactlyOnce(t, values, 40)
+}
+
 func TestProducerRefusesARecordLargerThanARequest(t *testing.T) {
 	h := newProducerHarness(t, 1)
 	records := []*connect.SourceRecord{{}}
