@@ -64,6 +64,11 @@ type Status struct {
 	WorkerID   string `json:"worker_id"`
 	Trace      string `json:"trace,omitempty"`
 	Generation uint64 `json:"generation"`
+	// RestartAttempts is how many automatic restarts (restart.policy=on-failure) the item had in
+	// a row, and ModifyIndex the connector's ModifyIndex when it was counted: a worker that
+	// takes the item over goes on counting from there as long as the connector did not change.
+	RestartAttempts int    `json:"restart_attempts,omitempty"`
+	ModifyIndex     uint64 `json:"modify_index,omitempty"`
 }
 
 // ID names the item the record describes: "<connector>" or "<connector>-<task>".

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"maps"
+	"os"
 	"strconv"
 	"sync"
 	"time"
@@ -37,6 +38,7 @@ func (c *FailingConnector) Config() *connect.ConfigDef {
 		Define(connect.ConfigKey{Name: "file", Type: connect.TypeString, Default: "", Documentation: "A sink task appends each record's value to this file when it flushes"}).
 		Define(connect.ConfigKey{Name: "flush.fail.times", Type: connect.TypeInt, Default: "0", Validator: connect.AtLeast(0), Documentation: "A sink task's first flushes fail, dropping what they hold"}).
 		Define(connect.ConfigKey{Name: "put.retriable.times", Type: connect.TypeInt, Default: "0", Validator: connect.AtLeast(0), Documentation: "A sink task's first puts fail with a retriable error"}).
+		Define(connect.ConfigKey{Name: "starts.file", Type: connect.TypeString, Default: "", Documentation: "Every task appends a line to this file each time it starts, to count its starts across nodes"}).
 		Define(connect.ConfigKey{Name: "errant.value", Type: connect.TypeString, Default: "", Documentation: "A sink task reports records with this value to its errant record reporter"})
 }
 
@@ -102,6 +104,11 @@ func (t *failingTask) start(config map[string]string) error {
 	t.mu.Lock()
 	t.config, t.message = config, message
 	t.mu.Unlock()
+	if path := config["starts.file"]; path != "" {
+		if err := appendLine(path, "started"); err != nil {
+			return err
+		}
+	}
 	block(config, "start")
 	panicIn(config, "start")
 	if config["task.fail.on.start"] == "true" {
@@ -202,3 +209,15 @@ func (t *failingSinkTask) Open([]connect.TopicPartition) error {
 
 // Close implements connect.PartitionAware.
 func (t *failingSinkTask) Close([]connect.TopicPartition) error { return nil }
+
+func appendLine(path, line string) error {
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := f.WriteString(line + "\n"); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}

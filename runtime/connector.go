@@ -27,9 +27,11 @@ type connectorInstance struct {
 	reconf chan struct{}
 
 	// auto restarts the plugin after a failure when its config asks for it (autorestart.go);
-	// retry fires for the next attempt. Both belong to the run goroutine.
-	auto  autoRestart
-	retry <-chan time.Time
+	// retry fires for the next attempt, lasted once a restarted plugin ran long enough to reset
+	// the count. They belong to the run goroutine.
+	auto   autoRestart
+	retry  <-chan time.Time
+	lasted <-chan time.Time
 }
 
 func startConnector(w *Worker, c *fsm.Connector, logger *slog.Logger) instance {
@@ -42,7 +44,7 @@ func startConnector(w *Worker, c *fsm.Connector, logger *slog.Logger) instance {
 func (ci *connectorInstance) key() fsm.TaskID { return fsm.ConnectorInstance(ci.name) }
 
 func (ci *connectorInstance) report(state, trace string) {
-	ci.w.status.report(ci, ci.key(), state, trace)
+	ci.w.status.report(ci, ci.key(), fsm.Status{State: state, Trace: trace})
 }
 
 // authorize does nothing: a connector moves no data, and every write it makes (task configs,
@@ -99,14 +101,19 @@ func (ci *connectorInstance) run() {
 				ci.shutdown(cur, false)
 				cur = nil
 			}
+			ci.auto.restarting()
 			ci.report(fsm.StateRestarting, "")
+		case <-ci.lasted:
+			ci.lasted = nil
+			ci.auto.reset()
+			continue
 		}
 		ci.auto.configure(spec.Config)
 		restart := spec.RestartIndex > 0 && cur != nil && spec.RestartIndex != cur.restartIndex && spec.Restart != nil && spec.Restart.Connector
 		if cur != nil && (restart || !maps.Equal(cur.config, spec.Config) || spec.Target == fsm.TargetStopped) {
 			ci.shutdown(cur, false)
 			cur = nil
-			ci.retry = nil
+			ci.retry, ci.lasted = nil, nil
 			ci.auto.reset()
 		}
 		if spec.Target == fsm.TargetStopped {
@@ -141,8 +148,8 @@ func (ci *connectorInstance) startPlugin(spec *fsm.Connector) *running {
 	if err != nil {
 		ci.logger.Warn("connector failed to start", "err", err)
 		ci.failed(r, err)
-	} else {
-		ci.auto.started(time.Now())
+	} else if ci.auto.attempts > 0 {
+		ci.lasted = time.After(ci.auto.lasting())
 	}
 	return r
 }
@@ -209,7 +216,7 @@ func (ci *connectorInstance) fail(r *running, err error) {
 func (ci *connectorInstance) failed(r *running, err error) {
 	delay, note, ok := ci.auto.failed(time.Now())
 	ci.report(fsm.StateFailed, trace(err)+note)
-	r.failed = true
+	r.failed, ci.lasted = true, nil
 	if ok {
 		ci.retry = time.After(delay)
 	}

@@ -42,10 +42,18 @@ var ErrToleranceExceeded = errors.New("Tolerance exceeded in error handler")
 const retryDelayMin = 300 * time.Millisecond
 
 // failedRecord is the record an operation failed on: a consumed one for sinks, a polled one
-// for sources.
+// for sources, or a converted one that Kafka refused.
 type failedRecord struct {
 	consumed *sarama.ConsumerMessage
 	source   *connect.SourceRecord
+	refused  *refusedRecord
+}
+
+// refusedRecord is a source record as the producer sent it to a partition that refused it.
+type refusedRecord struct {
+	topic     string
+	partition int32
+	record    *sarama.Record
 }
 
 // errorHandler is a task's error handling, Kafka Connect's RetryWithToleranceOperator: an
@@ -217,6 +225,12 @@ func (h *errorHandler) log(stage Stage, class string, rec failedRecord, err erro
 		if h.logMessages {
 			attrs = append(attrs, "record", fmt.Sprintf("SourceRecord{sourcePartition=%v, sourceOffset=%v} ConnectRecord{topic='%s', key=%v, value=%v}",
 				rec.source.SourcePartition, offsetMap(rec.source.SourceOffset), rec.source.Topic, rec.source.Key, rec.source.Value))
+		}
+	case rec.refused != nil:
+		attrs = append(attrs, "topic", rec.refused.topic, "partition", rec.refused.partition)
+		if h.logMessages {
+			attrs = append(attrs, "record", fmt.Sprintf("ProducerRecord(topic=%s, partition=%d, key=%q, value=%q)",
+				rec.refused.topic, rec.refused.partition, rec.refused.record.Key, rec.refused.record.Value))
 		}
 	}
 	h.logger.Error(fmt.Sprintf("Error encountered in task %s-%d. Executing stage '%s' with class '%s'.", h.connector, h.task, stage, class), attrs...)

@@ -11,6 +11,9 @@ import (
 	"time"
 
 	"github.com/IBM/sarama"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/connectd/connectd/internal/testcluster"
 )
@@ -353,4 +356,61 @@ func TestSourceRecordTooLargeIsSkippedWhenTolerated(t *testing.T) {
 		t.Fatalf("topic holds %v", values)
 	}
 	waitState(t, c.URL(2), "big", "RUNNING", 1)
+}
+
+// A source record the broker refuses (here: not authorized for its topic) is skipped under
+// errors.tolerance=all, counted in the task's error metrics, and its offset committed
+// (KIP-779); under none it fails the task with the producer's error.
+func TestSourceRecordsKafkaRefusesAreSkippedWhenTolerated(t *testing.T) {
+	broker, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.AllowAutoTopicCreation(), kfake.SeedTopics(1, "denied"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(broker.Close)
+	broker.ControlKey(int16(kmsg.Produce), func(req kmsg.Request) (kmsg.Response, error, bool) {
+		produce := req.(*kmsg.ProduceRequest)
+		resp := produce.ResponseKind().(*kmsg.ProduceResponse)
+		for _, rt := range produce.Topics {
+			if rt.Topic != "denied" {
+				return nil, nil, false
+			}
+			topic := kmsg.NewProduceResponseTopic()
+			topic.Topic = rt.Topic
+			for _, rp := range rt.Partitions {
+				partition := kmsg.NewProduceResponseTopicPartition()
+				partition.Partition = rp.Partition
+				partition.ErrorCode = kerr.TopicAuthorizationFailed.Code
+				topic.Partitions = append(topic.Partitions, partition)
+			}
+			resp.Topics = append(resp.Topics, topic)
+		}
+		broker.KeepControl()
+		return resp, nil, true
+	})
+	c := testcluster.New(t, 3, testcluster.With("bootstrap.servers", broker.ListenAddrs()[0]),
+		testcluster.With("offset.flush.interval.ms", "200"), testcluster.With("scheduled.rebalance.max.delay.ms", "0"))
+	in := filepath.Join(t.TempDir(), "in.txt")
+	writeLines(t, in, 0, 10)
+	putConfig(t, c.URL(0)+"/connectors/lenient/config", fmt.Sprintf(`{"connector.class":"FileStreamSource","file":%q,"topic":"denied","errors.tolerance":"all","errors.log.enable":"true",%s}`, in, stringConverters))
+	testcluster.Eventually(t, 20*time.Second, func() error {
+		if pos := committedPosition(t, c.URL(2), "lenient"); pos != 70 {
+			return fmt.Errorf("committed position %d, want 70", pos)
+		}
+		return nil
+	})
+	waitState(t, c.URL(1), "lenient", "RUNNING", 1)
+	const skipped = `kafka_connect_task_error_metrics_total_records_skipped{connector="lenient",task="0"} 10`
+	testcluster.Eventually(t, 10*time.Second, func() error {
+		for i := 0; i < c.Size(); i++ {
+			if _, body := testcluster.Do(t, "GET", c.URL(i)+"/metrics", ""); strings.Contains(body, skipped) {
+				return nil
+			}
+		}
+		return fmt.Errorf("no node reports %s", skipped)
+	})
+	putConfig(t, c.URL(0)+"/connectors/strict/config", fmt.Sprintf(`{"connector.class":"FileStreamSource","file":%q,"topic":"denied",%s}`, in, stringConverters))
+	waitTaskFailed(t, c.URL(2), "strict", "Unrecoverable exception from producer send callback: denied-0: kafka server: The client is not authorized to access this topic")
+	if pos := committedPosition(t, c.URL(2), "strict"); pos != 0 {
+		t.Fatalf("the strict task committed position %d past records Kafka refused", pos)
+	}
 }

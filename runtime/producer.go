@@ -31,8 +31,13 @@ type batchProducer struct {
 	logger  *slog.Logger
 	records *submittedRecords
 	failed  func(error)
-	pid     int64
-	epoch   int16
+	// skipRefused, when set (errors.tolerance=all), is handed each batch that Kafka refuses for
+	// good with an error about its records (refusedForGood): the batch is skipped and its
+	// records acknowledged instead of failing the producer, as Kafka Connect's send callback
+	// does under ToleranceType.ALL (KIP-779). It is called without the producer's lock held.
+	skipRefused func(topic string, partition int32, records []sarama.Record, err error)
+	pid         int64
+	epoch       int16
 	// metrics and node count acknowledged records and batch sizes; nil when metrics are off.
 	metrics *metrics.Task
 	node    *metrics.Node
@@ -463,6 +468,7 @@ func (p *batchProducer) produce(broker *sarama.Broker, batches []outgoing) {
 	}
 	var retries []outgoing
 	errs := make([]error, len(batches))
+	skipped := make([]bool, len(batches))
 	for i, out := range batches {
 		errs[i] = err
 		if err == nil {
@@ -474,6 +480,10 @@ func (p *batchProducer) produce(broker *sarama.Broker, batches []outgoing) {
 		}
 		if errs[i] != nil && retriable(errs[i]) {
 			retries = append(retries, out)
+		}
+		if errs[i] != nil && p.skipRefused != nil && refusedForGood(errs[i]) && !splittable(out.batch, errs[i]) {
+			skipped[i] = true
+			p.skipRefused(out.log.tp.topic, out.log.tp.partition, out.batch.records, fmt.Errorf("%s-%d: %w", out.log.tp.topic, out.log.tp.partition, errs[i]))
 		}
 	}
 	if len(retries) > 0 {
@@ -492,9 +502,13 @@ func (p *batchProducer) produce(broker *sarama.Broker, batches []outgoing) {
 			p.metrics.Written(len(out.batch.records))
 			p.node.ProducerBatch(len(out.batch.records))
 			p.reuse(out.batch)
+		case skipped[i]:
+			p.skip(log, out.batch)
 		case p.closed || p.err != nil:
 			log.inFlight = false
 			p.dropUnsent()
+		case splittable(out.batch, errs[i]):
+			p.split(log, out.batch)
 		case retriable(errs[i]):
 			p.retry(log, errs[i])
 		default:
@@ -503,6 +517,58 @@ func (p *batchProducer) produce(broker *sarama.Broker, batches []outgoing) {
 		}
 	}
 	p.changed.Broadcast()
+}
+
+// skip gives up log's batch in flight, which Kafka refused and the task tolerates: its records
+// count as acknowledged, so that their offsets commit, and the batches behind it take back its
+// sequence numbers, since the broker did not append it and expects them next.
+func (p *batchProducer) skip(log *partitionLog, b *recordBatch) {
+	log.sealed = log.sealed[1:]
+	log.inFlight, log.backoff = false, 0
+	seq := b.sequence
+	for _, next := range log.sealed {
+		next.sequence = seq
+		seq = nextSequence(seq, len(next.records))
+	}
+	log.sequence = seq
+	p.buffered -= b.bytes
+	p.records.ack(b.acks...)
+	p.metrics.Unsent(len(b.records))
+	p.reuse(b)
+}
+
+// splittable reports whether b, refused with err, is one that Kafka's producer splits and sends
+// again: a batch of several records too large for the topic.
+func splittable(b *recordBatch, err error) bool {
+	return errors.Is(err, sarama.ErrMessageSizeTooLarge) && len(b.records) > 1
+}
+
+// split puts the two halves of log's batch in flight in its place, with its sequence numbers,
+// to be sent next.
+func (p *batchProducer) split(log *partitionLog, b *recordBatch) {
+	half := len(b.records) / 2
+	second := &recordBatch{records: make([]sarama.Record, 0, len(b.records)-half), acks: append([]*submitted(nil), b.acks[half:]...),
+		base: b.base, created: b.created, sequence: nextSequence(b.sequence, half)}
+	for i, r := range b.records[half:] {
+		r.OffsetDelta = int64(i)
+		second.records = append(second.records, r)
+		second.bytes += recordSize(r.Key, r.Value, r.Headers)
+	}
+	b.records, b.acks, b.bytes = b.records[:half], b.acks[:half], b.bytes-second.bytes
+	b.max, second.max = maxTimestamp(b), maxTimestamp(second)
+	log.sealed = append([]*recordBatch{b, second}, log.sealed[1:]...)
+	log.inFlight = false
+	p.logger.Warn("the broker found a batch too large; sending it again in two", "topic", log.tp.topic, "partition", log.tp.partition, "records", half+len(second.records))
+}
+
+func maxTimestamp(b *recordBatch) time.Time {
+	latest := b.base
+	for _, r := range b.records {
+		if t := b.base.Add(r.TimestampDelta); t.After(latest) {
+			latest = t
+		}
+	}
+	return latest
 }
 
 func (p *batchProducer) wireBatch(b *recordBatch) *sarama.RecordBatch {
@@ -601,17 +667,41 @@ func retriable(err error) bool {
 	return false
 }
 
+// refusedForGood reports whether err is Kafka refusing a batch's records themselves, which
+// leaves the producer able to go on with later batches: a record too large for the topic,
+// invalid or with an invalid timestamp, or a topic it may not write. Other errors that are not
+// retriable (a fenced or unknown producer, a cluster authorization failure) fail the producer
+// even under errors.tolerance=all: skipping every record after them would lose them all.
+func refusedForGood(err error) bool {
+	var kerr sarama.KError
+	if !errors.As(err, &kerr) {
+		return false
+	}
+	switch kerr {
+	case sarama.ErrMessageSizeTooLarge, sarama.ErrMessageSetSizeTooLarge, sarama.ErrInvalidRecord,
+		sarama.ErrInvalidTimestamp, sarama.ErrInvalidTopic, sarama.ErrTopicAuthorizationFailed:
+		return true
+	}
+	return false
+}
+
 // checkSize returns a message's size in a batch, and Kafka's error when it exceeds
 // max.request.size, a refusal for good.
 func (p *batchProducer) checkSize(msg *message) (int, error) {
-	size := len(msg.key) + len(msg.value) + recordOverhead
-	for _, h := range msg.headers {
-		size += len(h.Key) + len(h.Value) + 10
-	}
+	size := recordSize(msg.key, msg.value, msg.headers)
 	if size > p.settings.MaxRequestBytes {
 		return size, fmt.Errorf("The message is %d bytes when serialized which is larger than %d, which is the value of the max.request.size configuration.", size, p.settings.MaxRequestBytes)
 	}
 	return size, nil
+}
+
+// recordSize is a record's size in a batch, at most.
+func recordSize(key, value []byte, headers []*sarama.RecordHeader) int {
+	size := len(key) + len(value) + recordOverhead
+	for _, h := range headers {
+		size += len(h.Key) + len(h.Value) + 10
+	}
+	return size
 }
 
 // murmur2 is the hash of Kafka's default partitioner, so that keyed records land where a Java

@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -326,6 +327,104 @@ func TestProducerFailsOnAnErrorKafkaDoesNotRetry(t *testing.T) {
 	if err := h.send(1, nil); err == nil {
 		t.Fatal("a failed producer took another record")
 	}
+}
+
+// refuseProduce answers a produce request with code for every partition in it.
+func refuseProduce(req kmsg.Request, code int16) kmsg.Response {
+	resp := req.(*kmsg.ProduceRequest).ResponseKind().(*kmsg.ProduceResponse)
+	for _, rt := range req.(*kmsg.ProduceRequest).Topics {
+		topic := kmsg.NewProduceResponseTopic()
+		topic.Topic = rt.Topic
+		for _, rp := range rt.Partitions {
+			partition := kmsg.NewProduceResponseTopicPartition()
+			partition.Partition = rp.Partition
+			partition.ErrorCode = code
+			topic.Partitions = append(topic.Partitions, partition)
+		}
+		resp.Topics = append(resp.Topics, topic)
+	}
+	return resp
+}
+
+// Under errors.tolerance=all a batch Kafka refuses for good is handed to skipRefused and
+// skipped: its offsets commit, the producer goes on, and the batches queued behind it take back
+// its sequence numbers, so the broker appends them once each.
+func TestProducerSkipsARefusedBatchWhenTolerated(t *testing.T) {
+	settings := kafka.DefaultProducerSettings
+	settings.BatchBytes = 100
+	h := newProducerHarnessWith(t, 1, settings)
+	var refused []int
+	h.producer.skipRefused = func(topic string, partition int32, records []sarama.Record, err error) {
+		if topic != testTopic || partition != 0 || !errors.Is(err, sarama.ErrTopicAuthorizationFailed) {
+			t.Errorf("refused %s-%d: %v", topic, partition, err)
+		}
+		for _, r := range records {
+			v, _ := strconv.Atoi(string(r.Value))
+			refused = append(refused, v)
+		}
+	}
+	release := make(chan struct{})
+	held := make(chan struct{})
+	h.cluster.ControlKey(int16(kmsg.Produce), func(req kmsg.Request) (kmsg.Response, error, bool) {
+		close(held)
+		// Held until every record is queued, so that sealed batches wait behind the refused one.
+		h.cluster.SleepControl(func() { <-release })
+		return refuseProduce(req, kerr.TopicAuthorizationFailed.Code), nil, true
+	})
+	if err := h.send(50, nil); err != nil {
+		t.Fatal(err)
+	}
+	<-held
+	close(release)
+	if last := h.drained(t); last != 49 {
+		t.Fatalf("committable offset %v, want 49", last)
+	}
+	select {
+	case err := <-h.failed:
+		t.Fatalf("the producer failed: %v", err)
+	default:
+	}
+	if len(refused) == 0 || len(refused) >= 50 || refused[0] != 0 || refused[len(refused)-1] != len(refused)-1 {
+		t.Fatalf("refused records %v, want the first batch", refused)
+	}
+	values, _ := h.topicRecords(t, 1)
+	if got := values[0]; len(got) != 50-len(refused) || got[0] != len(refused) {
+		t.Fatalf("the topic holds %v after %d refused records", got, len(refused))
+	}
+	checkExactlyOnce(t, values, 50-len(refused))
+}
+
+// A batch the broker finds too large for the topic is split and sent again, as Kafka's producer
+// does, down to batches it accepts: no record is skipped, even under errors.tolerance=all.
+func TestProducerSplitsABatchTooLargeForTheTopic(t *testing.T) {
+	h := newProducerHarness(t, 1)
+	h.producer.skipRefused = func(_ string, _ int32, records []sarama.Record, err error) {
+		t.Errorf("%d records skipped: %v", len(records), err)
+	}
+	const maxRecords = 5
+	h.cluster.ControlKey(int16(kmsg.Produce), func(req kmsg.Request) (kmsg.Response, error, bool) {
+		h.cluster.KeepControl()
+		for _, rt := range req.(*kmsg.ProduceRequest).Topics {
+			for _, rp := range rt.Partitions {
+				var batch kmsg.RecordBatch
+				if err := batch.ReadFrom(rp.Records); err != nil {
+					t.Errorf("reading a produced batch: %v", err)
+				}
+				if batch.NumRecords > maxRecords {
+					return refuseProduce(req, kerr.MessageTooLarge.Code), nil, true
+				}
+			}
+		}
+		return nil, nil, false
+	})
+	if err := h.send(40, nil); err != nil {
+		t.Fatal(err)
+	}
+	if last := h.drained(t); last != 39 {
+		t.Fatalf("committable offset %v, want 39", last)
+	}
+	values, _ := h.topicRecords(t, 1)
+	checkExactlyOnce(t, values, 40)
 }
 
 func TestProducerRefusesARecordLargerThanARequest(t *testing.T) {

@@ -65,6 +65,9 @@ func newSourceRun(ti *taskInstance, task guardedSourceTask, config map[string]st
 		topics: map[string]bool{}, resume: make(chan struct{}, 1), sendErr: make(chan error, 1), releaseClient: release, errs: errs, m: ti.metrics}
 	r.producer = newBatchProducer(client, settings, ti.permit, ti.logger, r.submitted, r.producerFailed)
 	r.producer.metrics, r.producer.node = r.m, ti.w.deps.Metrics
+	if errs.tolerateAll {
+		r.producer.skipRefused = r.skipRefused
+	}
 	if ti.w.cfg.TopicCreation && hasTopicCreation(config) {
 		conf, err := kafka.AdminConfig(fmt.Sprintf("connector-adminclient-%s", ti.id), kafka.ConnectorClientProps(ti.w.cfg.WorkerProps, config, kafka.Admin))
 		if err == nil {

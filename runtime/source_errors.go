@@ -63,3 +63,16 @@ func (r *sourceRun) producible(ctx context.Context, msg *message, rec *connect.S
 		return err
 	})
 }
+
+// workerSourceTaskClass names the stage's class of a record Kafka refused, as Kafka Connect
+// reports it from its send callback.
+const workerSourceTaskClass = "org.apache.kafka.connect.runtime.WorkerSourceTask"
+
+// skipRefused reports each record of a batch Kafka refused for good under errors.tolerance=all:
+// logged when errors.log.enable asks, counted as skipped; the producer acknowledges them, so
+// their source offsets commit (KIP-779).
+func (r *sourceRun) skipRefused(topic string, partition int32, records []sarama.Record, err error) {
+	for i := range records {
+		_ = r.errs.failed(StageKafkaProduce, workerSourceTaskClass, failedRecord{refused: &refusedRecord{topic: topic, partition: partition, record: &records[i]}}, err)
+	}
+}

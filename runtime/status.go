@@ -45,9 +45,10 @@ func (r *statusReporter) release(k fsm.TaskID, owner instance) {
 	r.mu.Unlock()
 }
 
-// report queues a status record for k from owner; a replaced instance's reports are dropped.
-func (r *statusReporter) report(owner instance, k fsm.TaskID, state, trace string) {
-	st := fsm.Status{Connector: k.Connector, Task: k.Task, State: state, Trace: trace, WorkerID: r.w.cfg.WorkerID}
+// report queues st, a status record for k from owner, with its item and worker filled in; a
+// replaced instance's reports are dropped.
+func (r *statusReporter) report(owner instance, k fsm.TaskID, st fsm.Status) {
+	st.Connector, st.Task, st.WorkerID = k.Connector, k.Task, r.w.cfg.WorkerID
 	r.mu.Lock()
 	if r.owners[k] != owner {
 		r.mu.Unlock()

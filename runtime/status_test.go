@@ -13,7 +13,7 @@ func TestReplacedInstanceCannotOverwriteItsSuccessorsStatus(t *testing.T) {
 	state := func() string { return r.pending[k].State }
 
 	r.claim(k, abandoned)
-	r.report(abandoned, k, fsm.StateRunning, "")
+	r.report(abandoned, k, fsm.Status{State: fsm.StateRunning})
 	if state() != fsm.StateRunning {
 		t.Fatalf("the owner's report was dropped: %q", state())
 	}
@@ -21,13 +21,13 @@ func TestReplacedInstanceCannotOverwriteItsSuccessorsStatus(t *testing.T) {
 	// The worker gave up waiting for the first instance and started another for the same task;
 	// the first one ends later and reports UNASSIGNED on its way out.
 	r.claim(k, successor)
-	r.report(successor, k, fsm.StatePaused, "")
-	r.report(abandoned, k, fsm.StateUnassigned, "")
+	r.report(successor, k, fsm.Status{State: fsm.StatePaused})
+	r.report(abandoned, k, fsm.Status{State: fsm.StateUnassigned})
 	r.release(k, abandoned)
 	if state() != fsm.StatePaused {
 		t.Fatalf("status %q, want the successor's PAUSED: the abandoned instance overwrote it", state())
 	}
-	r.report(successor, k, fsm.StateRunning, "")
+	r.report(successor, k, fsm.Status{State: fsm.StateRunning})
 	if state() != fsm.StateRunning {
 		t.Fatalf("the successor lost its claim when the abandoned instance released: %q", state())
 	}

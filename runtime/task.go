@@ -28,6 +28,11 @@ type taskInstance struct {
 	*lifecycle
 	// metrics is the current run's counters; only the loop goroutine sets it.
 	metrics *metrics.Task
+	// auto restarts the task after a failure when its connector asks for it, and modifyIndex is
+	// the connector version it counts under; both belong to the loop goroutine, and every
+	// status report carries them, so that the worker that takes the task over counts on.
+	auto        autoRestart
+	modifyIndex uint64
 }
 
 // taskRun is one start of a task with one config; a restart makes a new one.
@@ -54,7 +59,7 @@ func (ti *taskInstance) key() fsm.TaskID { return ti.id }
 
 func (ti *taskInstance) report(state, trace string) {
 	ti.metrics.State(state)
-	ti.w.status.report(ti, ti.key(), state, trace)
+	ti.w.status.report(ti, ti.key(), fsm.Status{State: state, Trace: trace, RestartAttempts: ti.auto.attempts, ModifyIndex: ti.modifyIndex})
 }
 
 // loop starts the task with its committed config and restarts it when that config changes or a
@@ -68,16 +73,17 @@ func (ti *taskInstance) loop() {
 		config       map[string]string
 		restartIndex uint64
 		failed       bool
-		// auto restarts the task after a failure when its connector asks for it; retry fires
-		// for the next attempt, which starts from last, the newest spec.
-		auto  autoRestart
-		retry <-chan time.Time
-		last  *fsm.Connector
+		// retry fires for the next automatic restart, which starts from last, the newest spec;
+		// lasted once a restarted run lasted long enough to reset the count.
+		retry     <-chan time.Time
+		lasted    <-chan time.Time
+		last      *fsm.Connector
+		inherited bool
 	)
 	fail := func(err error) {
-		delay, note, ok := auto.failed(time.Now())
+		delay, note, ok := ti.auto.failed(time.Now())
 		ti.report(fsm.StateFailed, trace(err)+note)
-		failed = true
+		failed, lasted = true, nil
 		if ok {
 			retry = time.After(delay)
 		}
@@ -90,7 +96,9 @@ func (ti *taskInstance) loop() {
 	}
 	defer func() {
 		stopRun()
-		if ti.w.deps.FSM.State().Connector(ti.id.Connector) != nil {
+		// A failed task's status stays FAILED, as in Kafka Connect, with the attempts so far for
+		// the worker that takes it over.
+		if !failed && ti.w.deps.FSM.State().Connector(ti.id.Connector) != nil {
 			ti.report(fsm.StateUnassigned, "")
 		}
 	}()
@@ -107,7 +115,15 @@ func (ti *taskInstance) loop() {
 		case <-retry:
 			retry = nil
 			spec, failed = last, false
+			ti.auto.restarting()
 			ti.report(fsm.StateRestarting, "")
+		case <-lasted:
+			lasted = nil
+			ti.auto.reset()
+			if cur == nil {
+				continue
+			}
+			spec = last
 		case err := <-runDone:
 			// Without a permit the worker is stopping the task (its lease lapsed, and then its
 			// producers' connections were cut); the errors that causes are not the task's failure.
@@ -120,7 +136,26 @@ func (ti *taskInstance) loop() {
 			continue
 		}
 		last = spec
-		auto.configure(spec.Config)
+		ti.auto.configure(spec.Config)
+		ti.modifyIndex = spec.ModifyIndex
+		if !inherited {
+			// Taking the task over: go on from the count its previous worker reported. A run
+			// that failed there is due for its restart here, unless the policy gave up on it.
+			inherited = true
+			st := ti.w.deps.FSM.State().TaskStatus(ti.id.Connector, ti.id.Task)
+			if wasFailed, exhausted := ti.auto.inherit(st, spec.ModifyIndex); exhausted && wasFailed {
+				ti.report(fsm.StateFailed, st.Trace)
+				failed = true
+				if ti.id.Task < len(spec.Tasks) {
+					// What it failed with, so that a restart through the REST API or a new
+					// config starts it again.
+					config = spec.Tasks[ti.id.Task]
+				}
+			} else if wasFailed {
+				ti.auto.restarting()
+				ti.report(fsm.StateRestarting, "")
+			}
+		}
 		if ti.id.Task >= len(spec.Tasks) {
 			continue
 		}
@@ -128,8 +163,8 @@ func (ti *taskInstance) loop() {
 		restart := spec.Restart != nil && spec.RestartIndex != restartIndex && slices.Contains(spec.Restart.Tasks, ti.id.Task)
 		if config != nil && (restart || !maps.Equal(config, newConfig)) {
 			stopRun()
-			failed, retry = false, nil
-			auto.reset()
+			failed, retry, lasted = false, nil, nil
+			ti.auto.reset()
 		}
 		if restart || restartIndex == 0 {
 			restartIndex = spec.RestartIndex
@@ -144,7 +179,9 @@ func (ti *taskInstance) loop() {
 				continue
 			}
 			cur = startRun(ti.ctx, run)
-			auto.started(time.Now())
+			if ti.auto.attempts > 0 {
+				lasted = time.After(ti.auto.lasting())
+			}
 		}
 		if cur != nil {
 			paused := spec.Target == fsm.TargetPaused

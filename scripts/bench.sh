@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
 # Measures connectd's data plane and control plane against references in the same run, on the
 # same machine, and writes BENCHMARKS.md.
-# Usage: scripts/bench.sh [--lines N] [--runs R] [--scale CONNECTORS] [--out FILE]
-# The default input is the issue's 1 GiB file: 10,737,418 lines of 100 bytes.
+# Usage: scripts/bench.sh [--lines N] [--runs R] [--scale CONNECTORS] [--out FILE] [--baseline REF]
+# The default input is the issue's 1 GiB file: 10,737,418 lines of 100 bytes. REF is the build the
+# clean data path is compared with (issue 15: within 3%); by default main just before the error
+# handling (recover, tolerance, retries, DLQ) was merged. It needs the git history.
 # Needs kcat (apt-get install kcat), curl and python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-LINES=10737418 RUNS=3 SCALE=1000 OUT=BENCHMARKS.md
+LINES=10737418 RUNS=3 SCALE=1000 OUT=BENCHMARKS.md BASELINE=0ab0b90^1
 while [ $# -gt 0 ]; do
   case "$1" in
     --lines) LINES=$2; shift 2 ;;
     --runs) RUNS=$2; shift 2 ;;
     --scale) SCALE=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
+    --baseline) BASELINE=$2; shift 2 ;;
     *) echo "unknown flag $1" >&2; exit 2 ;;
   esac
 done
@@ -26,6 +29,10 @@ cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 
 trap cleanup EXIT
 
 CGO_ENABLED=0 go build -o "$WORK/connectd" ./cmd/connectd
+BASE_REV=$(git rev-parse --short "$BASELINE^{commit}")
+mkdir "$WORK/base" && git archive "$BASE_REV" | tar -x -C "$WORK/base"
+(cd "$WORK/base" && CGO_ENABLED=0 go build -o "$WORK/connectd-base" ./cmd/connectd)
+rm -rf "$WORK/base"
 now() { python3 -c 'import time; print(time.time())'; }
 median() { python3 -c 'import sys,statistics; print(statistics.median([float(x) for x in sys.argv[1:]]))' "$@"; }
 pct() { python3 -c 'import sys; v=sorted(float(x) for x in sys.argv[2:]); print(v[min(len(v)-1, int(len(v)*float(sys.argv[1])/100))])' "$@"; }
@@ -80,24 +87,39 @@ fresh_broker() {
 fresh_broker
 # The source row ends when the committed offset covers the file, which trails the last
 # acknowledgement by up to one flush interval; at 100 ms that is about 1% of the row.
-# start_dev METRICS: a fresh 3-node dev cluster with metrics.enable=METRICS.
+# start_dev BINARY [--set KEY=VALUE]...: a fresh 3-node dev cluster of BINARY.
 DEV_PID=
 start_dev() {
   if [ -n "$DEV_PID" ]; then kill "$DEV_PID"; wait "$DEV_PID" 2>/dev/null || true; fi
   rm -rf "$WORK/dev"
-  "$WORK/connectd" dev --nodes 3 --broker none --rest-port $REST --data-dir "$WORK/dev" --set metrics.enable="$1" \
+  "$1" dev --nodes 3 --broker none --rest-port $REST --data-dir "$WORK/dev" "${@:2}" \
     --set bootstrap.servers=$BROKER --set offset.flush.interval.ms=100 --set log.level=WARN >>"$WORK/dev.log" 2>&1 & DEV_PID=$!; PIDS+=($!)
   for _ in $(seq 100); do curl -sf localhost:$REST/health >/dev/null && return; sleep 0.2; done
   echo "bench: the dev cluster did not start; see $WORK/dev.log" >&2; exit 1
 }
-start_dev true
+start_dev "$WORK/connectd" --set metrics.enable=true
 URL=http://localhost:$REST
 CONV='"key.converter":"org.apache.kafka.connect.storage.StringConverter","value.converter":"org.apache.kafka.connect.storage.StringConverter"'
 
 JSONCONV='"key.converter":"org.apache.kafka.connect.storage.StringConverter","value.converter":"org.apache.kafka.connect.json.JsonConverter","value.converter.schemas.enable":"false"'
 CHAIN='"transforms":"hoist,insert,route","transforms.hoist.type":"org.apache.kafka.connect.transforms.HoistField$Value","transforms.hoist.field":"line","transforms.insert.type":"org.apache.kafka.connect.transforms.InsertField$Value","transforms.insert.static.field":"origin","transforms.insert.static.value":"file","transforms.route.type":"RegexRouter","transforms.route.regex":"srct-(.*)","transforms.route.replacement":"routed-$1"'
 
-declare -a SRC KCATP SINK KCATC CREATE SRCJ SRCT JCLEAN JDLQ SRCOFF SINKOFF
+declare -a SRC KCATP SINK KCATC CREATE SRCJ SRCT JCLEAN JDLQ SRCOFF SINKOFF SRCBASE SINKBASE
+# file_rows SRCVAR SINKVAR: file -> topic, then topic -> file from that topic, on the running
+# cluster; appends records/s to the arrays named.
+file_rows() {
+  local t0 t1
+  fresh_broker
+  t0=$(now)
+  put "$URL/connectors/src-$r/config" -d "{\"connector.class\":\"FileStreamSource\",\"file\":\"$WORK/in.txt\",\"topic\":\"src-$r\",$CONV}" >/dev/null
+  wait_position "src-$r" "$SIZE"
+  t1=$(now); eval "$1+=($(python3 -c "print($LINES/($t1-$t0))"))"
+  t0=$(now)
+  put "$URL/connectors/sink-$r/config" -d "{\"connector.class\":\"FileStreamSink\",\"file\":\"$WORK/sink-$r.txt\",\"topics\":\"src-$r\",$CONV}" >/dev/null
+  until [ -f "$WORK/sink-$r.txt" ] && [ "$(stat -c %s "$WORK/sink-$r.txt")" -ge "$SIZE" ]; do sleep 0.05; done
+  t1=$(now); eval "$2+=($(python3 -c "print($LINES/($t1-$t0))"))"
+  rm -f "$WORK/sink-$r.txt"
+}
 # json_sink NAME TOPIC LINES EXTRA: a FileStreamSink with JsonConverter values until it wrote
 # LINES lines of 99 bytes; prints records/s of the whole topic.
 json_sink() {
@@ -156,18 +178,12 @@ for r in $(seq "$RUNS"); do
   JDLQ+=($(json_sink "jdlq-$r" "jmixed-$r" "$MIXED_GOOD" ',"errors.tolerance":"all","errors.deadletterqueue.topic.name":"dlq-'$r'","errors.deadletterqueue.topic.replication.factor":"1"'))
   rm -f "$WORK/jgood-$r.txt" "$WORK/jmixed-$r.txt"
   # The same two rows with metrics.enable=false, in the same run: what collecting costs.
-  start_dev false
-  fresh_broker
-  t0=$(now)
-  put "$URL/connectors/src-$r/config" -d "{\"connector.class\":\"FileStreamSource\",\"file\":\"$WORK/in.txt\",\"topic\":\"src-$r\",$CONV}" >/dev/null
-  wait_position "src-$r" "$SIZE"
-  t1=$(now); SRCOFF+=($(python3 -c "print($LINES/($t1-$t0))"))
-  t0=$(now)
-  put "$URL/connectors/sink-$r/config" -d "{\"connector.class\":\"FileStreamSink\",\"file\":\"$WORK/sink-$r.txt\",\"topics\":\"src-$r\",$CONV}" >/dev/null
-  until [ -f "$WORK/sink-$r.txt" ] && [ "$(stat -c %s "$WORK/sink-$r.txt")" -ge "$SIZE" ]; do sleep 0.05; done
-  t1=$(now); SINKOFF+=($(python3 -c "print($LINES/($t1-$t0))"))
-  rm -f "$WORK/sink-$r.txt"
-  start_dev true
+  start_dev "$WORK/connectd" --set metrics.enable=false
+  file_rows SRCOFF SINKOFF
+  # And with the baseline build, which has no metrics: what the error handling costs the clean path.
+  start_dev "$WORK/connectd-base"
+  file_rows SRCBASE SINKBASE
+  start_dev "$WORK/connectd" --set metrics.enable=true
 done
 
 # Create -> every one of 10 tasks RUNNING, polled every 2 ms from one client process (a curl and a
@@ -236,6 +252,7 @@ fmt1() { python3 -c "print(f'{float(\"$1\"):,.1f}')"; }
 ratio() { python3 -c "print(f'{float(\"$1\")/float(\"$2\"):.2f}')"; }
 mSRC=$(median "${SRC[@]}"); mSRCJ=$(median "${SRCJ[@]}"); mSRCT=$(median "${SRCT[@]}"); mKP=$(median "${KCATP[@]}"); mSINK=$(median "${SINK[@]}"); mKC=$(median "${KCATC[@]}")
 mSRCOFF=$(median "${SRCOFF[@]}"); mSINKOFF=$(median "${SINKOFF[@]}")
+mSRCBASE=$(median "${SRCBASE[@]}"); mSINKBASE=$(median "${SINKBASE[@]}")
 mJCLEAN=$(median "${JCLEAN[@]}"); mJDLQ=$(median "${JDLQ[@]}")
 mSARAMA=$(metric SaramaAsyncProducer records/s); mKGO=$(metric KgoProducer records/s)
 wF50=$(metric WriteRESTFollower p50-ms); wF99=$(metric WriteRESTFollower p99-ms)
@@ -264,6 +281,8 @@ GB="go test ./agent -run '^\$' -bench"
   echo "| File -> topic through 3 transforms (HoistField\$Value, InsertField\$Value static field, RegexRouter), JsonConverter, records/s | $(fmt "$mSRCT") | $(fmt "$mSRCJ") (same file and converter, no transforms) | $(ratio "$mSRCT" "$mSRCJ") | \`scripts/bench.sh\` |"
   echo "| Topic -> file, records/s | $(fmt "$mSINK") (FileStreamSink) | $(fmt "$mKC") (\`kcat -C -e\`) | $(ratio "$mSINK" "$mKC") | \`scripts/bench.sh\` |"
   echo "| Topic -> file, JsonConverter, 1% malformed records skipped to a DLQ (errors.tolerance=all), records/s | $(fmt "$mJDLQ") | $(fmt "$mJCLEAN") (same sink, clean topic) | $(ratio "$mJDLQ" "$mJCLEAN") | \`scripts/bench.sh\` |"
+  echo "| File -> topic, clean path with error handling (metrics off), records/s | $(fmt "$mSRCOFF") | $(fmt "$mSRCBASE") (build $BASE_REV, before it) | $(ratio "$mSRCOFF" "$mSRCBASE") | \`scripts/bench.sh --baseline $BASE_REV\` |"
+  echo "| Topic -> file, clean path with error handling (metrics off), records/s | $(fmt "$mSINKOFF") | $(fmt "$mSINKBASE") (build $BASE_REV, before it) | $(ratio "$mSINKOFF" "$mSINKBASE") | \`scripts/bench.sh --baseline $BASE_REV\` |"
   echo "| REST write to a follower, ms p50 / p99 | $(fmt1 "$wF50") / $(fmt1 "$wF99") | leader $(fmt1 "$wL50") / $(fmt1 "$wL99"); bare raft.Apply $(fmt1 "$wR50") / $(fmt1 "$wR99") | $(ratio "$wF50" "$wR50") (p50 vs raft.Apply) | \`$GB Write\` |"
   echo "| Create -> 10 tasks RUNNING, ms p50 / p99 | $(fmt "$(pct 50 "${CREATE[@]}")") / $(fmt "$(pct 99 "${CREATE[@]}")") | — | — | \`scripts/bench.sh\` |"
   echo "| Crash -> reassigned (kill a node, delay 0, lease skew 500 ms), ms | $(fmt "$cr") | $(fmt "$crFloor") (lease + skew: the floor) | $(ratio "$cr" "$crFloor") | \`$GB CrashReassign\` |"
@@ -281,5 +300,7 @@ GB="go test ./agent -run '^\$' -bench"
   echo "with JsonConverter $(runs "${SRCJ[@]}"), and through 3 transforms $(runs "${SRCT[@]}");"
   echo "topic -> file $(runs "${SINK[@]}") vs kcat -C $(runs "${KCATC[@]}") records/s."
   echo "With metrics.enable=false: file -> topic $(runs "${SRCOFF[@]}"), topic -> file $(runs "${SINKOFF[@]}") records/s."
+  echo "Build $BASE_REV: file -> topic $(runs "${SRCBASE[@]}"), topic -> file $(runs "${SINKBASE[@]}") records/s."
+  echo "JsonConverter sink: clean topic $(runs "${JCLEAN[@]}"), 1% malformed to a DLQ $(runs "${JDLQ[@]}") records/s."
 } > "$OUT"
 cat "$OUT"
