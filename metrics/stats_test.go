@@ -7,7 +7,8 @@ import (
 
 func TestRateWindowUsesTheLast30Seconds(t *testing.T) {
 	start := time.Unix(1000, 0)
-	r := newRateWindow(start)
+	var r rateWindow
+	r.begin(start)
 	if got := r.rate(start.Add(10*time.Second), 100); got != 10 {
 		t.Fatalf("rate after 10 s and 100 records: %v", got)
 	}

@@ -22,23 +22,23 @@ type Task struct {
 
 	batch      stat // records per poll or put
 	commitTime stat // offset commit, ns
-	commitOK   atomic.Int64
+	commitOK   total
 	commitFail atomic.Int64
 
 	// Source tasks.
-	polled    atomic.Int64
-	written   atomic.Int64
+	polled    total
+	written   total
 	pollTime  stat // ns
 	active    atomic.Int64
 	activeObs stat
 
 	// Sink tasks.
-	read          atomic.Int64
-	sent          atomic.Int64
+	read          total
+	sent          total
 	putTime       stat // ns
 	partitions    atomic.Int64
 	commitSeq     atomic.Int64
-	commitSkipped atomic.Int64
+	commitSkipped total
 	// uncommitted counts records put since the last offset commit.
 	uncommitted atomic.Int64
 	lagMu       sync.Mutex
@@ -53,8 +53,6 @@ type Task struct {
 	dlqRequests    atomic.Int64
 	dlqFailures    atomic.Int64
 	lastError      atomic.Int64 // unix ms
-
-	rates map[string]*rateWindow
 }
 
 // TopicPartition names a partition a sink task consumes.
@@ -65,9 +63,9 @@ type TopicPartition struct {
 
 func newTask(connector string, task int, sink bool, now time.Time) *Task {
 	t := &Task{connector: connector, task: task, sink: sink, start: now, since: now, state: "unassigned",
-		lag: map[TopicPartition]int64{}, rates: map[string]*rateWindow{}}
-	for _, name := range []string{"poll", "write", "read", "send", "commit", "skip"} {
-		t.rates[name] = newRateWindow(now)
+		lag: map[TopicPartition]int64{}}
+	for _, c := range []*total{&t.commitOK, &t.polled, &t.written, &t.read, &t.sent, &t.commitSkipped} {
+		c.window.begin(now)
 	}
 	return t
 }
