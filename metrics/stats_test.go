@@ -50,3 +50,20 @@ func TestStatAndNilHandles(t *testing.T) {
 		t.Fatal("a nil node handed out a task")
 	}
 }
+
+func TestPartitionLagHandles(t *testing.T) {
+	task := New(Sources{}).NewTask("c", 0, true)
+	a, b := TopicPartition{Topic: "t", Partition: 0}, TopicPartition{Topic: "t", Partition: 1}
+	task.Assigned([]TopicPartition{a, b})
+	lagA, lagB := task.PartitionLag(a), task.PartitionLag(b)
+	lagA.Set(7)
+	lagB.Set(9)
+	// A rebalance that keeps a keeps its handle; b's lag is forgotten.
+	task.Assigned([]TopicPartition{a})
+	lagA.Set(5)
+	if got := task.lags(); len(got) != 1 || got[a] != 5 {
+		t.Fatalf("lags after the rebalance: %v, want only %v at 5", got, a)
+	}
+	var off *Task
+	off.PartitionLag(a).Set(1)
+}

@@ -42,7 +42,7 @@ type Task struct {
 	// uncommitted counts records put since the last offset commit.
 	uncommitted atomic.Int64
 	lagMu       sync.Mutex
-	lag         map[TopicPartition]int64
+	lag         map[TopicPartition]*PartitionLag
 
 	// Errors.
 	recordFailures atomic.Int64
@@ -63,7 +63,7 @@ type TopicPartition struct {
 
 func newTask(connector string, task int, sink bool, now time.Time) *Task {
 	t := &Task{connector: connector, task: task, sink: sink, start: now, since: now, state: "unassigned",
-		lag: map[TopicPartition]int64{}}
+		lag: map[TopicPartition]*PartitionLag{}}
 	for _, c := range []*total{&t.commitOK, &t.polled, &t.written, &t.read, &t.sent, &t.commitSkipped} {
 		c.window.begin(now)
 	}
@@ -160,14 +160,31 @@ func (t *Task) Put(n int, took time.Duration) {
 	t.activeObs.observe(t.uncommitted.Add(int64(n)))
 }
 
-// Lag records a sink partition's lag: the high watermark less the next offset to read.
-func (t *Task) Lag(tp TopicPartition, lag int64) {
+// PartitionLag is the lag of one partition a sink task consumes. The runtime resolves it once
+// per partition claim, so that a delivered batch costs one atomic store and no lock or lookup.
+// A nil *PartitionLag (collection off) records nothing.
+type PartitionLag struct{ v atomic.Int64 }
+
+// Set records the lag: the high watermark less the next offset to read.
+func (l *PartitionLag) Set(lag int64) {
+	if l != nil {
+		l.v.Store(lag)
+	}
+}
+
+// PartitionLag returns the lag of a partition the task consumes.
+func (t *Task) PartitionLag(tp TopicPartition) *PartitionLag {
 	if t == nil {
-		return
+		return nil
 	}
 	t.lagMu.Lock()
-	t.lag[tp] = lag
-	t.lagMu.Unlock()
+	defer t.lagMu.Unlock()
+	l := t.lag[tp]
+	if l == nil {
+		l = &PartitionLag{}
+		t.lag[tp] = l
+	}
+	return l
 }
 
 // Assigned records the partitions a sink task now consumes; lags of the others are forgotten.
@@ -178,9 +195,13 @@ func (t *Task) Assigned(tps []TopicPartition) {
 	t.partitions.Store(int64(len(tps)))
 	t.lagMu.Lock()
 	defer t.lagMu.Unlock()
-	keep := make(map[TopicPartition]int64, len(tps))
+	keep := make(map[TopicPartition]*PartitionLag, len(tps))
 	for _, tp := range tps {
-		keep[tp] = t.lag[tp]
+		if l := t.lag[tp]; l != nil {
+			keep[tp] = l
+		} else {
+			keep[tp] = &PartitionLag{}
+		}
 	}
 	t.lag = keep
 }
@@ -189,8 +210,8 @@ func (t *Task) lags() map[TopicPartition]int64 {
 	t.lagMu.Lock()
 	defer t.lagMu.Unlock()
 	out := make(map[TopicPartition]int64, len(t.lag))
-	for k, v := range t.lag {
-		out[k] = v
+	for k, l := range t.lag {
+		out[k] = l.v.Load()
 	}
 	return out
 }
