@@ -183,7 +183,7 @@ func (c *collector) collect(e *exposition) {
 	gauge(dRebalanceEpoch, float64(generation))
 	counter(dRebalanceTotal, float64(n.rebalances.Load()))
 	gauge(dRebalancing, boolValue(n.rebalancing.Load()))
-	e.stat(dRebalanceMax, dRebalanceAvg, &n.rebalanceTime, 1e6)
+	e.stat(dRebalanceMax, dRebalanceAvg, &n.rebalanceTime, 1e6, nil)
 	since := 0.0
 	if last := n.rebalanceTime.count.Load(); last > 0 {
 		since = float64(now.UnixNano()-n.lastRebalance.Load()) / 1e6
@@ -244,6 +244,8 @@ func (c *collector) collectConnectors(state *fsm.State, owned fsm.Items, gauge f
 func (c *collector) collectTasks(now time.Time, state *fsm.State, e *exposition) {
 	for _, t := range c.n.taskList() {
 		conn, task := t.connector, strconv.Itoa(t.task)
+		gauge := func(f *family, v float64) { e.series(f, "gauge", v, t.labels) }
+		counter := func(f *family, v float64) { e.series(f, "counter", v, t.labels) }
 		status := t.currentState()
 		if state != nil {
 			if s := state.TaskStatus(t.connector, t.task); s != nil {
@@ -252,66 +254,66 @@ func (c *collector) collectTasks(now time.Time, state *fsm.State, e *exposition)
 		}
 		e.gauge(dTaskStatus, 1, conn, task, status)
 		running, paused := t.ratios(now)
-		e.gauge(dTaskRunningRatio, running, conn, task)
-		e.gauge(dTaskPauseRatio, paused, conn, task)
-		e.stat(dTaskCommitMax, dTaskCommitAvg, &t.commitTime, 1e6, conn, task)
-		e.stat(dTaskBatchMax, dTaskBatchAvg, &t.batch, 1, conn, task)
+		gauge(dTaskRunningRatio, running)
+		gauge(dTaskPauseRatio, paused)
+		e.stat(dTaskCommitMax, dTaskCommitAvg, &t.commitTime, 1e6, t.labels)
+		e.stat(dTaskBatchMax, dTaskBatchAvg, &t.batch, 1, t.labels)
 		ok, failed := t.commitOK.Load(), t.commitFail.Load()
-		e.gauge(dTaskCommitFail, percent(failed, ok+failed), conn, task)
-		e.gauge(dTaskCommitOK, percent(ok, ok+failed), conn, task)
+		gauge(dTaskCommitFail, percent(failed, ok+failed))
+		gauge(dTaskCommitOK, percent(ok, ok+failed))
 
 		if t.sink {
-			e.total(dSinkReadRate, dSinkReadTotal, &t.read, now, conn, task)
-			e.total(dSinkSendRate, dSinkSendTotal, &t.sent, now, conn, task)
+			e.total(dSinkReadRate, dSinkReadTotal, &t.read, now, t.labels)
+			e.total(dSinkSendRate, dSinkSendTotal, &t.sent, now, t.labels)
 			var lagMax int64
-			for tp, lag := range t.lags() {
+			t.eachLag(func(tp TopicPartition, lag int64) {
 				lagMax = max(lagMax, lag)
 				e.gauge(dSinkPartitionLag, float64(lag), conn, task, tp.Topic, strconv.Itoa(int(tp.Partition)))
-			}
-			e.gauge(dSinkLagMax, float64(lagMax), conn, task)
-			e.gauge(dSinkPartitions, float64(t.partitions.Load()), conn, task)
-			e.gauge(dSinkCommitSeq, float64(t.commitSeq.Load()), conn, task)
-			e.total(dSinkCommitRate, dSinkCommitTotal, &t.commitOK, now, conn, task)
-			e.total(dSinkSkipRate, dSinkSkipTotal, &t.commitSkipped, now, conn, task)
-			e.stat(dSinkPutMax, dSinkPutAvg, &t.putTime, 1e6, conn, task)
+			})
+			gauge(dSinkLagMax, float64(lagMax))
+			gauge(dSinkPartitions, float64(t.partitions.Load()))
+			gauge(dSinkCommitSeq, float64(t.commitSeq.Load()))
+			e.total(dSinkCommitRate, dSinkCommitTotal, &t.commitOK, now, t.labels)
+			e.total(dSinkSkipRate, dSinkSkipTotal, &t.commitSkipped, now, t.labels)
+			e.stat(dSinkPutMax, dSinkPutAvg, &t.putTime, 1e6, t.labels)
 			// Records put but not yet committed: what a crash now would deliver again.
-			e.gauge(dSinkActive, float64(t.uncommitted.Load()), conn, task)
-			e.stat(dSinkActiveMax, dSinkActiveAvg, &t.activeObs, 1, conn, task)
+			gauge(dSinkActive, float64(t.uncommitted.Load()))
+			e.stat(dSinkActiveMax, dSinkActiveAvg, &t.activeObs, 1, t.labels)
 		} else {
-			e.total(dSourcePollRate, dSourcePollTotal, &t.polled, now, conn, task)
-			e.total(dSourceWriteRate, dSourceWriteTotal, &t.written, now, conn, task)
-			e.stat(dSourcePollMax, dSourcePollAvg, &t.pollTime, 1e6, conn, task)
-			e.gauge(dSourceActive, float64(max(t.active.Load(), 0)), conn, task)
-			e.stat(dSourceActiveMax, dSourceActiveAvg, &t.activeObs, 1, conn, task)
+			e.total(dSourcePollRate, dSourcePollTotal, &t.polled, now, t.labels)
+			e.total(dSourceWriteRate, dSourceWriteTotal, &t.written, now, t.labels)
+			e.stat(dSourcePollMax, dSourcePollAvg, &t.pollTime, 1e6, t.labels)
+			gauge(dSourceActive, float64(max(t.active.Load(), 0)))
+			e.stat(dSourceActiveMax, dSourceActiveAvg, &t.activeObs, 1, t.labels)
 			// connectd's source tasks are not transactional: no transactions, sizes 0, as Kafka
 			// reports without exactly.once.source.support.
-			e.gauge(dSourceTxnMin, 0, conn, task)
-			e.gauge(dSourceTxnMax, 0, conn, task)
-			e.gauge(dSourceTxnAvg, 0, conn, task)
+			gauge(dSourceTxnMin, 0)
+			gauge(dSourceTxnMax, 0)
+			gauge(dSourceTxnAvg, 0)
 		}
 
-		e.counter(dErrFailures, float64(t.recordFailures.Load()), conn, task)
-		e.counter(dErrErrors, float64(t.recordErrors.Load()), conn, task)
-		e.counter(dErrSkipped, float64(t.recordsSkipped.Load()), conn, task)
-		e.counter(dErrRetries, float64(t.retries.Load()), conn, task)
-		e.counter(dErrLogged, float64(t.errorsLogged.Load()), conn, task)
-		e.counter(dErrDLQRequests, float64(t.dlqRequests.Load()), conn, task)
-		e.counter(dErrDLQFailures, float64(t.dlqFailures.Load()), conn, task)
-		e.gauge(dErrLastTimestamp, float64(t.lastError.Load()), conn, task)
+		counter(dErrFailures, float64(t.recordFailures.Load()))
+		counter(dErrErrors, float64(t.recordErrors.Load()))
+		counter(dErrSkipped, float64(t.recordsSkipped.Load()))
+		counter(dErrRetries, float64(t.retries.Load()))
+		counter(dErrLogged, float64(t.errorsLogged.Load()))
+		counter(dErrDLQRequests, float64(t.dlqRequests.Load()))
+		counter(dErrDLQFailures, float64(t.dlqFailures.Load()))
+		gauge(dErrLastTimestamp, float64(t.lastError.Load()))
 	}
 }
 
 // stat writes one of Kafka's Max/Avg stat pairs, divided by unit (1e6 turns ns into ms).
-func (e *exposition) stat(dMax, dAvg *family, s *stat, unit float64, labelValues ...string) {
-	e.gauge(dMax, float64(s.max.Load())/unit, labelValues...)
-	e.gauge(dAvg, s.avg()/unit, labelValues...)
+func (e *exposition) stat(dMax, dAvg *family, s *stat, unit float64, labels []byte) {
+	e.series(dMax, "gauge", float64(s.max.Load())/unit, labels)
+	e.series(dAvg, "gauge", s.avg()/unit, labels)
 }
 
 // total writes one of Kafka's Rate/CumulativeSum pairs: the per-second rate and the total.
-func (e *exposition) total(dRate, dTotal *family, c *total, now time.Time, labelValues ...string) {
+func (e *exposition) total(dRate, dTotal *family, c *total, now time.Time, labels []byte) {
 	n := c.Load()
-	e.gauge(dRate, c.window.rate(now, n), labelValues...)
-	e.counter(dTotal, float64(n), labelValues...)
+	e.series(dRate, "gauge", c.window.rate(now, n), labels)
+	e.series(dTotal, "counter", float64(n), labels)
 }
 
 // collectNode reports connectd's own node metrics read from Raft, gossip and the lease.

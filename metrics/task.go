@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -13,6 +14,8 @@ type Task struct {
 	task      int
 	sink      bool
 	start     time.Time
+	// labels are the task's connector and task labels, rendered once rather than per scrape.
+	labels []byte
 
 	stateMu sync.Mutex
 	state   string
@@ -63,7 +66,7 @@ type TopicPartition struct {
 
 func newTask(connector string, task int, sink bool, now time.Time) *Task {
 	t := &Task{connector: connector, task: task, sink: sink, start: now, since: now, state: "unassigned",
-		lag: map[TopicPartition]*PartitionLag{}}
+		labels: appendLabels(nil, taskLabels, []string{connector, strconv.Itoa(task)}), lag: map[TopicPartition]*PartitionLag{}}
 	for _, c := range []*total{&t.commitOK, &t.polled, &t.written, &t.read, &t.sent, &t.commitSkipped} {
 		c.window.begin(now)
 	}
@@ -206,14 +209,13 @@ func (t *Task) Assigned(tps []TopicPartition) {
 	t.lag = keep
 }
 
-func (t *Task) lags() map[TopicPartition]int64 {
+// eachLag calls f with the lag of each partition the task consumes.
+func (t *Task) eachLag(f func(tp TopicPartition, lag int64)) {
 	t.lagMu.Lock()
 	defer t.lagMu.Unlock()
-	out := make(map[TopicPartition]int64, len(t.lag))
-	for k, l := range t.lag {
-		out[k] = l.v.Load()
+	for tp, l := range t.lag {
+		f(tp, l.v.Load())
 	}
-	return out
 }
 
 // Committed records an offset commit attempt: how long it took and whether it succeeded.
