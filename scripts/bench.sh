@@ -222,12 +222,14 @@ fi
 # Go benchmarks for sarama's own producer and the control-plane rows; each runs RUNS times.
 GOBENCH="$WORK/gobench.txt"
 touch "$GOBENCH"
+# What of a Go benchmark's output is shown: its results, or why it failed.
+SHOW='^(Benchmark|--- FAIL|FAIL|panic:|    [a-z_]+_test\.go:[0-9]+:)'
 # gobench PKG BENCH BENCHTIME runs the matching benchmarks RUNS times, in rounds, so that rows
 # compared with each other are measured side by side rather than one after the other.
 gobench() {
   go test -c -o "$WORK/bench-$(basename "$1").test" "$1"
   for _ in $(seq "$RUNS"); do
-    (cd "$1" && "$WORK/bench-$(basename "$1").test" -test.run '^$' -test.bench "$2" -test.benchtime "$3" -test.timeout 60m) | tee -a "$GOBENCH" | grep '^Benchmark' || true
+    (cd "$1" && "$WORK/bench-$(basename "$1").test" -test.run '^$' -test.bench "$2" -test.benchtime "$3" -test.timeout 60m) | tee -a "$GOBENCH" | grep -E "$SHOW" || true
   done
 }
 if want sarama; then
@@ -240,7 +242,7 @@ if want write; then gobench ./agent 'WriteREST|WriteRaft' $((LINES < 100000 ? 20
 if want read; then gobench ./agent 'RESTRead' $((LINES < 100000 ? 2000 : 20000))x; fi
 if want failover; then gobench ./agent 'LeaderFailover|CrashReassign' 1x; fi
 if want scale; then
-  SCALE_CONNECTORS=$SCALE go test ./agent -run '^$' -bench Scale -benchtime 1x -count 1 -timeout 60m | tee -a "$GOBENCH" | grep '^Benchmark' || true
+  SCALE_CONNECTORS=$SCALE go test ./agent -run '^$' -bench Scale -benchtime 1x -count 1 -timeout 60m | tee -a "$GOBENCH" | grep -E "$SHOW" || true
 fi
 # metric BENCH UNIT: the median of a Go benchmark's reported metric over its runs.
 metric() {
@@ -296,7 +298,7 @@ TIMINGS=; if want failover; then TIMINGS="Raft election timeout $foFloor ms, "; 
   if want create; then echo "| Create -> 10 tasks RUNNING, ms p50 / p99 | $(fmt "$(pct 50 "${CREATE[@]}")") / $(fmt "$(pct 99 "${CREATE[@]}")") | — | — | \`scripts/bench.sh\` |"; fi
   if want failover; then echo "| Crash -> reassigned (kill a node, delay 0, lease skew 500 ms), ms | $(fmt "$cr") | $(fmt "$crFloor") (lease + skew: the floor) | $(ratio "$cr" "$crFloor") | \`$GB CrashReassign\` |"; fi
   if want failover; then echo "| Leader failover (kill the leader), ms until a write succeeds | $(fmt "$fo") | $(fmt "$foFloor") (Raft election timeout: the floor) | $(ratio "$fo" "$foFloor") | \`$GB LeaderFailover\` |"; fi
-  if want scale; then echo "| Scale: $SCALE connectors x 10 tasks on 3 nodes, created one by one over REST | converged $(fmt1 "$(python3 -c "print($scConv-$scCreate)")") s after the last create ($(fmt1 "$scConv") s after the first); $(fmt1 "$scTask") KiB heap/task; $(fmt "$scRSS") MiB RSS/node | — | — | \`SCALE_CONNECTORS=$SCALE $GB Scale -benchtime 1x\` |"; fi
+  if want scale; then echo "| Scale: $SCALE connectors x 10 tasks on 3 nodes, created one by one over REST | converged $(fmt1 "$(python3 -c "print(float('$scConv')-float('$scCreate'))")") s after the last create ($(fmt1 "$scConv") s after the first); $(fmt1 "$scTask") KiB heap/task; $(fmt "$scRSS") MiB RSS/node | — | — | \`SCALE_CONNECTORS=$SCALE $GB Scale -benchtime 1x\` |"; fi
   if want read; then echo "| REST read: GET /connectors/{n}/status, req/s (metrics on) | $(fmt "$rS") | $(fmt "$rB") (bare net/http handler, same JSON) | $(ratio "$rS" "$rB") | \`$GB RESTRead\` |"; fi
   if want data; then echo "| File -> topic with metrics on, records/s | $(fmt "$mSRC") | $(fmt "$mSRCOFF") (\`metrics.enable=false\`) | $(ratio "$mSRC" "$mSRCOFF") | \`scripts/bench.sh\` |"; fi
   if want data; then echo "| Topic -> file with metrics on, records/s | $(fmt "$mSINK") | $(fmt "$mSINKOFF") (\`metrics.enable=false\`) | $(ratio "$mSINK" "$mSINKOFF") | \`scripts/bench.sh\` |"; fi
