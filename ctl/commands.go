@@ -6,10 +6,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
-	"sort"
+	"slices"
 	"strings"
 	"text/tabwriter"
 )
@@ -68,6 +69,13 @@ func (r *runner) run(ctx context.Context) error {
 		}
 		return a[pos], nil
 	}
+	// connector reads "connector NAME" after the verb.
+	connector := func() (string, error) {
+		if _, err := noun("connector"); err != nil {
+			return "", err
+		}
+		return name(2)
+	}
 	switch verb {
 	case "get":
 		n, err := noun("connectors", "plugins", "loggers", "nodes", "offsets")
@@ -83,10 +91,7 @@ func (r *runner) run(ctx context.Context) error {
 		}
 		return r.get(ctx, n)
 	case "describe":
-		if _, err := noun("connector"); err != nil {
-			return err
-		}
-		c, err := name(2)
+		c, err := connector()
 		if err != nil {
 			return err
 		}
@@ -94,19 +99,13 @@ func (r *runner) run(ctx context.Context) error {
 	case "apply":
 		return r.apply(ctx)
 	case "patch":
-		if _, err := noun("connector"); err != nil {
-			return err
-		}
-		c, err := name(2)
+		c, err := connector()
 		if err != nil {
 			return err
 		}
 		return r.patch(ctx, c)
 	case "pause", "resume", "stop", "restart", "delete":
-		if _, err := noun("connector"); err != nil {
-			return err
-		}
-		c, err := name(2)
+		c, err := connector()
 		if err != nil {
 			return err
 		}
@@ -151,69 +150,50 @@ func (r *runner) table(header string, rows [][]string) error {
 func (r *runner) get(ctx context.Context, what string) error {
 	switch what {
 	case "connectors":
-		var all map[string]struct {
+		type expanded map[string]struct {
 			Info   connectorInfo   `json:"info"`
 			Status connectorStatus `json:"status"`
 		}
-		_, raw, err := r.c.do(ctx, http.MethodGet, "/connectors?expand=info&expand=status", nil, &all)
-		if err != nil || r.o.output == "json" {
-			return r.orJSON(raw, err)
-		}
-		names := make([]string, 0, len(all))
-		for n := range all {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		var rows [][]string
-		for _, n := range names {
-			c := all[n]
-			running := 0
-			for _, t := range c.Status.Tasks {
-				if t.State == "RUNNING" {
-					running++
+		return read(ctx, r, "/connectors?expand=info&expand=status", "NAME\tTYPE\tSTATE\tTASKS RUNNING\tWORKER\tCLASS", func(all expanded) (rows [][]string) {
+			for _, n := range slices.Sorted(maps.Keys(all)) {
+				c := all[n]
+				running := 0
+				for _, t := range c.Status.Tasks {
+					if t.State == "RUNNING" {
+						running++
+					}
 				}
+				rows = append(rows, []string{n, c.Status.Type, c.Status.Connector.State, fmt.Sprintf("%d/%d", running, len(c.Status.Tasks)),
+					c.Status.Connector.WorkerID, c.Info.Config["connector.class"]})
 			}
-			rows = append(rows, []string{n, c.Status.Type, c.Status.Connector.State, fmt.Sprintf("%d/%d", running, len(c.Status.Tasks)),
-				c.Status.Connector.WorkerID, c.Info.Config["connector.class"]})
-		}
-		return r.table("NAME\tTYPE\tSTATE\tTASKS RUNNING\tWORKER\tCLASS", rows)
+			return rows
+		})
 	case "plugins":
-		var plugins []struct {
+		type plugins []struct {
 			Class   string `json:"class"`
 			Type    string `json:"type"`
 			Version string `json:"version"`
 		}
-		_, raw, err := r.c.do(ctx, http.MethodGet, "/connector-plugins?connectorsOnly=false", nil, &plugins)
-		if err != nil || r.o.output == "json" {
-			return r.orJSON(raw, err)
-		}
-		var rows [][]string
-		for _, p := range plugins {
-			rows = append(rows, []string{p.Type, p.Class, p.Version})
-		}
-		return r.table("TYPE\tCLASS\tVERSION", rows)
+		return read(ctx, r, "/connector-plugins?connectorsOnly=false", "TYPE\tCLASS\tVERSION", func(all plugins) (rows [][]string) {
+			for _, p := range all {
+				rows = append(rows, []string{p.Type, p.Class, p.Version})
+			}
+			return rows
+		})
 	case "loggers":
-		var loggers map[string]struct {
+		type loggers map[string]struct {
 			Level        string `json:"level"`
 			LastModified *int64 `json:"last_modified"`
 		}
-		_, raw, err := r.c.do(ctx, http.MethodGet, "/admin/loggers", nil, &loggers)
-		if err != nil || r.o.output == "json" {
-			return r.orJSON(raw, err)
-		}
-		names := make([]string, 0, len(loggers))
-		for n := range loggers {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		var rows [][]string
-		for _, n := range names {
-			rows = append(rows, []string{n, loggers[n].Level})
-		}
-		return r.table("LOGGER\tLEVEL", rows)
+		return read(ctx, r, "/admin/loggers", "LOGGER\tLEVEL", func(all loggers) (rows [][]string) {
+			for _, n := range slices.Sorted(maps.Keys(all)) {
+				rows = append(rows, []string{n, all[n].Level})
+			}
+			return rows
+		})
 	}
 	// nodes: connectd's own view of the cluster.
-	var cluster struct {
+	type cluster struct {
 		NodeID  string `json:"node_id"`
 		Leader  string `json:"leader"`
 		Members []struct {
@@ -222,19 +202,27 @@ func (r *runner) get(ctx context.Context, what string) error {
 			RESTURL string `json:"rest_url"`
 		} `json:"members"`
 	}
-	_, raw, err := r.c.do(ctx, http.MethodGet, "/connectd/cluster", nil, &cluster)
+	return read(ctx, r, "/connectd/cluster", "NODE\tSTATUS\tROLE\tURL", func(c cluster) (rows [][]string) {
+		for _, m := range c.Members {
+			role := "follower"
+			if m.NodeID == c.Leader {
+				role = "leader"
+			}
+			rows = append(rows, []string{m.NodeID, m.Status, role, m.RESTURL})
+		}
+		return rows
+	})
+}
+
+// read GETs path and prints the answer: indented JSON with -o json, else a table of the rows
+// that rows makes of it under header.
+func read[T any](ctx context.Context, r *runner, path, header string, rows func(T) [][]string) error {
+	var answer T
+	_, raw, err := r.c.do(ctx, http.MethodGet, path, nil, &answer)
 	if err != nil || r.o.output == "json" {
 		return r.orJSON(raw, err)
 	}
-	var rows [][]string
-	for _, m := range cluster.Members {
-		role := "follower"
-		if m.NodeID == cluster.Leader {
-			role = "leader"
-		}
-		rows = append(rows, []string{m.NodeID, m.Status, role, m.RESTURL})
-	}
-	return r.table("NODE\tSTATUS\tROLE\tURL", rows)
+	return r.table(header, rows(answer))
 }
 
 // orJSON finishes a read: the error, else the answer as indented JSON.
@@ -245,22 +233,28 @@ func (r *runner) orJSON(raw []byte, err error) error {
 	return r.printJSON(raw)
 }
 
+// report prints a write's answer: indented JSON with -o json, else msg.
+func (r *runner) report(raw []byte, msg string) error {
+	if r.o.output == "json" {
+		return r.printJSON(raw)
+	}
+	_, err := fmt.Fprintln(r.out, msg)
+	return err
+}
+
 func (r *runner) getOffsets(ctx context.Context, name string) error {
-	var offsets struct {
+	type offsets struct {
 		Offsets []struct {
 			Partition json.RawMessage `json:"partition"`
 			Offset    json.RawMessage `json:"offset"`
 		} `json:"offsets"`
 	}
-	_, raw, err := r.c.do(ctx, http.MethodGet, "/connectors/"+url.PathEscape(name)+"/offsets", nil, &offsets)
-	if err != nil || r.o.output == "json" {
-		return r.orJSON(raw, err)
-	}
-	var rows [][]string
-	for _, o := range offsets.Offsets {
-		rows = append(rows, []string{string(o.Partition), string(o.Offset)})
-	}
-	return r.table("PARTITION\tOFFSET", rows)
+	return read(ctx, r, "/connectors/"+url.PathEscape(name)+"/offsets", "PARTITION\tOFFSET", func(all offsets) (rows [][]string) {
+		for _, o := range all.Offsets {
+			rows = append(rows, []string{string(o.Partition), string(o.Offset)})
+		}
+		return rows
+	})
 }
 
 func (r *runner) describe(ctx context.Context, name string) error {
@@ -294,12 +288,7 @@ func (r *runner) describe(ctx context.Context, name string) error {
 		fmt.Fprintf(tw, "Topics:\t%s\n", strings.Join(topics[name].Topics, ", "))
 	}
 	fmt.Fprintln(tw, "Config:")
-	keys := make([]string, 0, len(info.Config))
-	for k := range info.Config {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(info.Config)) {
 		fmt.Fprintf(tw, "  %s:\t%s\n", k, info.Config[k])
 	}
 	fmt.Fprintln(tw, "Tasks:")
@@ -340,14 +329,12 @@ func (r *runner) apply(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if r.o.output == "json" {
-		if err := r.printJSON(raw); err != nil {
-			return err
-		}
-	} else if code == http.StatusCreated {
-		fmt.Fprintf(r.out, "Created connector %s\n", name)
-	} else {
-		fmt.Fprintf(r.out, "Updated connector %s\n", name)
+	done := "Updated"
+	if code == http.StatusCreated {
+		done = "Created"
+	}
+	if err := r.report(raw, done+" connector "+name); err != nil {
+		return err
 	}
 	return r.waitFor(ctx, name)
 }
@@ -372,12 +359,8 @@ func (r *runner) patch(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	if r.o.output == "json" {
-		if err := r.printJSON(raw); err != nil {
-			return err
-		}
-	} else {
-		fmt.Fprintf(r.out, "Patched connector %s\n", name)
+	if err := r.report(raw, "Patched connector "+name); err != nil {
+		return err
 	}
 	return r.waitFor(ctx, name)
 }
@@ -399,15 +382,8 @@ func (r *runner) action(ctx context.Context, verb, name string) error {
 	if err != nil {
 		return err
 	}
-	if r.o.output == "json" {
-		if err := r.printJSON(raw); err != nil {
-			return err
-		}
-	} else {
-		fmt.Fprintf(r.out, "%s connector %s\n", past, name)
-	}
-	if verb == "delete" {
-		return nil
+	if err := r.report(raw, past+" connector "+name); err != nil || verb == "delete" {
+		return err
 	}
 	return r.waitFor(ctx, name)
 }

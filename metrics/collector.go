@@ -55,44 +55,36 @@ var (
 	dSourceTxnMax     = desc(groupSource+"transaction_size_max", "The number of records in the largest transaction the task has committed (0: exactly-once support is off).", taskLabels...)
 	dSourceTxnAvg     = desc(groupSource+"transaction_size_avg", "The average number of records in the transactions the task has committed (0: exactly-once support is off).", taskLabels...)
 
-	dSinkReadRate      = desc(groupSink+"sink_record_read_rate", "The average per-second number of records read from Kafka for this task.", taskLabels...)
-	dSinkReadTotal     = desc(groupSink+"sink_record_read_total", "The total number of records read from Kafka by this task since it was last restarted.", taskLabels...)
-	dSinkSendRate      = desc(groupSink+"sink_record_send_rate", "The average per-second number of records put to this task.", taskLabels...)
-	dSinkSendTotal     = desc(groupSink+"sink_record_send_total", "The total number of records put to this task since it was last restarted.", taskLabels...)
-	dSinkLagMax        = desc(groupSink+"sink_record_lag_max", "The maximum lag in terms of number of records that the sink task is behind the consumer's position for any topic partitions.", taskLabels...)
-	dSinkPartitions    = desc(groupSink+"partition_count", "The number of topic partitions assigned to this task.", taskLabels...)
-	dSinkCommitSeq     = desc(groupSink+"offset_commit_seq_no", "The current sequence number for offset commits.", taskLabels...)
-	dSinkCommitRate    = desc(groupSink+"offset_commit_completion_rate", "The average per-second number of offset commit completions that were completed successfully.", taskLabels...)
-	dSinkCommitTotal   = desc(groupSink+"offset_commit_completion_total", "The total number of offset commit completions that were completed successfully.", taskLabels...)
-	dSinkSkipRate      = desc(groupSink+"offset_commit_skip_rate", "The average per-second number of offset commit completions that were skipped.", taskLabels...)
-	dSinkSkipTotal     = desc(groupSink+"offset_commit_skip_total", "The total number of offset commit completions that were skipped.", taskLabels...)
-	dSinkPutMax        = desc(groupSink+"put_batch_max_time_ms", "The maximum time taken by this task to put a batch of sinks records.", taskLabels...)
-	dSinkPutAvg        = desc(groupSink+"put_batch_avg_time_ms", "The average time taken by this task to put a batch of sinks records.", taskLabels...)
-	dSinkActive        = desc(groupSink+"sink_record_active_count", "The number of records read from Kafka but not yet completely committed/flushed/acknowledged by the sink task.", taskLabels...)
-	dSinkActiveMax     = desc(groupSink+"sink_record_active_count_max", "The maximum number of records read from Kafka but not yet completely committed/flushed/acknowledged by the sink task.", taskLabels...)
-	dSinkActiveAvg     = desc(groupSink+"sink_record_active_count_avg", "The average number of records read from Kafka but not yet completely committed/flushed/acknowledged by the sink task.", taskLabels...)
-	dSinkPartitionLag  = desc("connectd_sink_partition_lag", "Records a sink task is behind the end of a partition it consumes.", "connector", "task", "topic", "partition")
-	dErrFailures       = desc(groupErrors+"total_record_failures", "The number of record processing failures in this task.", taskLabels...)
-	dErrErrors         = desc(groupErrors+"total_record_errors", "The number of record processing errors in this task.", taskLabels...)
-	dErrSkipped        = desc(groupErrors+"total_records_skipped", "The number of records skipped due to errors.", taskLabels...)
-	dErrRetries        = desc(groupErrors+"total_retries", "The number of operations retried.", taskLabels...)
-	dErrLogged         = desc(groupErrors+"total_errors_logged", "The number of errors that were logged.", taskLabels...)
-	dErrDLQRequests    = desc(groupErrors+"deadletterqueue_produce_requests", "The number of attempted writes to the dead letter queue.", taskLabels...)
-	dErrDLQFailures    = desc(groupErrors+"deadletterqueue_produce_failures", "The number of failed writes to the dead letter queue.", taskLabels...)
-	dErrLastTimestamp  = desc(groupErrors+"last_error_timestamp", "The epoch timestamp (ms) when this task last encountered an error.", taskLabels...)
-	dWorkerConnectors  = desc(groupWorker+"connector_count", "The number of connectors run in this worker.")
-	dWorkerTasks       = desc(groupWorker+"task_count", "The number of tasks run in this worker.")
-	dWorkerConnStart   = desc(groupWorker+"connector_startup_attempts_total", "The total number of connector startups that this worker has attempted.")
-	dWorkerConnOK      = desc(groupWorker+"connector_startup_success_total", "The total number of connector starts that succeeded.")
-	dWorkerConnOKPct   = desc(groupWorker+"connector_startup_success_percentage", "The average percentage of this worker's connectors starts that succeeded.")
-	dWorkerConnFail    = desc(groupWorker+"connector_startup_failure_total", "The total number of connector starts that failed.")
-	dWorkerConnFailPct = desc(groupWorker+"connector_startup_failure_percentage", "The average percentage of this worker's connectors starts that failed.")
-	dWorkerTaskStart   = desc(groupWorker+"task_startup_attempts_total", "The total number of task startups that this worker has attempted.")
-	dWorkerTaskOK      = desc(groupWorker+"task_startup_success_total", "The total number of task starts that succeeded.")
-	dWorkerTaskOKPct   = desc(groupWorker+"task_startup_success_percentage", "The average percentage of this worker's tasks starts that succeeded.")
-	dWorkerTaskFail    = desc(groupWorker+"task_startup_failure_total", "The total number of task starts that failed.")
-	dWorkerTaskFailPct = desc(groupWorker+"task_startup_failure_percentage", "The average percentage of this worker's tasks starts that failed.")
-	dWorkerTaskCount   = map[string]*family{}
+	dSinkReadRate     = desc(groupSink+"sink_record_read_rate", "The average per-second number of records read from Kafka for this task.", taskLabels...)
+	dSinkReadTotal    = desc(groupSink+"sink_record_read_total", "The total number of records read from Kafka by this task since it was last restarted.", taskLabels...)
+	dSinkSendRate     = desc(groupSink+"sink_record_send_rate", "The average per-second number of records put to this task.", taskLabels...)
+	dSinkSendTotal    = desc(groupSink+"sink_record_send_total", "The total number of records put to this task since it was last restarted.", taskLabels...)
+	dSinkLagMax       = desc(groupSink+"sink_record_lag_max", "The maximum lag in terms of number of records that the sink task is behind the consumer's position for any topic partitions.", taskLabels...)
+	dSinkPartitions   = desc(groupSink+"partition_count", "The number of topic partitions assigned to this task.", taskLabels...)
+	dSinkCommitSeq    = desc(groupSink+"offset_commit_seq_no", "The current sequence number for offset commits.", taskLabels...)
+	dSinkCommitRate   = desc(groupSink+"offset_commit_completion_rate", "The average per-second number of offset commit completions that were completed successfully.", taskLabels...)
+	dSinkCommitTotal  = desc(groupSink+"offset_commit_completion_total", "The total number of offset commit completions that were completed successfully.", taskLabels...)
+	dSinkSkipRate     = desc(groupSink+"offset_commit_skip_rate", "The average per-second number of offset commit completions that were skipped.", taskLabels...)
+	dSinkSkipTotal    = desc(groupSink+"offset_commit_skip_total", "The total number of offset commit completions that were skipped.", taskLabels...)
+	dSinkPutMax       = desc(groupSink+"put_batch_max_time_ms", "The maximum time taken by this task to put a batch of sinks records.", taskLabels...)
+	dSinkPutAvg       = desc(groupSink+"put_batch_avg_time_ms", "The average time taken by this task to put a batch of sinks records.", taskLabels...)
+	dSinkActive       = desc(groupSink+"sink_record_active_count", "The number of records read from Kafka but not yet completely committed/flushed/acknowledged by the sink task.", taskLabels...)
+	dSinkActiveMax    = desc(groupSink+"sink_record_active_count_max", "The maximum number of records read from Kafka but not yet completely committed/flushed/acknowledged by the sink task.", taskLabels...)
+	dSinkActiveAvg    = desc(groupSink+"sink_record_active_count_avg", "The average number of records read from Kafka but not yet completely committed/flushed/acknowledged by the sink task.", taskLabels...)
+	dSinkPartitionLag = desc("connectd_sink_partition_lag", "Records a sink task is behind the end of a partition it consumes.", "connector", "task", "topic", "partition")
+	dErrFailures      = desc(groupErrors+"total_record_failures", "The number of record processing failures in this task.", taskLabels...)
+	dErrErrors        = desc(groupErrors+"total_record_errors", "The number of record processing errors in this task.", taskLabels...)
+	dErrSkipped       = desc(groupErrors+"total_records_skipped", "The number of records skipped due to errors.", taskLabels...)
+	dErrRetries       = desc(groupErrors+"total_retries", "The number of operations retried.", taskLabels...)
+	dErrLogged        = desc(groupErrors+"total_errors_logged", "The number of errors that were logged.", taskLabels...)
+	dErrDLQRequests   = desc(groupErrors+"deadletterqueue_produce_requests", "The number of attempted writes to the dead letter queue.", taskLabels...)
+	dErrDLQFailures   = desc(groupErrors+"deadletterqueue_produce_failures", "The number of failed writes to the dead letter queue.", taskLabels...)
+	dErrLastTimestamp = desc(groupErrors+"last_error_timestamp", "The epoch timestamp (ms) when this task last encountered an error.", taskLabels...)
+	dWorkerConnectors = desc(groupWorker+"connector_count", "The number of connectors run in this worker.")
+	dWorkerTasks      = desc(groupWorker+"task_count", "The number of tasks run in this worker.")
+	dWorkerConnStarts = startupDescs("connector")
+	dWorkerTaskStarts = startupDescs("task")
+	dWorkerTaskCount  = map[string]*family{}
 
 	dRebalanceProtocol = desc(groupRebalance+"connect_protocol", "The Connect protocol used by this cluster (label connect_protocol).", "connect_protocol")
 	dRebalanceLeader   = desc(groupRebalance+"leader_name", "The name of the group leader (label leader_name).", "leader_name")
@@ -130,6 +122,28 @@ func init() {
 	}
 }
 
+// startupFamilies are connect-worker-metrics' counts of connector or of task starts.
+type startupFamilies struct{ attempts, success, successPct, failure, failurePct *family }
+
+// startupDescs describes the start counts of kind ("connector" or "task").
+func startupDescs(kind string) startupFamilies {
+	return startupFamilies{
+		attempts:   desc(groupWorker+kind+"_startup_attempts_total", "The total number of "+kind+" startups that this worker has attempted."),
+		success:    desc(groupWorker+kind+"_startup_success_total", "The total number of "+kind+" starts that succeeded."),
+		successPct: desc(groupWorker+kind+"_startup_success_percentage", "The average percentage of this worker's "+kind+"s starts that succeeded."),
+		failure:    desc(groupWorker+kind+"_startup_failure_total", "The total number of "+kind+" starts that failed."),
+		failurePct: desc(groupWorker+kind+"_startup_failure_percentage", "The average percentage of this worker's "+kind+"s starts that failed."),
+	}
+}
+
+func (f startupFamilies) write(e *exposition, attempts, failures int64) {
+	e.counter(f.attempts, float64(attempts))
+	e.counter(f.success, float64(attempts-failures))
+	e.counter(f.failure, float64(failures))
+	e.gauge(f.successPct, percent(attempts-failures, attempts))
+	e.gauge(f.failurePct, percent(failures, attempts))
+}
+
 // collector builds the state-derived series at scrape time.
 type collector struct {
 	n *Node
@@ -151,29 +165,13 @@ func (c *collector) collect(e *exposition) {
 		owned, generation = a.Owned[n.src.Node], a.Generation
 	}
 	c.collectConnectors(state, owned, gauge)
-	c.collectTasks(now, state, gauge, counter)
+	c.collectTasks(now, state, e)
 
 	// connect-worker-metrics
 	gauge(dWorkerConnectors, float64(len(owned.Connectors)))
 	gauge(dWorkerTasks, float64(len(owned.Tasks)))
-	percent := func(part, whole int64) float64 {
-		if whole == 0 {
-			return 0
-		}
-		return 100 * float64(part) / float64(whole)
-	}
-	cs, cf := n.connectorStarts.Load(), n.connectorFailures.Load()
-	counter(dWorkerConnStart, float64(cs))
-	counter(dWorkerConnOK, float64(cs-cf))
-	counter(dWorkerConnFail, float64(cf))
-	gauge(dWorkerConnOKPct, percent(cs-cf, cs))
-	gauge(dWorkerConnFailPct, percent(cf, cs))
-	ts, tf := n.taskStarts.Load(), n.taskFailures.Load()
-	counter(dWorkerTaskStart, float64(ts))
-	counter(dWorkerTaskOK, float64(ts-tf))
-	counter(dWorkerTaskFail, float64(tf))
-	gauge(dWorkerTaskOKPct, percent(ts-tf, ts))
-	gauge(dWorkerTaskFailPct, percent(tf, ts))
+	dWorkerConnStarts.write(e, n.connectorStarts.Load(), n.connectorFailures.Load())
+	dWorkerTaskStarts.write(e, n.taskStarts.Load(), n.taskFailures.Load())
 
 	// connect-worker-rebalance-metrics
 	gauge(dRebalanceProtocol, 1, n.src.Protocol)
@@ -185,8 +183,7 @@ func (c *collector) collect(e *exposition) {
 	gauge(dRebalanceEpoch, float64(generation))
 	counter(dRebalanceTotal, float64(n.rebalances.Load()))
 	gauge(dRebalancing, boolValue(n.rebalancing.Load()))
-	gauge(dRebalanceMax, ms(n.rebalanceTime.max.Load()))
-	gauge(dRebalanceAvg, n.rebalanceTime.avg()/1e6)
+	e.stat(dRebalanceMax, dRebalanceAvg, &n.rebalanceTime, 1e6, nil)
 	since := 0.0
 	if last := n.rebalanceTime.count.Load(); last > 0 {
 		since = float64(now.UnixNano()-n.lastRebalance.Load()) / 1e6
@@ -244,83 +241,79 @@ func (c *collector) collectConnectors(state *fsm.State, owned fsm.Items, gauge f
 }
 
 // collectTasks reports the task groups for the tasks this worker runs.
-func (c *collector) collectTasks(now time.Time, state *fsm.State, gauge, counter func(*family, float64, ...string)) {
+func (c *collector) collectTasks(now time.Time, state *fsm.State, e *exposition) {
 	for _, t := range c.n.taskList() {
 		conn, task := t.connector, strconv.Itoa(t.task)
+		gauge := func(f *family, v float64) { e.series(f, "gauge", v, t.labels) }
+		counter := func(f *family, v float64) { e.series(f, "counter", v, t.labels) }
 		status := t.currentState()
 		if state != nil {
 			if s := state.TaskStatus(t.connector, t.task); s != nil {
 				status = strings.ToLower(s.State)
 			}
 		}
-		gauge(dTaskStatus, 1, conn, task, status)
+		e.gauge(dTaskStatus, 1, conn, task, status)
 		running, paused := t.ratios(now)
-		gauge(dTaskRunningRatio, running, conn, task)
-		gauge(dTaskPauseRatio, paused, conn, task)
-		gauge(dTaskCommitMax, ms(t.commitTime.max.Load()), conn, task)
-		gauge(dTaskCommitAvg, t.commitTime.avg()/1e6, conn, task)
-		gauge(dTaskBatchMax, float64(t.batch.max.Load()), conn, task)
-		gauge(dTaskBatchAvg, t.batch.avg(), conn, task)
+		gauge(dTaskRunningRatio, running)
+		gauge(dTaskPauseRatio, paused)
+		e.stat(dTaskCommitMax, dTaskCommitAvg, &t.commitTime, 1e6, t.labels)
+		e.stat(dTaskBatchMax, dTaskBatchAvg, &t.batch, 1, t.labels)
 		ok, failed := t.commitOK.Load(), t.commitFail.Load()
-		okPct, failPct := 0.0, 0.0
-		if ok+failed > 0 {
-			okPct, failPct = 100*float64(ok)/float64(ok+failed), 100*float64(failed)/float64(ok+failed)
-		}
-		gauge(dTaskCommitFail, failPct, conn, task)
-		gauge(dTaskCommitOK, okPct, conn, task)
+		gauge(dTaskCommitFail, percent(failed, ok+failed))
+		gauge(dTaskCommitOK, percent(ok, ok+failed))
 
 		if t.sink {
-			read, sent := t.read.Load(), t.sent.Load()
-			gauge(dSinkReadRate, t.rates["read"].rate(now, read), conn, task)
-			counter(dSinkReadTotal, float64(read), conn, task)
-			gauge(dSinkSendRate, t.rates["send"].rate(now, sent), conn, task)
-			counter(dSinkSendTotal, float64(sent), conn, task)
+			e.total(dSinkReadRate, dSinkReadTotal, &t.read, now, t.labels)
+			e.total(dSinkSendRate, dSinkSendTotal, &t.sent, now, t.labels)
 			var lagMax int64
-			for tp, lag := range t.lags() {
+			t.eachLag(func(tp TopicPartition, lag int64) {
 				lagMax = max(lagMax, lag)
-				gauge(dSinkPartitionLag, float64(lag), conn, task, tp.Topic, strconv.Itoa(int(tp.Partition)))
-			}
-			gauge(dSinkLagMax, float64(lagMax), conn, task)
-			gauge(dSinkPartitions, float64(t.partitions.Load()), conn, task)
-			gauge(dSinkCommitSeq, float64(t.commitSeq.Load()), conn, task)
-			gauge(dSinkCommitRate, t.rates["commit"].rate(now, ok), conn, task)
-			counter(dSinkCommitTotal, float64(ok), conn, task)
-			skipped := t.commitSkipped.Load()
-			gauge(dSinkSkipRate, t.rates["skip"].rate(now, skipped), conn, task)
-			counter(dSinkSkipTotal, float64(skipped), conn, task)
-			gauge(dSinkPutMax, ms(t.putTime.max.Load()), conn, task)
-			gauge(dSinkPutAvg, t.putTime.avg()/1e6, conn, task)
+				e.gauge(dSinkPartitionLag, float64(lag), conn, task, tp.Topic, strconv.Itoa(int(tp.Partition)))
+			})
+			gauge(dSinkLagMax, float64(lagMax))
+			gauge(dSinkPartitions, float64(t.partitions.Load()))
+			gauge(dSinkCommitSeq, float64(t.commitSeq.Load()))
+			e.total(dSinkCommitRate, dSinkCommitTotal, &t.commitOK, now, t.labels)
+			e.total(dSinkSkipRate, dSinkSkipTotal, &t.commitSkipped, now, t.labels)
+			e.stat(dSinkPutMax, dSinkPutAvg, &t.putTime, 1e6, t.labels)
 			// Records put but not yet committed: what a crash now would deliver again.
-			gauge(dSinkActive, float64(t.uncommitted.Load()), conn, task)
-			gauge(dSinkActiveMax, float64(t.activeObs.max.Load()), conn, task)
-			gauge(dSinkActiveAvg, t.activeObs.avg(), conn, task)
+			gauge(dSinkActive, float64(t.uncommitted.Load()))
+			e.stat(dSinkActiveMax, dSinkActiveAvg, &t.activeObs, 1, t.labels)
 		} else {
-			polled, written := t.polled.Load(), t.written.Load()
-			gauge(dSourcePollRate, t.rates["poll"].rate(now, polled), conn, task)
-			counter(dSourcePollTotal, float64(polled), conn, task)
-			gauge(dSourceWriteRate, t.rates["write"].rate(now, written), conn, task)
-			counter(dSourceWriteTotal, float64(written), conn, task)
-			gauge(dSourcePollMax, ms(t.pollTime.max.Load()), conn, task)
-			gauge(dSourcePollAvg, t.pollTime.avg()/1e6, conn, task)
-			gauge(dSourceActive, float64(max(t.active.Load(), 0)), conn, task)
-			gauge(dSourceActiveMax, float64(t.activeObs.max.Load()), conn, task)
-			gauge(dSourceActiveAvg, t.activeObs.avg(), conn, task)
+			e.total(dSourcePollRate, dSourcePollTotal, &t.polled, now, t.labels)
+			e.total(dSourceWriteRate, dSourceWriteTotal, &t.written, now, t.labels)
+			e.stat(dSourcePollMax, dSourcePollAvg, &t.pollTime, 1e6, t.labels)
+			gauge(dSourceActive, float64(max(t.active.Load(), 0)))
+			e.stat(dSourceActiveMax, dSourceActiveAvg, &t.activeObs, 1, t.labels)
 			// connectd's source tasks are not transactional: no transactions, sizes 0, as Kafka
 			// reports without exactly.once.source.support.
-			gauge(dSourceTxnMin, 0, conn, task)
-			gauge(dSourceTxnMax, 0, conn, task)
-			gauge(dSourceTxnAvg, 0, conn, task)
+			gauge(dSourceTxnMin, 0)
+			gauge(dSourceTxnMax, 0)
+			gauge(dSourceTxnAvg, 0)
 		}
 
-		counter(dErrFailures, float64(t.recordFailures.Load()), conn, task)
-		counter(dErrErrors, float64(t.recordErrors.Load()), conn, task)
-		counter(dErrSkipped, float64(t.recordsSkipped.Load()), conn, task)
-		counter(dErrRetries, float64(t.retries.Load()), conn, task)
-		counter(dErrLogged, float64(t.errorsLogged.Load()), conn, task)
-		counter(dErrDLQRequests, float64(t.dlqRequests.Load()), conn, task)
-		counter(dErrDLQFailures, float64(t.dlqFailures.Load()), conn, task)
-		gauge(dErrLastTimestamp, float64(t.lastError.Load()), conn, task)
+		counter(dErrFailures, float64(t.recordFailures.Load()))
+		counter(dErrErrors, float64(t.recordErrors.Load()))
+		counter(dErrSkipped, float64(t.recordsSkipped.Load()))
+		counter(dErrRetries, float64(t.retries.Load()))
+		counter(dErrLogged, float64(t.errorsLogged.Load()))
+		counter(dErrDLQRequests, float64(t.dlqRequests.Load()))
+		counter(dErrDLQFailures, float64(t.dlqFailures.Load()))
+		gauge(dErrLastTimestamp, float64(t.lastError.Load()))
 	}
+}
+
+// stat writes one of Kafka's Max/Avg stat pairs, divided by unit (1e6 turns ns into ms).
+func (e *exposition) stat(dMax, dAvg *family, s *stat, unit float64, labels []byte) {
+	e.series(dMax, "gauge", float64(s.max.Load())/unit, labels)
+	e.series(dAvg, "gauge", s.avg()/unit, labels)
+}
+
+// total writes one of Kafka's Rate/CumulativeSum pairs: the per-second rate and the total.
+func (e *exposition) total(dRate, dTotal *family, c *total, now time.Time, labels []byte) {
+	n := c.Load()
+	e.series(dRate, "gauge", c.window.rate(now, n), labels)
+	e.series(dTotal, "counter", float64(n), labels)
 }
 
 // collectNode reports connectd's own node metrics read from Raft, gossip and the lease.
@@ -353,7 +346,13 @@ func (c *collector) collectNode(gauge, counter func(*family, float64, ...string)
 	}
 }
 
-func ms(ns int64) float64 { return float64(ns) / 1e6 }
+// percent is part's share of whole in percent, 0 when whole is.
+func percent(part, whole int64) float64 {
+	if whole == 0 {
+		return 0
+	}
+	return 100 * float64(part) / float64(whole)
+}
 
 func boolValue(b bool) float64 {
 	if b {

@@ -3,7 +3,6 @@ package metrics
 import (
 	"io"
 	"strconv"
-	"sync"
 )
 
 // family is one metric family of the state-derived series. Those series are written straight
@@ -31,22 +30,20 @@ func desc(name, help string, labels ...string) *family {
 type exposition struct {
 	bufs  [][]byte
 	types []string
+	// labels is scratch space for rendering a series' labels.
+	labels []byte
 }
 
-// expositions keeps the buffers of past scrapes: a large page is megabytes, and allocating
-// (and zeroing) them again for every scrape was most of a scrape's time.
-var expositions = sync.Pool{New: func() any {
+func newExposition() *exposition {
 	return &exposition{bufs: make([][]byte, len(families)), types: make([]string, len(families))}
-}}
+}
 
-func getExposition() *exposition { return expositions.Get().(*exposition) }
-
-func (e *exposition) release() {
+// reset empties the exposition for the next scrape, keeping its buffers.
+func (e *exposition) reset() {
 	for i := range e.bufs {
 		e.bufs[i] = e.bufs[i][:0]
 		e.types[i] = ""
 	}
-	expositions.Put(e)
 }
 
 func (e *exposition) gauge(f *family, v float64, labelValues ...string) {
@@ -58,24 +55,42 @@ func (e *exposition) counter(f *family, v float64, labelValues ...string) {
 }
 
 func (e *exposition) add(f *family, typ string, v float64, labelValues []string) {
+	e.labels = appendLabels(e.labels[:0], f.labels, labelValues)
+	e.series(f, typ, v, e.labels)
+}
+
+// series appends one series whose labels are rendered already, as appendLabels renders them.
+func (e *exposition) series(f *family, typ string, v float64, labels []byte) {
 	e.types[f.idx] = typ
 	b := append(e.bufs[f.idx], f.name...)
-	if len(f.labels) > 0 {
-		b = append(b, '{')
-		for i, l := range f.labels {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = append(b, l...)
-			b = append(b, '=', '"')
-			b = appendEscaped(b, labelValues[i])
-			b = append(b, '"')
-		}
-		b = append(b, '}')
-	}
+	b = append(b, labels...)
 	b = append(b, ' ')
-	b = strconv.AppendFloat(b, v, 'g', -1, 64)
+	// Most values are whole numbers, which AppendInt writes several times faster.
+	if i := int64(v); float64(i) == v && -1<<53 < i && i < 1<<53 {
+		b = strconv.AppendInt(b, i, 10)
+	} else {
+		b = strconv.AppendFloat(b, v, 'g', -1, 64)
+	}
 	e.bufs[f.idx] = append(b, '\n')
+}
+
+// appendLabels renders a label set as the text format writes it: {name="value",...}, or nothing
+// without labels.
+func appendLabels(b []byte, names, values []string) []byte {
+	if len(names) == 0 {
+		return b
+	}
+	b = append(b, '{')
+	for i, l := range names {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, l...)
+		b = append(b, '=', '"')
+		b = appendEscaped(b, values[i])
+		b = append(b, '"')
+	}
+	return append(b, '}')
 }
 
 // appendEscaped escapes a label value as the text format requires.

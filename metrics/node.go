@@ -47,6 +47,12 @@ type Node struct {
 	mu    sync.Mutex
 	tasks map[taskKey]*Task
 
+	// scrapeMu serializes scrapes, which share expo: its buffers, megabytes on a large worker,
+	// are kept from one scrape to the next because growing them again was most of a scrape's
+	// time (a sync.Pool loses them to the garbage collections that the page itself causes).
+	scrapeMu sync.Mutex
+	expo     *exposition
+
 	connectorStarts, connectorFailures atomic.Int64
 	taskStarts, taskFailures           atomic.Int64
 
@@ -71,7 +77,7 @@ type taskKey struct {
 // New returns a node's metrics, registered with a registry of their own (several nodes can
 // share a process in tests and in `connectd dev`).
 func New(src Sources) *Node {
-	n := &Node{src: src, registry: prometheus.NewRegistry(), tasks: map[taskKey]*Task{}}
+	n := &Node{src: src, registry: prometheus.NewRegistry(), tasks: map[taskKey]*Task{}, expo: newExposition()}
 	n.producerBatch = prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name: "connectd_producer_batch_records", Help: "Records per batch that a source task's producer sent to Kafka.",
 		Buckets: prometheus.ExponentialBuckets(1, 4, 9),
@@ -100,8 +106,10 @@ func (n *Node) Handler() http.Handler {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
 		}
-		e := getExposition()
-		defer e.release()
+		n.scrapeMu.Lock()
+		defer n.scrapeMu.Unlock()
+		e := n.expo
+		defer e.reset()
 		(&collector{n: n}).collect(e)
 		w.Header().Set("Content-Type", string(expfmt.NewFormat(expfmt.TypeTextPlain)))
 		enc := expfmt.NewEncoder(w, expfmt.NewFormat(expfmt.TypeTextPlain))

@@ -47,8 +47,13 @@ type sample struct {
 // rateWindowSpan is Kafka's default sample window (30 s, metrics.sample.window.ms).
 const rateWindowSpan = 30 * time.Second
 
-func newRateWindow(start time.Time) *rateWindow {
-	return &rateWindow{samples: []sample{{at: start}}}
+// begin starts the window at a total of 0.
+func (r *rateWindow) begin(at time.Time) { r.samples = []sample{{at: at}} }
+
+// total is a running count and the window its per-second rate is computed over.
+type total struct {
+	atomic.Int64
+	window rateWindow
 }
 
 // rate records total at now and returns the rate since the oldest sample kept: the newest one

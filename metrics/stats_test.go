@@ -7,7 +7,8 @@ import (
 
 func TestRateWindowUsesTheLast30Seconds(t *testing.T) {
 	start := time.Unix(1000, 0)
-	r := newRateWindow(start)
+	var r rateWindow
+	r.begin(start)
 	if got := r.rate(start.Add(10*time.Second), 100); got != 10 {
 		t.Fatalf("rate after 10 s and 100 records: %v", got)
 	}
@@ -48,4 +49,23 @@ func TestStatAndNilHandles(t *testing.T) {
 	if task != nil {
 		t.Fatal("a nil node handed out a task")
 	}
+}
+
+func TestPartitionLagHandles(t *testing.T) {
+	task := New(Sources{}).NewTask("c", 0, true)
+	a, b := TopicPartition{Topic: "t", Partition: 0}, TopicPartition{Topic: "t", Partition: 1}
+	task.Assigned([]TopicPartition{a, b})
+	lagA, lagB := task.PartitionLag(a), task.PartitionLag(b)
+	lagA.Set(7)
+	lagB.Set(9)
+	// A rebalance that keeps a keeps its handle; b's lag is forgotten.
+	task.Assigned([]TopicPartition{a})
+	lagA.Set(5)
+	got := map[TopicPartition]int64{}
+	task.eachLag(func(tp TopicPartition, lag int64) { got[tp] = lag })
+	if len(got) != 1 || got[a] != 5 {
+		t.Fatalf("lags after the rebalance: %v, want only %v at 5", got, a)
+	}
+	var off *Task
+	off.PartitionLag(a).Set(1)
 }

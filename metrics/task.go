@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -13,6 +14,8 @@ type Task struct {
 	task      int
 	sink      bool
 	start     time.Time
+	// labels are the task's connector and task labels, rendered once rather than per scrape.
+	labels []byte
 
 	stateMu sync.Mutex
 	state   string
@@ -22,27 +25,27 @@ type Task struct {
 
 	batch      stat // records per poll or put
 	commitTime stat // offset commit, ns
-	commitOK   atomic.Int64
+	commitOK   total
 	commitFail atomic.Int64
 
 	// Source tasks.
-	polled    atomic.Int64
-	written   atomic.Int64
+	polled    total
+	written   total
 	pollTime  stat // ns
 	active    atomic.Int64
 	activeObs stat
 
 	// Sink tasks.
-	read          atomic.Int64
-	sent          atomic.Int64
+	read          total
+	sent          total
 	putTime       stat // ns
 	partitions    atomic.Int64
 	commitSeq     atomic.Int64
-	commitSkipped atomic.Int64
+	commitSkipped total
 	// uncommitted counts records put since the last offset commit.
 	uncommitted atomic.Int64
 	lagMu       sync.Mutex
-	lag         map[TopicPartition]int64
+	lag         map[TopicPartition]*PartitionLag
 
 	// Errors.
 	recordFailures atomic.Int64
@@ -53,8 +56,6 @@ type Task struct {
 	dlqRequests    atomic.Int64
 	dlqFailures    atomic.Int64
 	lastError      atomic.Int64 // unix ms
-
-	rates map[string]*rateWindow
 }
 
 // TopicPartition names a partition a sink task consumes.
@@ -65,9 +66,9 @@ type TopicPartition struct {
 
 func newTask(connector string, task int, sink bool, now time.Time) *Task {
 	t := &Task{connector: connector, task: task, sink: sink, start: now, since: now, state: "unassigned",
-		lag: map[TopicPartition]int64{}, rates: map[string]*rateWindow{}}
-	for _, name := range []string{"poll", "write", "read", "send", "commit", "skip"} {
-		t.rates[name] = newRateWindow(now)
+		labels: appendLabels(nil, taskLabels, []string{connector, strconv.Itoa(task)}), lag: map[TopicPartition]*PartitionLag{}}
+	for _, c := range []*total{&t.commitOK, &t.polled, &t.written, &t.read, &t.sent, &t.commitSkipped} {
+		c.window.begin(now)
 	}
 	return t
 }
@@ -162,14 +163,31 @@ func (t *Task) Put(n int, took time.Duration) {
 	t.activeObs.observe(t.uncommitted.Add(int64(n)))
 }
 
-// Lag records a sink partition's lag: the high watermark less the next offset to read.
-func (t *Task) Lag(tp TopicPartition, lag int64) {
+// PartitionLag is the lag of one partition a sink task consumes. The runtime resolves it once
+// per partition claim, so that a delivered batch costs one atomic store and no lock or lookup.
+// A nil *PartitionLag (collection off) records nothing.
+type PartitionLag struct{ v atomic.Int64 }
+
+// Set records the lag: the high watermark less the next offset to read.
+func (l *PartitionLag) Set(lag int64) {
+	if l != nil {
+		l.v.Store(lag)
+	}
+}
+
+// PartitionLag returns the lag of a partition the task consumes.
+func (t *Task) PartitionLag(tp TopicPartition) *PartitionLag {
 	if t == nil {
-		return
+		return nil
 	}
 	t.lagMu.Lock()
-	t.lag[tp] = lag
-	t.lagMu.Unlock()
+	defer t.lagMu.Unlock()
+	l := t.lag[tp]
+	if l == nil {
+		l = &PartitionLag{}
+		t.lag[tp] = l
+	}
+	return l
 }
 
 // Assigned records the partitions a sink task now consumes; lags of the others are forgotten.
@@ -180,21 +198,24 @@ func (t *Task) Assigned(tps []TopicPartition) {
 	t.partitions.Store(int64(len(tps)))
 	t.lagMu.Lock()
 	defer t.lagMu.Unlock()
-	keep := make(map[TopicPartition]int64, len(tps))
+	keep := make(map[TopicPartition]*PartitionLag, len(tps))
 	for _, tp := range tps {
-		keep[tp] = t.lag[tp]
+		if l := t.lag[tp]; l != nil {
+			keep[tp] = l
+		} else {
+			keep[tp] = &PartitionLag{}
+		}
 	}
 	t.lag = keep
 }
 
-func (t *Task) lags() map[TopicPartition]int64 {
+// eachLag calls f with the lag of each partition the task consumes.
+func (t *Task) eachLag(f func(tp TopicPartition, lag int64)) {
 	t.lagMu.Lock()
 	defer t.lagMu.Unlock()
-	out := make(map[TopicPartition]int64, len(t.lag))
-	for k, v := range t.lag {
-		out[k] = v
+	for tp, l := range t.lag {
+		f(tp, l.v.Load())
 	}
-	return out
 }
 
 // Committed records an offset commit attempt: how long it took and whether it succeeded.

@@ -259,6 +259,7 @@ func (r *sinkRun) Cleanup(s sarama.ConsumerGroupSession) error {
 func (r *sinkRun) ConsumeClaim(s sarama.ConsumerGroupSession, claim sarama.ConsumerGroupClaim) error {
 	const maxBatch = 500
 	batch := make([]*sarama.ConsumerMessage, 0, maxBatch)
+	lag := r.m.PartitionLag(metrics.TopicPartition{Topic: claim.Topic(), Partition: claim.Partition()})
 	for {
 		r.waitResumed(s.Context())
 		select {
@@ -281,11 +282,8 @@ func (r *sinkRun) ConsumeClaim(s sarama.ConsumerGroupSession, claim sarama.Consu
 					break drain
 				}
 			}
-			if r.m != nil {
-				last := batch[len(batch)-1]
-				r.m.Read(len(batch))
-				r.m.Lag(metrics.TopicPartition{Topic: last.Topic, Partition: last.Partition}, claim.HighWaterMarkOffset()-last.Offset-1)
-			}
+			r.m.Read(len(batch))
+			lag.Set(claim.HighWaterMarkOffset() - batch[len(batch)-1].Offset - 1)
 			if !r.ti.permit.await(s.Context().Done()) {
 				return nil
 			}

@@ -16,27 +16,23 @@ import (
 // BenchmarkFileSink runs the topic -> file row of scripts/bench.sh in one process, so that the
 // sink path can be profiled: BENCH_RECORDS 100-byte records are produced to the embedded broker
 // (or the one at BENCH_BROKER), then a FileStreamSink drains them until its file holds them all.
-// Run: go test ./runtime -run '^$' -bench FileSink -benchtime 1x -cpuprofile cpu.out
+// It runs with metrics.enable on and off, side by side, each run in a consumer group of its own.
+// Run: go test ./runtime -run '^$' -bench FileSink -benchtime 1x -count 8 -cpuprofile cpu.out
 func BenchmarkFileSink(b *testing.B) {
 	records, broker := benchSettings(b)
 	topic := fmt.Sprintf("sink-bench-%d", time.Now().UnixNano())
 	produce(b, broker, topic, records)
-	c := benchCluster(b, broker)
 	size := int64(records * 100)
-	var total time.Duration
-	for i := 0; i < b.N; i++ {
+	benchMetricsOnOff(b, broker, func(b *testing.B, c *testcluster.Cluster, name string) {
 		out := filepath.Join(b.TempDir(), "out.txt")
-		start := time.Now()
-		testcluster.MustDo(b, 201, "PUT", fmt.Sprintf("%s/connectors/sink-%d/config", c.URL(0), i), fmt.Sprintf(`{"connector.class":"FileStreamSink","file":%q,"topics":%q,%s}`, out, topic, stringConverters))
+		testcluster.MustDo(b, 201, "PUT", fmt.Sprintf("%s/connectors/%s/config", c.URL(0), name), fmt.Sprintf(`{"connector.class":"FileStreamSink","file":%q,"topics":%q,%s}`, out, topic, stringConverters))
 		testcluster.Eventually(b, 5*time.Minute, func() error {
 			if fi, err := os.Stat(out); err != nil || fi.Size() < size {
 				return fmt.Errorf("%s not complete yet", out)
 			}
 			return nil
 		})
-		total += time.Since(start)
-	}
-	b.ReportMetric(float64(records*b.N)/total.Seconds(), "records/s")
+	}, records)
 }
 
 // produce writes records 100-byte lines (99 bytes without the newline the sink adds) to topic.
