@@ -154,7 +154,7 @@ func (a *Agent) applyEncoded(ctx context.Context, data []byte) (fsm.Result, uint
 	if a.raft.State() == raft.Leader {
 		return a.applyLocal(ctx, data)
 	}
-	leaderURL := a.leaderURL()
+	leaderURL := a.internalLeaderURL()
 	if leaderURL == "" {
 		return fsm.Result{}, 0, errNotLeader
 	}

@@ -37,7 +37,7 @@ func (a *Agent) renewLease(ctx context.Context) (uint64, error) {
 		}
 		return index, nil
 	}
-	leaderURL := a.leaderURL()
+	leaderURL := a.internalLeaderURL()
 	if leaderURL == "" {
 		return 0, errors.New("no known leader")
 	}
