@@ -1,22 +1,26 @@
 #!/usr/bin/env bash
 # Measures connectd's data plane and control plane against references in the same run, on the
 # same machine, and writes BENCHMARKS.md.
-# Usage: scripts/bench.sh [--lines N] [--runs R] [--scale CONNECTORS] [--out FILE]
+# Usage: scripts/bench.sh [--lines N] [--runs R] [--scale CONNECTORS] [--out FILE] [--only security]
 # The default input is the issue's 1 GiB file: 10,737,418 lines of 100 bytes.
+# --only security runs just the two security rows (REST write to a follower and REST read, with
+# security on and off, side by side) and prints them instead of writing BENCHMARKS.md.
 # Needs kcat (apt-get install kcat), curl and python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-LINES=10737418 RUNS=3 SCALE=1000 OUT=BENCHMARKS.md
+LINES=10737418 RUNS=3 SCALE=1000 OUT=BENCHMARKS.md ONLY=
 while [ $# -gt 0 ]; do
   case "$1" in
     --lines) LINES=$2; shift 2 ;;
     --runs) RUNS=$2; shift 2 ;;
     --scale) SCALE=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
+    --only) ONLY=$2; shift 2 ;;
     *) echo "unknown flag $1" >&2; exit 2 ;;
   esac
 done
-command -v kcat >/dev/null || { echo "bench: kcat is required (apt-get install kcat)" >&2; exit 1; }
+case "$ONLY" in ""|security) ;; *) echo "bench: --only takes security" >&2; exit 2 ;; esac
+[ -n "$ONLY" ] || command -v kcat >/dev/null || { echo "bench: kcat is required (apt-get install kcat)" >&2; exit 1; }
 
 WORK=$(mktemp -d)
 BROKER=127.0.0.1:19092
@@ -24,6 +28,45 @@ REST=18083
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
 trap cleanup EXIT
+
+GOBENCH="$WORK/gobench.txt"
+# gobench PKG BENCH BENCHTIME runs the matching benchmarks RUNS times, in rounds, so that rows
+# compared with each other are measured side by side rather than one after the other.
+gobench() {
+  go test -c -o "$WORK/bench-$(basename "$1").test" "$1"
+  for _ in $(seq "$RUNS"); do
+    (cd "$1" && "$WORK/bench-$(basename "$1").test" -test.run '^$' -test.bench "$2" -test.benchtime "$3" -test.timeout 60m) | tee -a "$GOBENCH" | grep '^Benchmark' || true
+  done
+}
+# metric BENCH UNIT: the median of a Go benchmark's reported metric over its runs.
+metric() {
+  python3 - "$GOBENCH" "$1" "$2" <<'PY'
+import re, statistics, sys
+path, bench, unit = sys.argv[1:]
+vals = []
+for line in open(path):
+    f = line.split()
+    if f and re.fullmatch("Benchmark%s(-\\d+)?" % bench, f[0]):
+        vals += [float(f[i - 1]) for i in range(3, len(f)) if f[i] == unit]
+print(statistics.median(vals) if vals else "nan")
+PY
+}
+
+fmt() { python3 -c "print(f'{float(\"$1\"):,.0f}')"; }
+fmt1() { python3 -c "print(f'{float(\"$1\"):,.1f}')"; }
+ratio() { python3 -c "print(f'{float(\"$1\")/float(\"$2\"):.2f}')"; }
+
+if [ "$ONLY" = security ]; then
+  gobench ./agent 'WriteRESTFollower$' 2000x
+  gobench ./agent 'RESTReadStatus$' 20000x
+  wF50=$(metric WriteRESTFollower p50-ms); sF50=$(metric SecureWriteRESTFollower p50-ms)
+  wF99=$(metric WriteRESTFollower p99-ms); sF99=$(metric SecureWriteRESTFollower p99-ms)
+  rS=$(metric RESTReadStatus req/s); sR=$(metric SecureRESTReadStatus req/s)
+  echo "Medians of $RUNS runs on $(nproc) cores, $(date -u +%F); security on = https, Basic auth, cluster mTLS, gossip key."
+  echo "| REST write to a follower with security on, ms p50 / p99 | $(fmt1 "$sF50") / $(fmt1 "$sF99") | $(fmt1 "$wF50") / $(fmt1 "$wF99") (security off) | $(ratio "$wF50" "$sF50") (off/on p50) |"
+  echo "| REST read with security on, req/s | $(fmt "$sR") | $(fmt "$rS") (security off) | $(ratio "$sR" "$rS") |"
+  exit 0
+fi
 
 CGO_ENABLED=0 go build -o "$WORK/connectd" ./cmd/connectd
 now() { python3 -c 'import time; print(time.time())'; }
@@ -197,15 +240,6 @@ PY
 ))
 
 # Go benchmarks for sarama's own producer and the control-plane rows; each runs RUNS times.
-GOBENCH="$WORK/gobench.txt"
-# gobench PKG BENCH BENCHTIME runs the matching benchmarks RUNS times, in rounds, so that rows
-# compared with each other are measured side by side rather than one after the other.
-gobench() {
-  go test -c -o "$WORK/bench-$(basename "$1").test" "$1"
-  for _ in $(seq "$RUNS"); do
-    (cd "$1" && "$WORK/bench-$(basename "$1").test" -test.run '^$' -test.bench "$2" -test.benchtime "$3" -test.timeout 60m) | tee -a "$GOBENCH" | grep '^Benchmark' || true
-  done
-}
 fresh_broker
 # A rate: 2 M records measure it as well as the whole file would, and hold less broker memory.
 BENCH_BROKER=$BROKER BENCH_RECORDS=$((LINES < 2000000 ? LINES : 2000000)) gobench ./runtime SaramaAsyncProducer 1x
@@ -214,23 +248,6 @@ gobench ./agent 'WriteREST|WriteRaft' $((LINES < 100000 ? 200 : 2000))x
 gobench ./agent 'RESTRead' $((LINES < 100000 ? 2000 : 20000))x
 gobench ./agent 'LeaderFailover|CrashReassign' 1x
 SCALE_CONNECTORS=$SCALE go test ./agent -run '^$' -bench Scale -benchtime 1x -count 1 -timeout 60m | tee -a "$GOBENCH" | grep '^Benchmark' || true
-# metric BENCH UNIT: the median of a Go benchmark's reported metric over its runs.
-metric() {
-  python3 - "$GOBENCH" "$1" "$2" <<'PY'
-import re, statistics, sys
-path, bench, unit = sys.argv[1:]
-vals = []
-for line in open(path):
-    f = line.split()
-    if f and re.fullmatch("Benchmark%s(-\\d+)?" % bench, f[0]):
-        vals += [float(f[i - 1]) for i in range(3, len(f)) if f[i] == unit]
-print(statistics.median(vals) if vals else "nan")
-PY
-}
-
-fmt() { python3 -c "print(f'{float(\"$1\"):,.0f}')"; }
-fmt1() { python3 -c "print(f'{float(\"$1\"):,.1f}')"; }
-ratio() { python3 -c "print(f'{float(\"$1\")/float(\"$2\"):.2f}')"; }
 mSRC=$(median "${SRC[@]}"); mSRCJ=$(median "${SRCJ[@]}"); mSRCT=$(median "${SRCT[@]}"); mKP=$(median "${KCATP[@]}"); mSINK=$(median "${SINK[@]}"); mKC=$(median "${KCATC[@]}")
 mSRCOFF=$(median "${SRCOFF[@]}"); mSINKOFF=$(median "${SINKOFF[@]}")
 mJCLEAN=$(median "${JCLEAN[@]}"); mJDLQ=$(median "${JDLQ[@]}")
