@@ -10,6 +10,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"time"
@@ -125,10 +126,18 @@ func (c *Config) Listen(bind string, advertise net.Addr) (*StreamLayer, error) {
 	}
 	mux := cmux.New(tls.NewListener(ln, c.Server()))
 	mux.SetReadTimeout(sniffTimeout)
-	s := &StreamLayer{http: mux.Match(cmux.HTTP1Fast()), Listener: mux.Match(cmux.Any()), advertise: advertise, client: c.Client()}
+	s := &StreamLayer{http: mux.Match(httpMethod), Listener: mux.Match(cmux.Any()), advertise: advertise, client: c.Client()}
 	// Ends when the port closes: closing either listener closes it.
 	go func() { _ = mux.Serve() }()
 	return s, nil
+}
+
+// httpMethod matches a connection whose first byte can start an HTTP method. It reads one byte
+// only: cmux's own HTTP matchers wait for seven, and a peer's first message may be shorter.
+func httpMethod(r io.Reader) bool {
+	b := make([]byte, 1)
+	_, err := io.ReadFull(r, b)
+	return err == nil && b[0] >= 'A' && b[0] <= 'Z'
 }
 
 // HTTP is the listener of the connections that carry HTTP requests: the internal REST endpoints.
