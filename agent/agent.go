@@ -59,7 +59,14 @@ type Agent struct {
 
 	restURL string
 	// https are the REST servers, one per listener (admin listeners included).
-	https     []*http.Server
+	https []*http.Server
+	// clusterTLS secures the cluster channel; nil without cluster.tls.*.
+	clusterTLS *clustertls.Config
+	// internalAPI serves the internal requests on the cluster channel, which internalServer (nil
+	// without cluster TLS) serves on the Raft port.
+	internalAPI    http.Handler
+	internalServer *http.Server
+	// client sends internal requests to the leader.
 	client    *http.Client
 	clusterID atomic.Value
 
@@ -113,6 +120,12 @@ func (a *Agent) start() error {
 	if err := a.loadExternalPlugins(); err != nil {
 		return err
 	}
+	if a.cfg.ClusterTLS() {
+		var err error
+		if a.clusterTLS, err = clustertls.Load(a.cfg.ClusterTLSCAFile, a.cfg.ClusterTLSCertFile, a.cfg.ClusterTLSKeyFile); err != nil {
+			return err
+		}
+	}
 	if err := a.serveREST(); err != nil {
 		return err
 	}
@@ -123,14 +136,12 @@ func (a *Agent) start() error {
 	if a.stores, err = openRaftStores(a.cfg.DataDir, raftLog); err != nil {
 		return err
 	}
-	var clusterTLS *clustertls.Config
-	if a.cfg.ClusterTLS() {
-		if clusterTLS, err = clustertls.Load(a.cfg.ClusterTLSCAFile, a.cfg.ClusterTLSCertFile, a.cfg.ClusterTLSKeyFile); err != nil {
-			return err
-		}
-	}
-	if a.transport, err = newTransport(a.cfg.RaftListener, a.cfg.RaftAdvertisedAddress, clusterTLS, raftLog); err != nil {
+	var internal net.Listener
+	if a.transport, internal, err = newTransport(a.cfg.RaftListener, a.cfg.RaftAdvertisedAddress, a.clusterTLS, raftLog); err != nil {
 		return fmt.Errorf("raft.listener: %w", err)
+	}
+	if internal != nil {
+		a.serveInternal(internal)
 	}
 	if err := a.recoverFromPeersFile(); err != nil {
 		return err
@@ -150,7 +161,7 @@ func (a *Agent) start() error {
 	a.coord = coordinator.New(coordinator.Deps{
 		Raft: a.raft, FSM: a.fsm, Members: a.members, Apply: a.commit.CommitOnLeader, Logger: a.logger,
 		SessionTimeout: a.cfg.SessionTimeout, LeaseSkew: a.cfg.LeaseSkew, RebalanceDelay: a.cfg.ScheduledRebalanceDelay,
-		Eager: a.cfg.ConnectProtocol == "eager", KeyTTL: a.cfg.InterWorkerKeyTTL, VerifyPeer: verifyPeer(clusterTLS),
+		Eager: a.cfg.ConnectProtocol == "eager", KeyTTL: a.cfg.InterWorkerKeyTTL, VerifyPeer: verifyPeer(a.clusterTLS),
 		DeadServerCleanup: a.cfg.DeadServerCleanup, ServerStats: a.serverStats, AutopilotLogger: hclogAdapter(a.logger, "raft"),
 	})
 	a.commit.Attach(commit.Cluster{Raft: a.raft, Members: a.members, Lease: a.coord.Heartbeat})
@@ -385,6 +396,10 @@ func (a *Agent) stop(graceful bool) {
 		}
 		if a.transport != nil {
 			_ = a.transport.Close()
+		}
+		if a.internalServer != nil {
+			// Last: while Raft ran, followers still forwarded to this node.
+			_ = a.internalServer.Close()
 		}
 		if a.stores != nil {
 			_ = a.stores.bolt.Close()

@@ -41,7 +41,7 @@ func (a *Agent) serverStats(ctx context.Context, node, restURL string) (*autopil
 	if node == a.cfg.NodeID {
 		stats, err = a.RaftStats()
 	} else {
-		stats, err = a.fetchRaftStats(ctx, restURL)
+		stats, err = a.fetchRaftStats(ctx, a.internalURLOf(node, restURL))
 	}
 	if err != nil {
 		return nil, err
@@ -50,10 +50,28 @@ func (a *Agent) serverStats(ctx context.Context, node, restURL string) (*autopil
 		LastTerm: stats.LastTerm, LastIndex: stats.LastIndex}, nil
 }
 
+// internalURLOf is where internal requests to node go: with cluster TLS, its Raft address (the
+// cluster channel; its REST listeners refuse internal requests), else its REST URL.
+func (a *Agent) internalURLOf(node, restURL string) string {
+	if a.clusterTLS == nil {
+		return restURL
+	}
+	future := a.raft.GetConfiguration()
+	if future.Error() != nil {
+		return ""
+	}
+	for _, srv := range future.Configuration().Servers {
+		if string(srv.ID) == node {
+			return "https://" + string(srv.Address)
+		}
+	}
+	return ""
+}
+
 func (a *Agent) fetchRaftStats(ctx context.Context, restURL string) (api.RaftStats, error) {
 	var stats api.RaftStats
 	if restURL == "" {
-		return stats, errors.New("no REST URL in gossip")
+		return stats, errors.New("no address for the node")
 	}
 	key := a.fsm.State().SessionKey()
 	if key == nil {

@@ -16,7 +16,7 @@ func (a *Agent) newCommitter() *commit.Committer {
 	return commit.New(commit.Deps{
 		FSM: a.fsm, Client: a.client, Logger: a.logger, NodeID: a.cfg.NodeID, Session: a.session,
 		MaxCommandBytes: a.cfg.InternalMaxBodyBytes, Check: a.checkVotersKnow,
-		ObserveCommit: a.metrics.RaftCommit, Closing: a.raftClosing,
+		ObserveCommit: a.metrics.RaftCommit, Closing: a.raftClosing, ClusterChannel: a.clusterTLS != nil,
 	})
 }
 

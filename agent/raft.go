@@ -45,17 +45,18 @@ func (s *raftStores) hasState() (bool, error) {
 }
 
 // newTransport listens on bind and advertises advertise (defaulting to bind when it names a host),
-// over mutual TLS when tlsConf is set.
-func newTransport(bind, advertise string, tlsConf *clustertls.Config, logger hclog.Logger) (*raft.NetworkTransport, error) {
+// over mutual TLS when tlsConf is set; it then also returns the listener of the internal REST
+// requests that share the port.
+func newTransport(bind, advertise string, tlsConf *clustertls.Config, logger hclog.Logger) (*raft.NetworkTransport, net.Listener, error) {
 	if advertise == "" {
 		advertise = bind
 	}
 	addr, err := net.ResolveTCPAddr("tcp", advertise)
 	if err != nil {
-		return nil, fmt.Errorf("raft advertise address %q: %w", advertise, err)
+		return nil, nil, fmt.Errorf("raft advertise address %q: %w", advertise, err)
 	}
 	if addr.IP == nil || addr.IP.IsUnspecified() {
-		return nil, fmt.Errorf("raft advertise address %q must name a reachable host (set raft.advertised.address)", advertise)
+		return nil, nil, fmt.Errorf("raft advertise address %q must name a reachable host (set raft.advertised.address)", advertise)
 	}
 	// The I/O timeout bounds how long the leader stays stuck on a connection a partition killed;
 	// with the usual 10 s, a healed follower waited that long, plus raft's back-off, before it
@@ -64,11 +65,12 @@ func newTransport(bind, advertise string, tlsConf *clustertls.Config, logger hcl
 	if tlsConf != nil {
 		stream, err := tlsConf.Listen(bind, addr)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		return raft.NewNetworkTransportWithLogger(stream, 3, raftIOTimeout, logger), nil
+		return raft.NewNetworkTransportWithLogger(stream, 3, raftIOTimeout, logger), stream.HTTP(), nil
 	}
-	return raft.NewTCPTransportWithLogger(bind, addr, 3, raftIOTimeout, logger)
+	t, err := raft.NewTCPTransportWithLogger(bind, addr, 3, raftIOTimeout, logger)
+	return t, nil, err
 }
 
 // hclogAdapter routes hashicorp/raft's hclog output into slog, keeping one log stream per node.

@@ -17,9 +17,10 @@ import (
 )
 
 // serveREST opens every REST listener (and admin listener) with its TLS and guard, and builds the
-// client this node calls other nodes with. The first REST listener is the advertised one.
+// client this node calls other nodes with. The first REST listener is the advertised one. With
+// cluster TLS on, internal requests travel on the cluster channel only (serveInternal).
 func (a *Agent) serveREST() error {
-	sec := api.Security{AllowOrigin: a.cfg.CORSAllowOrigin, AllowMethods: a.cfg.CORSAllowMethods}
+	sec := api.Security{AllowOrigin: a.cfg.CORSAllowOrigin, AllowMethods: a.cfg.CORSAllowMethods, ClusterChannel: a.clusterTLS != nil}
 	if a.cfg.RESTCredentialsFile != "" {
 		creds, err := restauth.Load(a.cfg.RESTCredentialsFile)
 		if err != nil {
@@ -31,8 +32,14 @@ func (a *Agent) serveREST() error {
 	if err != nil {
 		return err
 	}
+	if a.clusterTLS != nil {
+		clientTLS = a.clusterTLS.Client()
+	}
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.TLSClientConfig = clientTLS
+	// Every worker's heartbeats and forwarded writes go to one host, the leader: kept open, their
+	// connections need no new TLS handshake.
+	transport.MaxIdleConnsPerHost = 16
 	a.client = &http.Client{Timeout: a.cfg.RESTRequestTimeout, Transport: transport}
 
 	a.metrics = a.newMetrics()
@@ -43,6 +50,7 @@ func (a *Agent) serveREST() error {
 	a.commit = a.newCommitter()
 	server := api.NewServer(a, a.logger, opts...)
 	a.routeInternal(server)
+	a.internalAPI = server.Handler(api.Security{Role: api.RoleCluster}, server)
 	// Metrics and the console are behind the same listeners, roles and credentials as the API.
 	routes := a.handler(server)
 	restRole := api.RoleAll
@@ -76,6 +84,18 @@ func (a *Agent) serveREST() error {
 		a.logger.Warn("security is off; anyone who reaches this node can control the cluster: fine for development only", "off", strings.Join(off, ", "))
 	}
 	return nil
+}
+
+// serveInternal serves the internal requests on the cluster channel: the Raft port, whose mutual
+// TLS admits only peers with a certificate the cluster CA signed.
+func (a *Agent) serveInternal(ln net.Listener) {
+	srv := &http.Server{Handler: a.internalAPI, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: a.cfg.RESTReadTimeout, IdleTimeout: a.cfg.RESTIdleTimeout}
+	a.internalServer = srv
+	a.goFunc(func() {
+		if err := srv.Serve(ln); err != nil && a.ctx.Err() == nil {
+			a.logger.Error("internal REST server stopped", "listener", a.cfg.RaftListener, "err", err)
+		}
+	})
 }
 
 // listen serves h on one listener and returns the port it bound.

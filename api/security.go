@@ -24,6 +24,9 @@ const (
 	RoleREST
 	// RoleAdmin serves only the admin resources.
 	RoleAdmin
+	// RoleCluster serves only the internal requests: the cluster channel, whose mutual TLS has
+	// already admitted only nodes with a certificate the cluster CA signed.
+	RoleCluster
 )
 
 // Security is how one REST listener guards the API.
@@ -35,10 +38,17 @@ type Security struct {
 	// AllowOrigin and AllowMethods are Kafka's access.control.allow.origin and .methods.
 	AllowOrigin  string
 	AllowMethods string
+	// ClusterChannel is set when cluster TLS is on: internal requests are then taken on the
+	// cluster channel only, and this listener refuses them whatever their signature.
+	ClusterChannel bool
 }
 
 // errUnauthorized is what BasicAuthSecurityRestExtension answers, in Kafka's error shape.
 var errUnauthorized = &Error{Code: http.StatusUnauthorized, Message: "User cannot access the resource."}
+
+// errInternalOffChannel refuses an internal request that reached a REST listener with cluster
+// TLS on: only the cluster channel's client certificate proves that a node sent it.
+var errInternalOffChannel = &Error{Code: http.StatusForbidden, Message: "Internal requests are accepted only on the cluster channel (mutual TLS on the Raft port) when cluster TLS is on"}
 
 // internalRequest matches the endpoints that nodes call on each other: their signature
 // authenticates them, and user credentials alone must not reach them.
@@ -50,9 +60,13 @@ func (s *Server) Handler(sec Security, next http.Handler) http.Handler {
 		if sec.AllowOrigin != "" && s.cors(w, r, sec) {
 			return
 		}
-		admin := isAdminPath(r.URL.Path)
-		if (sec.Role == RoleREST && admin) || (sec.Role == RoleAdmin && !admin) {
+		admin, internal := isAdminPath(r.URL.Path), isInternal(r)
+		if (sec.Role == RoleREST && admin) || (sec.Role == RoleAdmin && !admin) || (sec.Role == RoleCluster && !internal) {
 			s.writeError(w, r, &Error{Code: http.StatusNotFound, Message: "HTTP 404 Not Found"})
+			return
+		}
+		if sec.ClusterChannel && sec.Role != RoleCluster && internal {
+			s.writeError(w, r, errInternalOffChannel)
 			return
 		}
 		if err := authenticate(r, sec.Auth); err != nil {
@@ -70,7 +84,7 @@ func (s *Server) Handler(sec Security, next http.Handler) http.Handler {
 // request (checked by signature). Without REST authentication configured, leave is taken only
 // from the node's own host, since it stops the node for good.
 func authenticate(r *http.Request, auth Authenticator) *Error {
-	if internalRequest.MatchString(r.Method + " " + r.URL.Path) {
+	if isInternal(r) {
 		return nil
 	}
 	if auth == nil {
@@ -84,6 +98,10 @@ func authenticate(r *http.Request, auth Authenticator) *Error {
 		return errUnauthorized
 	}
 	return nil
+}
+
+func isInternal(r *http.Request) bool {
+	return internalRequest.MatchString(r.Method + " " + r.URL.Path)
 }
 
 func fromLoopback(r *http.Request) bool {

@@ -1,7 +1,8 @@
 // Package clustertls secures the channel between connectd nodes, as Consul secures its RPC:
 // mutual TLS with certificates that the cluster's own CA signed (cluster.tls.ca.file,
-// cluster.tls.cert.file, cluster.tls.key.file). It provides the Raft stream layer and the check
-// the leader makes before it adds a node to Raft.
+// cluster.tls.cert.file, cluster.tls.key.file). It provides the Raft stream layer, the listener
+// of the internal REST requests (which share the Raft port and its TLS) and the check the leader
+// makes before it adds a node to Raft.
 package clustertls
 
 import (
@@ -9,11 +10,13 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"time"
 
 	"github.com/hashicorp/raft"
+	"github.com/soheilhy/cmux"
 )
 
 // ErrNoCertificate is returned when a peer presents no certificate the cluster CA signed.
@@ -101,9 +104,16 @@ func (c *Config) VerifyPeer(addr string, timeout time.Duration) error {
 	return conn.Close()
 }
 
-// StreamLayer is Raft's transport over mutual TLS.
+// sniffTimeout bounds the TLS handshake and the wait for a connection's first bytes, which say
+// whether it carries Raft or HTTP: a peer that connects and says nothing holds nothing for long.
+const sniffTimeout = 10 * time.Second
+
+// StreamLayer is Raft's transport over mutual TLS. The same port serves the internal REST
+// requests between nodes, inside the same TLS: a Raft RPC starts with its type byte (a small
+// number), an HTTP/1.1 request with its method, so each connection is routed by its first bytes.
 type StreamLayer struct {
 	net.Listener
+	http      net.Listener
 	advertise net.Addr
 	client    *tls.Config
 }
@@ -114,8 +124,26 @@ func (c *Config) Listen(bind string, advertise net.Addr) (*StreamLayer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &StreamLayer{Listener: tls.NewListener(ln, c.Server()), advertise: advertise, client: c.Client()}, nil
+	mux := cmux.New(tls.NewListener(ln, c.Server()))
+	mux.SetReadTimeout(sniffTimeout)
+	s := &StreamLayer{http: mux.Match(httpMethod), Listener: mux.Match(cmux.Any()), advertise: advertise, client: c.Client()}
+	// Ends when the port closes: closing either listener closes it.
+	go func() { _ = mux.Serve() }()
+	return s, nil
 }
+
+// httpMethod matches a connection whose first byte can start an HTTP method. It reads one byte
+// only: cmux's own HTTP matchers wait for seven, and a peer's first message may be shorter.
+func httpMethod(r io.Reader) bool {
+	b := make([]byte, 1)
+	_, err := io.ReadFull(r, b)
+	return err == nil && b[0] >= 'A' && b[0] <= 'Z'
+}
+
+// HTTP is the listener of the connections that carry HTTP requests: the internal REST endpoints.
+// Every peer on it presented a certificate the cluster CA signed. Closing it closes the Raft
+// listener too.
+func (s *StreamLayer) HTTP() net.Listener { return s.http }
 
 // Dial implements raft.StreamLayer.
 func (s *StreamLayer) Dial(addr raft.ServerAddress, timeout time.Duration) (net.Conn, error) {

@@ -56,6 +56,9 @@ type Deps struct {
 	ObserveCommit func(time.Duration)
 	// Closing closes when Raft is about to shut down: a local apply will never come.
 	Closing <-chan struct{}
+	// ClusterChannel sends the calls to the leader's Raft port (cluster TLS on) instead of its
+	// REST URL; Client must then present this node's cluster certificate.
+	ClusterChannel bool
 }
 
 // Cluster is what a Committer needs once Raft and gossip run.
@@ -193,7 +196,7 @@ func (c *Committer) applyEncoded(ctx context.Context, data []byte) (fsm.Result, 
 	if cl.Raft.State() == raft.Leader {
 		return c.applyLocal(ctx, data)
 	}
-	leaderURL := c.LeaderURL()
+	leaderURL := c.leaderEndpoint()
 	if leaderURL == "" {
 		return fsm.Result{}, 0, ErrNoLeader
 	}
@@ -262,6 +265,24 @@ func (c *Committer) WaitApplied(ctx context.Context, index uint64) {
 		case <-advanced:
 		}
 	}
+}
+
+// leaderEndpoint is where internal calls to the leader go: with the cluster channel on, the
+// leader's Raft address, whose mutual TLS admits only nodes the cluster CA signed; else its REST
+// URL.
+func (c *Committer) leaderEndpoint() string {
+	if !c.deps.ClusterChannel {
+		return c.LeaderURL()
+	}
+	cl := c.cluster.Load()
+	if cl == nil {
+		return ""
+	}
+	addr, _ := cl.Raft.LeaderWithID()
+	if addr == "" {
+		return ""
+	}
+	return "https://" + string(addr)
 }
 
 // LeaderURL is the advertised REST URL of the current Raft leader, from gossip metadata or,

@@ -57,7 +57,7 @@ func (c *Committer) LeaderAppliedIndex(ctx context.Context) (uint64, error) {
 		}
 		return index, nil
 	}
-	leaderURL := c.LeaderURL()
+	leaderURL := c.leaderEndpoint()
 	if leaderURL == "" {
 		return 0, errors.New("no known leader")
 	}
