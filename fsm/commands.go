@@ -33,6 +33,7 @@ const (
 	OffsetsResetType
 	NodeDrainedType
 	OffsetsAlterType
+	SchemaCreateType
 )
 
 // Command is a replicated state change.
@@ -243,4 +244,6 @@ type Result struct {
 	Err       *Error     `json:"error,omitempty"`
 	Created   bool       `json:"created,omitempty"`
 	Connector *Connector `json:"connector,omitempty"`
+	// Schema is the schema a SchemaCreate registered or found.
+	Schema *Schema `json:"schema,omitempty"`
 }
