@@ -157,6 +157,13 @@ func (ti *taskInstance) loop() {
 		if restart || restartIndex == 0 {
 			restartIndex = spec.RestartIndex
 		}
+		paused := spec.Target == fsm.TargetPaused
+		if paused && !failed && ti.stopsWhenPaused(newConfig) {
+			stopRun()
+			config = newConfig
+			ti.report(fsm.StatePaused, "")
+			continue
+		}
 		if cur == nil && !failed {
 			config = newConfig
 			run, err := ti.newRun(newConfig)
@@ -170,7 +177,6 @@ func (ti *taskInstance) loop() {
 			auto.started(time.Now())
 		}
 		if cur != nil {
-			paused := spec.Target == fsm.TargetPaused
 			cur.run.setPaused(paused)
 			if paused {
 				ti.report(fsm.StatePaused, "")
@@ -179,6 +185,13 @@ func (ti *taskInstance) loop() {
 			}
 		}
 	}
+}
+
+// stopsWhenPaused reports whether the task's class is one whose paused tasks are stopped
+// rather than held (plugins.Plugin.StopWhenPaused).
+func (ti *taskInstance) stopsWhenPaused(config map[string]string) bool {
+	p, ok := ti.w.deps.Registry.TaskPlugin(config["task.class"])
+	return ok && p.StopWhenPaused
 }
 
 // activeRun is a task run in progress on its own goroutine.
