@@ -18,7 +18,7 @@ func (a *Agent) loadExternalPlugins() error {
 	if len(dirs) == 0 {
 		return nil
 	}
-	host, err := external.NewHost(a.logger.With("component", "plugins"), external.NewMemorySchemas())
+	host, err := external.NewHost(a.logger.With("component", "plugins"), a)
 	if err != nil {
 		return err
 	}

@@ -34,6 +34,7 @@ const (
 	OffsetsResetType     MessageType = 17
 	NodeDrainedType      MessageType = 18
 	OffsetsAlterType     MessageType = 19
+	SchemaCreateType     MessageType = 20
 )
 
 // Command is a replicated state change.
@@ -244,4 +245,6 @@ type Result struct {
 	Err       *Error     `json:"error,omitempty"`
 	Created   bool       `json:"created,omitempty"`
 	Connector *Connector `json:"connector,omitempty"`
+	// Schema is the schema a SchemaCreate registered or found.
+	Schema *Schema `json:"schema,omitempty"`
 }

@@ -341,6 +341,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	h.mustApply(&SourceOffsets{Connector: "b", Offsets: []OffsetEntry{{SourcePartition: map[string]any{"p": "x"}, Offset: map[string]any{"o": json.Number("12")}}}})
 	h.mustApply(&ActiveTopicsAdd{Connector: "b", Topics: []string{"t"}})
 	h.mustApply(&LoggerLevelSet{Level: LoggerLevel{Logger: "api", Level: "WARN"}})
+	h.mustApply(&SchemaCreate{Subject: "orders", SchemaType: 1, Bytes: []byte(`"string"`)})
 
 	snap, err := h.f.Snapshot()
 	if err != nil {
@@ -383,6 +384,9 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	}
 	if s.Assignment().Generation != 4 || string(s.SessionKey()) != "\x01\x02\x03" || len(s.LoggerLevels()) != 1 {
 		t.Fatal("meta or loggers lost")
+	}
+	if sch := s.Schema("orders", 1); sch == nil || string(sch.Bytes) != `"string"` || sch.ID != 1 || sch.Type != 1 {
+		t.Fatalf("schema lost: %+v", sch)
 	}
 }
 

@@ -26,6 +26,7 @@ func FuzzApplyCommand(f *testing.F) {
 		&SourceOffsets{Connector: "a", Offsets: []OffsetEntry{{SourcePartition: map[string]any{"f": "x"}, Offset: map[string]any{"position": 1}}}},
 		&RestartRequest{Name: "a"},
 		&ConnectorDelete{Name: "a"},
+		&SchemaCreate{Subject: "a", SchemaType: 1, Bytes: []byte(`{"type":"record","name":"r","fields":[]}`)},
 	} {
 		data, err := Encode(c)
 		if err != nil {

@@ -11,6 +11,7 @@ const (
 	tableTopics     = "topics"
 	tableLoggers    = "loggers"
 	tableMeta       = "meta"
+	tableSchemas    = "schemas"
 )
 
 // Keys of the meta table, which holds the state's singletons.
@@ -74,6 +75,10 @@ func schema() *memdb.DBSchema {
 		tableOffsets: {Name: tableOffsets, Indexes: map[string]*memdb.IndexSchema{
 			"id":        compoundIndex(&memdb.StringFieldIndex{Field: "Connector"}, &memdb.StringFieldIndex{Field: "Key"}),
 			"connector": byConnector(),
+		}},
+		tableSchemas: {Name: tableSchemas, Indexes: map[string]*memdb.IndexSchema{
+			"id":      compoundIndex(&memdb.StringFieldIndex{Field: "Subject"}, &memdb.IntFieldIndex{Field: "Version"}),
+			"subject": {Name: "subject", Indexer: &memdb.StringFieldIndex{Field: "Subject"}},
 		}},
 		tableTopics: {Name: tableTopics, Indexes: map[string]*memdb.IndexSchema{
 			"id":        compoundIndex(&memdb.StringFieldIndex{Field: "Connector"}, &memdb.StringFieldIndex{Field: "Topic"}),

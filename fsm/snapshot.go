@@ -23,6 +23,7 @@ const (
 	recOffset     = "offset"
 	recTopic      = "topic"
 	recLogger     = "logger"
+	recSchema     = "schema"
 	recAssignment = "assignment"
 	recSessionKey = "session-key"
 	// recSessionKeys replaced recSessionKey when keys began to rotate.
@@ -73,7 +74,7 @@ func (s *snapshot) write(enc *json.Encoder) error {
 	}
 	tables := []struct{ table, kind string }{
 		{tableConnectors, recConnector}, {tableStatus, recStatus}, {tableWorkers, recWorker},
-		{tableOffsets, recOffset}, {tableTopics, recTopic}, {tableLoggers, recLogger},
+		{tableOffsets, recOffset}, {tableTopics, recTopic}, {tableLoggers, recLogger}, {tableSchemas, recSchema},
 	}
 	for _, t := range tables {
 		for _, obj := range s.state.all(t.table, "id") {
@@ -142,6 +143,8 @@ func decodeRecord(rec snapshotRecord) (string, any, error) {
 		table, obj = tableTopics, &ActiveTopic{}
 	case recLogger:
 		table, obj = tableLoggers, &LoggerLevel{}
+	case recSchema:
+		table, obj = tableSchemas, &Schema{}
 	case recAssignment:
 		var a Assignment
 		err := unmarshalNumbers(rec.Value, &a)

@@ -47,6 +47,9 @@ type Plugin struct {
 	HeaderConverter bool
 	// Transform is set for transformations and predicates.
 	Transform *transforms.Plugin
+	// StopWhenPaused marks connectors whose tasks run outside connectd (a plugin process): a
+	// paused task is stopped, so that the process ends, and started again on resume.
+	StopWhenPaused bool
 }
 
 // IsConnector reports whether the plugin is a source or sink connector.

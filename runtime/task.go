@@ -169,6 +169,13 @@ func (ti *taskInstance) loop() {
 		if restart || restartIndex == 0 {
 			restartIndex = spec.RestartIndex
 		}
+		paused := spec.Target == fsm.TargetPaused
+		if paused && !failed && ti.stopsWhenPaused(newConfig) {
+			stopRun()
+			config = newConfig
+			ti.report(fsm.StatePaused, "")
+			continue
+		}
 		if cur == nil && !failed {
 			config = newConfig
 			run, err := ti.newRun(newConfig)
@@ -184,7 +191,6 @@ func (ti *taskInstance) loop() {
 			}
 		}
 		if cur != nil {
-			paused := spec.Target == fsm.TargetPaused
 			cur.run.setPaused(paused)
 			if paused {
 				ti.report(fsm.StatePaused, "")
@@ -193,6 +199,13 @@ func (ti *taskInstance) loop() {
 			}
 		}
 	}
+}
+
+// stopsWhenPaused reports whether the task's class is one whose paused tasks are stopped
+// rather than held (plugins.Plugin.StopWhenPaused).
+func (ti *taskInstance) stopsWhenPaused(config map[string]string) bool {
+	p, ok := ti.w.deps.Registry.TaskPlugin(config["task.class"])
+	return ok && p.StopWhenPaused
 }
 
 // activeRun is a task run in progress on its own goroutine.

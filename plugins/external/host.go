@@ -27,7 +27,7 @@ import (
 // call back into. One Host serves every plugin of a node.
 type Host struct {
 	logger  *slog.Logger
-	schemas SchemaStore
+	schemas schemaStore
 	ln      net.Listener
 	srv     *grpc.Server
 
@@ -37,13 +37,14 @@ type Host struct {
 	tokens map[string]string
 }
 
-// NewHost starts the connector utilities server on a loopback port.
-func NewHost(logger *slog.Logger, schemas SchemaStore) (*Host, error) {
+// NewHost starts the connector utilities server on a loopback port; the schemas plugins
+// register are kept in log.
+func NewHost(logger *slog.Logger, log SchemaLog) (*Host, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("connector utilities listener: %w", err)
 	}
-	h := &Host{logger: logger, schemas: schemas, ln: ln, srv: grpc.NewServer(), tokens: map[string]string{}}
+	h := &Host{logger: logger, schemas: schemaStore{log}, ln: ln, srv: grpc.NewServer(), tokens: map[string]string{}}
 	connutilsv1.RegisterSchemaServiceServer(h.srv, schemaserver.NewSchemaServiceServer(&schemaService{h: h}))
 	go func() { _ = h.srv.Serve(ln) }()
 	return h, nil

@@ -1,7 +1,6 @@
 package external
 
 import (
-	"context"
 	"io"
 	"log/slog"
 	"os"
@@ -11,7 +10,6 @@ import (
 	"time"
 
 	"github.com/conduitio/conduit-commons/opencdc"
-	"github.com/conduitio/conduit-commons/schema"
 
 	"github.com/connectd/connectd/connect"
 )
@@ -71,23 +69,6 @@ func TestPositionOffsetRoundTrip(t *testing.T) {
 	}
 }
 
-func TestMemorySchemasVersionsBySubject(t *testing.T) {
-	s := NewMemorySchemas()
-	ctx := context.Background()
-	a, _ := s.CreateSchema(ctx, "payload", schema.TypeAvro, []byte("a"))
-	again, _ := s.CreateSchema(ctx, "payload", schema.TypeAvro, []byte("a"))
-	b, _ := s.CreateSchema(ctx, "payload", schema.TypeAvro, []byte("b"))
-	if a.Version != 1 || again.Version != 1 || again.ID != a.ID || b.Version != 2 || b.ID == a.ID {
-		t.Fatalf("versions %+v %+v %+v", a, again, b)
-	}
-	if got, err := s.Schema("payload", 2); err != nil || string(got.Bytes) != "b" {
-		t.Fatalf("version 2: %+v %v", got, err)
-	}
-	if _, err := s.Schema("payload", 3); err == nil {
-		t.Fatal("a missing version was found")
-	}
-}
-
 // A plugin that dies before the handshake fails with its last stderr lines.
 func TestFailedPluginReportsItsStderr(t *testing.T) {
 	dir := t.TempDir()
@@ -95,7 +76,7 @@ func TestFailedPluginReportsItsStderr(t *testing.T) {
 	if err := os.WriteFile(path, []byte("#!/bin/sh\necho 'panic: cannot connect to the moon' >&2\nexit 3\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	h, err := NewHost(slog.New(slog.NewTextHandler(io.Discard, nil)), NewMemorySchemas())
+	h, err := NewHost(slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

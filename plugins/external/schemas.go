@@ -1,65 +1,54 @@
 package external
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 
 	"github.com/conduitio/conduit-commons/schema"
 	"github.com/conduitio/conduit-connector-protocol/pconnutils"
+
+	"github.com/connectd/connectd/fsm"
 )
 
-// SchemaStore keeps the schemas plugins register, by subject and version. Registering the
-// same bytes under a subject again returns the existing version.
-type SchemaStore interface {
-	CreateSchema(ctx context.Context, subject string, typ schema.Type, data []byte) (schema.Schema, error)
-	// Schema returns a version of a subject; errors wrap pconnutils.ErrSubjectNotFound or
-	// pconnutils.ErrVersionNotFound.
-	Schema(subject string, version int) (schema.Schema, error)
+// SchemaLog is the replicated state the schemas live in: a node's Raft log (Apply commits
+// through the leader) and its state machine.
+type SchemaLog interface {
+	Apply(ctx context.Context, cmd fsm.Command) (fsm.Result, error)
+	State() *fsm.State
 }
 
-// MemorySchemas is a SchemaStore local to one process.
-type MemorySchemas struct {
-	mu       sync.Mutex
-	subjects map[string][]schema.Schema
-	nextID   int
-}
+// schemaStore keeps the schemas plugins register in the Raft state, by subject and version, so
+// that every node serves every schema. Registering the same bytes under a subject again returns
+// the existing version.
+type schemaStore struct{ log SchemaLog }
 
-// NewMemorySchemas returns an empty store.
-func NewMemorySchemas() *MemorySchemas {
-	return &MemorySchemas{subjects: map[string][]schema.Schema{}}
-}
-
-// CreateSchema implements SchemaStore.
-func (m *MemorySchemas) CreateSchema(_ context.Context, subject string, typ schema.Type, data []byte) (schema.Schema, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	versions := m.subjects[subject]
-	for _, s := range versions {
-		if s.Type == typ && bytes.Equal(s.Bytes, data) {
-			return s, nil
-		}
+func (s schemaStore) create(ctx context.Context, subject string, typ schema.Type, data []byte) (schema.Schema, error) {
+	res, err := s.log.Apply(ctx, &fsm.SchemaCreate{Subject: subject, SchemaType: int(typ), Bytes: data})
+	if err != nil {
+		return schema.Schema{}, err
 	}
-	m.nextID++
-	s := schema.Schema{Subject: subject, Version: len(versions) + 1, ID: m.nextID, Type: typ, Bytes: bytes.Clone(data)}
-	m.subjects[subject] = append(versions, s)
-	return s, nil
+	if res.Err != nil {
+		return schema.Schema{}, res.Err
+	}
+	return toSchema(res.Schema), nil
 }
 
-// Schema implements SchemaStore.
-func (m *MemorySchemas) Schema(subject string, version int) (schema.Schema, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	versions, ok := m.subjects[subject]
-	if !ok {
+// get returns a version of a subject; errors wrap pconnutils.ErrSubjectNotFound or
+// pconnutils.ErrVersionNotFound.
+func (s schemaStore) get(subject string, version int) (schema.Schema, error) {
+	state := s.log.State()
+	if sch := state.Schema(subject, version); sch != nil {
+		return toSchema(sch), nil
+	}
+	if len(state.SchemaVersions(subject)) == 0 {
 		return schema.Schema{}, fmt.Errorf("subject %q: %w", subject, pconnutils.ErrSubjectNotFound)
 	}
-	if version < 1 || version > len(versions) {
-		return schema.Schema{}, fmt.Errorf("subject %q version %d: %w", subject, version, pconnutils.ErrVersionNotFound)
-	}
-	return versions[version-1], nil
+	return schema.Schema{}, fmt.Errorf("subject %q version %d: %w", subject, version, pconnutils.ErrVersionNotFound)
+}
+
+func toSchema(s *fsm.Schema) schema.Schema {
+	return schema.Schema{Subject: s.Subject, Version: s.Version, ID: s.ID, Type: schema.Type(s.Type), Bytes: s.Bytes}
 }
 
 // schemaService is the connector utilities' schema service: it checks the caller's token and
@@ -76,7 +65,7 @@ func (s *schemaService) CreateSchema(ctx context.Context, req pconnutils.CreateS
 	if _, err := (schema.Schema{Type: req.Type, Bytes: req.Bytes}).Serde(); err != nil {
 		return pconnutils.CreateSchemaResponse{}, pconnutils.ErrInvalidSchema
 	}
-	sch, err := s.h.schemas.CreateSchema(ctx, req.Subject, req.Type, req.Bytes)
+	sch, err := s.h.schemas.create(ctx, req.Subject, req.Type, req.Bytes)
 	return pconnutils.CreateSchemaResponse{Schema: sch}, err
 }
 
@@ -84,7 +73,7 @@ func (s *schemaService) GetSchema(ctx context.Context, req pconnutils.GetSchemaR
 	if _, err := s.h.connectorOf(pconnutils.ConnectorTokenFromContext(ctx)); err != nil {
 		return pconnutils.GetSchemaResponse{}, err
 	}
-	sch, err := s.h.schemas.Schema(req.Subject, req.Version)
+	sch, err := s.h.schemas.get(req.Subject, req.Version)
 	if err != nil {
 		// The protocol matches errors by message: send the sentinel itself.
 		switch {

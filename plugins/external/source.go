@@ -174,7 +174,7 @@ func (t *sourceTask) decode(rec *opencdc.Record, data *opencdc.Data, subjectKey,
 	if _, err := fmt.Sscan(rec.Metadata[versionKey], &version); err != nil {
 		return fmt.Errorf("record metadata %s: %w", versionKey, err)
 	}
-	sch, err := t.p.host.schemas.Schema(subject, version)
+	sch, err := t.p.host.schemas.get(subject, version)
 	if err != nil {
 		return err
 	}
