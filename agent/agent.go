@@ -30,7 +30,7 @@ import (
 	"github.com/connectd/connectd/metrics"
 	"github.com/connectd/connectd/plugins"
 	"github.com/connectd/connectd/plugins/external"
-	"github.com/connectd/connectd/runtime"
+	"github.com/connectd/connectd/worker"
 )
 
 // Agent is one running connectd node.
@@ -53,7 +53,7 @@ type Agent struct {
 	coord         *coordinator.Coordinator
 	// commit is the replicated-write path: commands through the leader, and the worker's lease.
 	commit *commit.Committer
-	worker *runtime.Worker
+	worker *worker.Worker
 	// metrics is nil when metrics.enable is false.
 	metrics *metrics.Node
 
@@ -166,14 +166,14 @@ func (a *Agent) start() error {
 	})
 	a.commit.Attach(commit.Cluster{Raft: a.raft, Members: a.members, Lease: a.coord.Heartbeat})
 	a.goFunc(func() { a.coord.Run(a.ctx) })
-	a.worker = runtime.New(runtime.Config{
+	a.worker = worker.New(worker.Config{
 		WorkerID: workerID(a.restURL), BootstrapServers: a.cfg.BootstrapServers,
 		OffsetFlushInterval: a.cfg.OffsetFlushInterval, OffsetFlushTimeout: a.cfg.OffsetFlushTimeout,
 		TaskShutdownTimeout: a.cfg.TaskShutdownTimeout, SessionTimeout: a.cfg.SessionTimeout,
 		HeartbeatInterval: a.cfg.HeartbeatInterval, TopicTracking: a.cfg.TopicTrackingEnable,
 		TopicCreation: a.cfg.TopicCreationEnable, WorkerProps: a.cfg.Raw,
 		ConfigProviders: a.cfg.ConfigProviders,
-	}, runtime.Deps{
+	}, worker.Deps{
 		Node: a.cfg.NodeID, Session: a.session, FSM: a.fsm, Registry: a.registry,
 		Apply: a.commit.CommitAndWait, Heartbeat: a.commit.Heartbeat, Logger: a.logger, Metrics: a.metrics,
 	})

@@ -216,13 +216,13 @@ func TestWriteOnOneNodeReadOnAll(t *testing.T) {
 // on all, including a node started afterwards.
 func TestClusterScopedLoggerReachesEveryNode(t *testing.T) {
 	c := testcluster.New(t, 3)
-	if code, body, _ := call(t, "PUT", c.URL(0)+"/admin/loggers/connectd.runtime?scope=cluster", jsonType, `{"level":"ERROR"}`); code != 204 {
+	if code, body, _ := call(t, "PUT", c.URL(0)+"/admin/loggers/connectd.worker?scope=cluster", jsonType, `{"level":"ERROR"}`); code != 204 {
 		t.Fatalf("%d %s", code, body)
 	}
 	late := c.AddNode()
 	for _, i := range []int{0, 1, 2, late} {
 		testcluster.Eventually(t, 10*time.Second, func() error {
-			code, body, _ := call(t, "GET", c.URL(i)+"/admin/loggers/connectd.runtime", "", "")
+			code, body, _ := call(t, "GET", c.URL(i)+"/admin/loggers/connectd.worker", "", "")
 			if code != 200 || !strings.Contains(body, `"level":"ERROR"`) || strings.Contains(body, "null") {
 				return fmt.Errorf("node %d: %d %s", i, code, body)
 			}

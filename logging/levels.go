@@ -1,5 +1,5 @@
 // Package logging gives connectd's structured logs Kafka Connect's dynamic log levels: a level
-// per logger namespace ("connectd.runtime", "connectd.raft", ...) with inheritance from parent
+// per logger namespace ("connectd.worker", "connectd.raft", ...) with inheritance from parent
 // namespaces and the root, changeable at run time through /admin/loggers.
 package logging
 

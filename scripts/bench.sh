@@ -264,7 +264,7 @@ gobench() {
 if want sarama; then
   # A rate: 2 M records measure it as well as the whole file would, and hold less broker memory;
   # each round gets a fresh broker, which then holds both producers' records.
-  BENCH_BROKER=$BROKER BENCH_RECORDS=$((LINES < 2000000 ? LINES : 2000000)) gobench ./runtime 'SaramaAsyncProducer|KgoProducer' 1x fresh_broker
+  BENCH_BROKER=$BROKER BENCH_RECORDS=$((LINES < 2000000 ? LINES : 2000000)) gobench ./worker 'SaramaAsyncProducer|KgoProducer' 1x fresh_broker
 fi
 # These patterns also run the Secure* rows (https, Basic auth, Raft mTLS, gossip key), same run.
 if want write; then gobench ./agent 'WriteREST|WriteRaft' $((LINES < 100000 ? 200 : 2000))x; fi
@@ -320,8 +320,8 @@ TIMINGS=; if want failover; then TIMINGS="Raft election timeout $foFloor ms, "; 
   echo "| Measure | connectd | Reference | Ratio | Reproduce |"
   echo "|---|---|---|---|---|"
   if want data; then echo "| File -> topic, $LINES lines of 100 B, records/s | $(fmt "$mSRC") (FileStreamSource) | $(fmt "$mKP") (\`kcat -P -l\`) | $(ratio "$mSRC" "$mKP") | \`scripts/bench.sh\` |"; fi
-  if want data && want sarama; then echo "| File -> topic vs sarama's own producer, records/s | $(fmt "$mSRC") | $(fmt "$mSARAMA") (bare sarama AsyncProducer, idempotent, acks=all) | $(ratio "$mSRC" "$mSARAMA") | \`BENCH_BROKER=host:port go test ./runtime -run '^\$' -bench SaramaAsyncProducer -benchtime 1x\` |"; fi
-  if want data && want sarama; then echo "| File -> topic vs franz-go's kgo producer, records/s | $(fmt "$mSRC") | $(fmt "$mKGO") (bare kgo producer, idempotent, acks=all) | $(ratio "$mSRC" "$mKGO") | \`BENCH_BROKER=host:port go test ./runtime -run '^\$' -bench KgoProducer -benchtime 1x\` |"; fi
+  if want data && want sarama; then echo "| File -> topic vs sarama's own producer, records/s | $(fmt "$mSRC") | $(fmt "$mSARAMA") (bare sarama AsyncProducer, idempotent, acks=all) | $(ratio "$mSRC" "$mSARAMA") | \`BENCH_BROKER=host:port go test ./worker -run '^\$' -bench SaramaAsyncProducer -benchtime 1x\` |"; fi
+  if want data && want sarama; then echo "| File -> topic vs franz-go's kgo producer, records/s | $(fmt "$mSRC") | $(fmt "$mKGO") (bare kgo producer, idempotent, acks=all) | $(ratio "$mSRC" "$mKGO") | \`BENCH_BROKER=host:port go test ./worker -run '^\$' -bench KgoProducer -benchtime 1x\` |"; fi
   if want data; then echo "| File -> topic through 3 transforms (HoistField\$Value, InsertField\$Value static field, RegexRouter), JsonConverter, records/s | $(fmt "$mSRCT") | $(fmt "$mSRCJ") (same file and converter, no transforms) | $(ratio "$mSRCT" "$mSRCJ") | \`scripts/bench.sh\` |"; fi
   if want data; then echo "| Topic -> file, records/s | $(fmt "$mSINK") (FileStreamSink) | $(fmt "$mKC") (\`kcat -C -e\`) | $(ratio "$mSINK" "$mKC") | \`scripts/bench.sh\` |"; fi
   if want data; then echo "| Topic -> file, JsonConverter, 1% malformed records skipped to a DLQ (errors.tolerance=all), records/s | $(fmt "$mJDLQ") | $(fmt "$mJCLEAN") (same sink, clean topic) | $(ratio "$mJDLQ" "$mJCLEAN") | \`scripts/bench.sh\` |"; fi
