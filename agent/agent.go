@@ -167,7 +167,7 @@ func (a *Agent) start() error {
 	a.commit.Attach(commit.Cluster{Raft: a.raft, Members: a.members, Lease: a.coord.Heartbeat})
 	a.goFunc(func() { a.coord.Run(a.ctx) })
 	a.worker = worker.New(worker.Config{
-		WorkerID: workerID(a.restURL), BootstrapServers: a.cfg.BootstrapServers,
+		WorkerID: coordinator.WorkerID(a.restURL), BootstrapServers: a.cfg.BootstrapServers,
 		OffsetFlushInterval: a.cfg.OffsetFlushInterval, OffsetFlushTimeout: a.cfg.OffsetFlushTimeout,
 		TaskShutdownTimeout: a.cfg.TaskShutdownTimeout, SessionTimeout: a.cfg.SessionTimeout,
 		HeartbeatInterval: a.cfg.HeartbeatInterval, TopicTracking: a.cfg.TopicTrackingEnable,

@@ -3,7 +3,6 @@ package agent
 import (
 	"context"
 	"net/http"
-	"net/url"
 
 	"github.com/connectd/connectd/api"
 	"github.com/connectd/connectd/commit"
@@ -32,13 +31,4 @@ func (a *Agent) State() *fsm.State { return a.commit.State() }
 // Apply implements api.Backend.
 func (a *Agent) Apply(ctx context.Context, cmd fsm.Command) (fsm.Result, error) {
 	return a.commit.Commit(ctx, cmd)
-}
-
-// workerID is Kafka Connect's worker id: the host:port of the advertised REST URL.
-func workerID(restURL string) string {
-	u, err := url.Parse(restURL)
-	if err != nil || u.Host == "" {
-		return restURL
-	}
-	return u.Host
 }

@@ -118,13 +118,13 @@ func (c *Coordinator) registerWorker(ctx context.Context, m membership.Member) e
 	}
 	_, err := c.deps.Apply(ctx, &fsm.WorkerRegister{Worker: fsm.Worker{
 		Node: m.NodeID, Session: m.Session, RESTURL: m.RESTURL, RaftAddr: m.RaftAddr,
-		WorkerID: restHostPort(m.RESTURL), SeenAt: c.deps.Now().UnixMilli(),
+		WorkerID: WorkerID(m.RESTURL), SeenAt: c.deps.Now().UnixMilli(),
 	}})
 	return err
 }
 
-// restHostPort is Kafka Connect's worker id: the host:port of the advertised REST URL.
-func restHostPort(restURL string) string {
+// WorkerID is Kafka Connect's worker id: the host:port of the advertised REST URL.
+func WorkerID(restURL string) string {
 	u, err := url.Parse(restURL)
 	if err != nil || u.Host == "" {
 		return restURL

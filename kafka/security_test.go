@@ -14,8 +14,8 @@ import (
 	"github.com/connectd/connectd/internal/certs"
 )
 
-// connect opens a client to the cluster with the worker settings given, as a producer would.
-func connect(t *testing.T, c *kfake.Cluster, settings map[string]string) error {
+// dial opens a client to the cluster with the worker settings given, as a producer would.
+func dial(t *testing.T, c *kfake.Cluster, settings map[string]string) error {
 	t.Helper()
 	conf := sarama.NewConfig()
 	conf.Version = protocolVersion
@@ -51,14 +51,14 @@ func TestSASLMechanisms(t *testing.T) {
 			defer c.Close()
 			settings := map[string]string{"security.protocol": "SASL_PLAINTEXT", "sasl.mechanism": tc.mechanism,
 				"sasl.jaas.config": jaas(tc.module, "connect", `pa\"ss`)}
-			if err := connect(t, c, settings); err != nil {
+			if err := dial(t, c, settings); err != nil {
 				t.Fatalf("right credentials refused: %v", err)
 			}
 			settings["sasl.jaas.config"] = jaas(tc.module, "connect", "wrong")
-			if err := connect(t, c, settings); err == nil {
+			if err := dial(t, c, settings); err == nil {
 				t.Fatal("a wrong password was accepted")
 			}
-			if err := connect(t, c, map[string]string{}); err == nil {
+			if err := dial(t, c, map[string]string{}); err == nil {
 				t.Fatal("a client without SASL was accepted")
 			}
 		})
@@ -74,7 +74,7 @@ func TestPrefixedSettingWinsOverThePlainOne(t *testing.T) {
 	settings := map[string]string{"security.protocol": "SASL_PLAINTEXT", "sasl.mechanism": "PLAIN",
 		"sasl.jaas.config":          jaas("plain.PlainLoginModule", "u", "wrong"),
 		"producer.sasl.jaas.config": jaas("plain.PlainLoginModule", "u", "p")}
-	if err := connect(t, c, settings); err != nil {
+	if err := dial(t, c, settings); err != nil {
 		t.Fatalf("producer.sasl.jaas.config not used: %v", err)
 	}
 }
@@ -102,13 +102,13 @@ func TestTLS(t *testing.T) {
 		}
 		return out
 	}
-	if err := connect(t, c, with(map[string]string{"security.protocol": "SASL_SSL", "ssl.truststore.type": "PEM", "ssl.truststore.location": caFile})); err != nil {
+	if err := dial(t, c, with(map[string]string{"security.protocol": "SASL_SSL", "ssl.truststore.type": "PEM", "ssl.truststore.location": caFile})); err != nil {
 		t.Fatalf("trusted broker refused: %v", err)
 	}
-	if err := connect(t, c, with(map[string]string{"security.protocol": "SASL_SSL", "ssl.truststore.certificates": string(caPEM)})); err != nil {
+	if err := dial(t, c, with(map[string]string{"security.protocol": "SASL_SSL", "ssl.truststore.certificates": string(caPEM)})); err != nil {
 		t.Fatalf("inline trusted certificates not used: %v", err)
 	}
-	if err := connect(t, c, with(map[string]string{"security.protocol": "SASL_SSL"})); err == nil {
+	if err := dial(t, c, with(map[string]string{"security.protocol": "SASL_SSL"})); err == nil {
 		t.Fatal("a broker whose certificate no trusted authority signed was accepted")
 	}
 
@@ -120,11 +120,11 @@ func TestTLS(t *testing.T) {
 	}
 	defer other.Close()
 	settings := map[string]string{"security.protocol": "SSL", "ssl.truststore.certificates": string(otherCA)}
-	if err := connect(t, other, settings); err == nil {
+	if err := dial(t, other, settings); err == nil {
 		t.Fatal("a certificate for another host was accepted")
 	}
 	settings["ssl.endpoint.identification.algorithm"] = ""
-	if err := connect(t, other, settings); err != nil {
+	if err := dial(t, other, settings); err != nil {
 		t.Fatalf("without endpoint identification the chain alone should do: %v", err)
 	}
 }

@@ -3,10 +3,11 @@ package kafka
 import (
 	"fmt"
 	"math"
-	"strconv"
 	"time"
 
 	"github.com/IBM/sarama"
+
+	"github.com/connectd/connectd/connect"
 )
 
 // ProducerSettings are the parts of Kafka's producer configuration that connectd's producer
@@ -72,15 +73,10 @@ func clientSetting(kind string, worker, connector map[string]string) func(key st
 	}
 }
 
-// numberKind is a Kafka config type, with the name Kafka's messages give it.
-type numberKind struct {
-	name string
-	max  int64
-}
-
-var (
-	kafkaInt  = numberKind{"INT", math.MaxInt32}
-	kafkaLong = numberKind{"LONG", math.MaxInt64}
+// The Kafka config types of the numeric client keys.
+const (
+	kafkaInt  = connect.TypeInt
+	kafkaLong = connect.TypeLong
 )
 
 // millis is n milliseconds, at most the longest duration.
@@ -91,7 +87,7 @@ func millis(n int64) time.Duration {
 // numberSetting is a non-negative numeric client key and what it sets.
 type numberSetting struct {
 	key  string
-	kind numberKind
+	kind connect.ConfigType
 	set  func(n int64)
 }
 
@@ -102,12 +98,16 @@ func setNumbers(get func(string) (string, bool), settings []numberSetting) error
 		if !ok {
 			continue
 		}
-		n, err := strconv.ParseInt(v, 10, 64)
-		switch {
-		case err != nil || n > s.kind.max:
-			return fmt.Errorf("Invalid value %s for configuration %s: Not a number of type %s", v, s.key, s.kind.name)
-		case n < 0:
-			return fmt.Errorf("Invalid value %s for configuration %s: Value must be at least 0", v, s.key)
+		parsed, reason := connect.ParseValue(s.kind, v)
+		if reason == "" {
+			reason = connect.AtLeast(0)(parsed)
+		}
+		if reason != "" {
+			return fmt.Errorf("Invalid value %s for configuration %s: %s", v, s.key, reason)
+		}
+		n, isLong := parsed.(int64)
+		if !isLong {
+			n = int64(parsed.(int))
 		}
 		s.set(n)
 	}
