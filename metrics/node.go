@@ -45,7 +45,7 @@ type Node struct {
 	registry *prometheus.Registry
 
 	mu    sync.Mutex
-	tasks map[taskKey]*Task
+	tasks map[fsm.TaskID]*Task
 
 	// scrapeMu serializes scrapes, which share expo: its buffers, megabytes on a large worker,
 	// are kept from one scrape to the next because growing them again was most of a scrape's
@@ -69,15 +69,10 @@ type Node struct {
 	restores      prometheus.Counter
 }
 
-type taskKey struct {
-	connector string
-	task      int
-}
-
 // New returns a node's metrics, registered with a registry of their own (several nodes can
 // share a process in tests and in `connectd dev`).
 func New(src Sources) *Node {
-	n := &Node{src: src, registry: prometheus.NewRegistry(), tasks: map[taskKey]*Task{}, expo: newExposition()}
+	n := &Node{src: src, registry: prometheus.NewRegistry(), tasks: map[fsm.TaskID]*Task{}, expo: newExposition()}
 	n.producerBatch = prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name: "connectd_producer_batch_records", Help: "Records per batch that a source task's producer sent to Kafka.",
 		Buckets: prometheus.ExponentialBuckets(1, 4, 9),
@@ -129,7 +124,7 @@ func (n *Node) NewTask(connector string, task int, sink bool) *Task {
 	}
 	t := newTask(connector, task, sink, time.Now())
 	n.mu.Lock()
-	n.tasks[taskKey{connector, task}] = t
+	n.tasks[fsm.TaskID{Connector: connector, Task: task}] = t
 	n.mu.Unlock()
 	return t
 }
@@ -141,7 +136,7 @@ func (n *Node) RemoveTask(t *Task) {
 	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if k := (taskKey{t.connector, t.task}); n.tasks[k] == t {
+	if k := (fsm.TaskID{Connector: t.connector, Task: t.task}); n.tasks[k] == t {
 		delete(n.tasks, k)
 	}
 }
