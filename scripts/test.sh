@@ -22,7 +22,8 @@ go test -race -count=1 -timeout 12m ./...
 fuzztime=${FUZZTIME:-3s}
 if [ "$fuzztime" != 0 ]; then
   for target in plugins:FuzzJSONConverter plugins:FuzzStringAndByteArrayConverters plugins:FuzzValidate \
-      api:FuzzRequestBodies config:FuzzParse fsm:FuzzApplyCommand fsm:FuzzRestore; do
+      api:FuzzRequestBodies config:FuzzParse fsm:FuzzApplyCommand fsm:FuzzRestore \
+      transforms:FuzzFieldPath connect:FuzzDecimalBytes; do
     go test -run='^$' -fuzz="^${target#*:}\$" -fuzztime="$fuzztime" "./${target%%:*}"
   done
 fi
