@@ -136,9 +136,18 @@ func sleepOrDone(ctx context.Context, d time.Duration) bool {
 // execute runs op, a step of stage on rec done by class (the converter's or transform's class
 // name, for the error context). It returns nil when op succeeded, errSkip when op failed and the
 // failure was tolerated (the caller drops the record), and otherwise the error that fails the task.
+// The first attempt is a plain call: on the clean path a record's step costs the step alone.
 func (h *errorHandler) execute(ctx context.Context, stage Stage, class string, rec failedRecord, op func() error) error {
-	err := h.retry(ctx, op)
-	if err == nil {
+	if err := op(); err != nil {
+		return h.handle(ctx, stage, class, rec, err, op)
+	}
+	return nil
+}
+
+// handle takes over after op's first attempt failed with err: it retries what is retriable,
+// then decides the record's fate.
+func (h *errorHandler) handle(ctx context.Context, stage Stage, class string, rec failedRecord, err error, op func() error) error {
+	if err = h.retry(ctx, err, op); err == nil {
 		return nil
 	}
 	if ctx.Err() != nil {
@@ -150,15 +159,11 @@ func (h *errorHandler) execute(ctx context.Context, stage Stage, class string, r
 // errSkip tells the caller of execute to drop the record whose failure was tolerated.
 var errSkip = errors.New("record skipped by the error handler")
 
-// retry runs op until it succeeds, fails with an error that is not retriable, or
-// errors.retry.timeout has passed, with exponential backoff between attempts.
-func (h *errorHandler) retry(ctx context.Context, op func() error) error {
+// retry runs op again after it failed with err, until it succeeds, fails with an error that is
+// not retriable, or errors.retry.timeout has passed, with exponential backoff between attempts.
+func (h *errorHandler) retry(ctx context.Context, err error, op func() error) error {
 	var deadline time.Time
-	for attempt := 0; ; attempt++ {
-		err := op()
-		if err == nil || !connect.IsRetriable(err) || h.retryTimeout == 0 {
-			return err
-		}
+	for attempt := 0; err != nil && connect.IsRetriable(err) && h.retryTimeout != 0; attempt++ {
 		now := time.Now()
 		if attempt == 0 {
 			deadline = now.Add(h.retryTimeout)
@@ -175,7 +180,9 @@ func (h *errorHandler) retry(ctx context.Context, op func() error) error {
 		if !h.sleep(ctx, delay) {
 			return err
 		}
+		err = op()
 	}
+	return err
 }
 
 // backoff is the delay before retry attempt+1: retryDelayMin doubled per attempt, and past

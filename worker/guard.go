@@ -29,12 +29,16 @@ func (e *PanicError) Unwrap() error {
 
 // guard runs f and turns a panic in it into a *PanicError.
 func guard(call string, f func() error) (err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			err = &PanicError{Call: call, Value: v, Stack: debug.Stack()}
-		}
-	}()
+	defer recoverAs(call, &err)
 	return f()
+}
+
+// recoverAs, deferred by a call into plugin code, turns a panic in it into a *PanicError in
+// *err. Deferred directly rather than inside a closure: the converters run it twice per record.
+func recoverAs(call string, err *error) {
+	if v := recover(); v != nil {
+		*err = &PanicError{Call: call, Value: v, Stack: debug.Stack()}
+	}
 }
 
 // guardedConnector runs every call into a connector plugin under guard.
@@ -147,17 +151,11 @@ func (g guardedConverter) Configure(config map[string]string, isKey bool) error 
 }
 
 func (g guardedConverter) FromConnectData(topic string, schema *connect.Schema, value any) (out []byte, err error) {
-	err = guard("Converter.fromConnectData", func() error {
-		out, err = g.c.FromConnectData(topic, schema, value)
-		return err
-	})
-	return out, err
+	defer recoverAs("Converter.fromConnectData", &err)
+	return g.c.FromConnectData(topic, schema, value)
 }
 
 func (g guardedConverter) ToConnectData(topic string, data []byte) (s *connect.Schema, v any, err error) {
-	err = guard("Converter.toConnectData", func() error {
-		s, v, err = g.c.ToConnectData(topic, data)
-		return err
-	})
-	return s, v, err
+	defer recoverAs("Converter.toConnectData", &err)
+	return g.c.ToConnectData(topic, data)
 }
