@@ -142,6 +142,8 @@ type StructValue struct {
 	// values holds the fields by position, as Kafka's Struct does: a map per struct was most of
 	// a transform chain's cost. nil is an unset field; a field set to null holds null.
 	values []any
+	// inline holds the values of a small struct, so that it costs one allocation, not two.
+	inline [2]any
 }
 
 // null marks a field set to null, which Has tells from an unset one.
@@ -149,7 +151,13 @@ type null struct{}
 
 // NewStruct returns an empty struct of a struct schema.
 func NewStruct(schema *Schema) *StructValue {
-	return &StructValue{Schema: schema, values: make([]any, len(schema.Fields))}
+	s := &StructValue{Schema: schema}
+	if n := len(schema.Fields); n <= len(s.inline) {
+		s.values = s.inline[:n]
+	} else {
+		s.values = make([]any, n)
+	}
+	return s
 }
 
 // index is the position of a field in the schema, or -1.
