@@ -68,22 +68,27 @@ func BenchmarkFileSourceTransforms(b *testing.B) {
 		`"transforms.insert.type":"org.apache.kafka.connect.transforms.InsertField$Value","transforms.insert.static.field":"origin","transforms.insert.static.value":"file",` +
 		`"transforms.route.type":"RegexRouter","transforms.route.regex":"bench-(.*)","transforms.route.replacement":"routed-$1"`
 	c := benchCluster(b, broker)
+	run := func(b *testing.B, extra string) {
+		name := fmt.Sprintf("bench-%d", time.Now().UnixNano())
+		testcluster.MustDo(b, 201, "PUT", fmt.Sprintf("%s/connectors/%s/config", c.URL(0), name), fmt.Sprintf(`{"connector.class":"FileStreamSource","file":%q,"topic":%q,%s%s}`, in, name, conv, extra))
+		testcluster.Eventually(b, 5*time.Minute, func() error {
+			if pos := committedPosition(b, c.URL(0), name); pos < size {
+				return fmt.Errorf("position %d of %d", pos, size)
+			}
+			return nil
+		})
+		testcluster.MustDo(b, 204, "DELETE", fmt.Sprintf("%s/connectors/%s", c.URL(0), name), "")
+	}
+	// A first run, not measured, warms the worker and its producer for both rows alike.
+	run(b, "")
 	for _, tc := range []struct{ name, extra string }{{"transforms=0", ""}, {"transforms=3", chain}} {
 		b.Run(tc.name, func(b *testing.B) {
 			var total, cpu time.Duration
 			for i := 0; i < b.N; i++ {
-				name := fmt.Sprintf("bench-%d", time.Now().UnixNano())
 				start, cpuStart := time.Now(), cpuTime(b)
-				testcluster.MustDo(b, 201, "PUT", fmt.Sprintf("%s/connectors/%s/config", c.URL(0), name), fmt.Sprintf(`{"connector.class":"FileStreamSource","file":%q,"topic":%q,%s%s}`, in, name, conv, tc.extra))
-				testcluster.Eventually(b, 5*time.Minute, func() error {
-					if pos := committedPosition(b, c.URL(0), name); pos < size {
-						return fmt.Errorf("position %d of %d", pos, size)
-					}
-					return nil
-				})
+				run(b, tc.extra)
 				total += time.Since(start)
 				cpu += cpuTime(b) - cpuStart
-				testcluster.MustDo(b, 204, "DELETE", fmt.Sprintf("%s/connectors/%s", c.URL(0), name), "")
 			}
 			b.ReportMetric(float64(records*b.N)/total.Seconds(), "records/s")
 			b.ReportMetric(float64(cpu.Nanoseconds())/float64(records*b.N), "cpu-ns/record")
