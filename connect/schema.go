@@ -134,9 +134,8 @@ func (s *Schema) Field(name string) (Field, bool) {
 	return Field{}, false
 }
 
-// StructValue is a struct value with its schema. A schema must not change once a value uses
-// it: values are kept by field position, and transforms and converters cache what they derive
-// from a schema by its pointer.
+// StructValue is a struct value with its schema. A schema must not change once a record
+// carries it: transforms and converters cache what they derive from a schema by its pointer.
 type StructValue struct {
 	Schema *Schema
 	// values holds the fields by position, as Kafka's Struct does: a map per struct was most of
