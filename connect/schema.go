@@ -134,43 +134,94 @@ func (s *Schema) Field(name string) (Field, bool) {
 	return Field{}, false
 }
 
-// StructValue is a struct value with its schema.
+// StructValue is a struct value with its schema. A schema must not change once a record
+// carries it: transforms and converters cache what they derive from a schema by its pointer.
 type StructValue struct {
 	Schema *Schema
-	values map[string]any
+	// values holds the fields by position, as Kafka's Struct does: a map per struct was most of
+	// a transform chain's cost. nil is an unset field; a field set to null holds null.
+	values []any
+	// inline holds the values of a small struct, so that it costs one allocation, not two.
+	inline [2]any
 }
+
+// null marks a field set to null, which Has tells from an unset one.
+type null struct{}
 
 // NewStruct returns an empty struct of a struct schema.
 func NewStruct(schema *Schema) *StructValue {
-	return &StructValue{Schema: schema, values: map[string]any{}}
+	s := &StructValue{Schema: schema}
+	if n := len(schema.Fields); n <= len(s.inline) {
+		s.values = s.inline[:n]
+	} else {
+		s.values = make([]any, n)
+	}
+	return s
+}
+
+// index is the position of a field in the schema, or -1.
+func (s *StructValue) index(field string) int {
+	for i := range s.Schema.Fields {
+		if s.Schema.Fields[i].Name == field {
+			return i
+		}
+	}
+	return -1
 }
 
 // Put sets a field; it fails for a field the schema does not have.
 func (s *StructValue) Put(field string, value any) (*StructValue, error) {
-	if _, ok := s.Schema.Field(field); !ok {
+	i := s.index(field)
+	if i < 0 {
 		return s, fmt.Errorf("%s is not a valid field name", field)
 	}
-	s.values[field] = value
+	s.PutAt(i, value)
 	return s, nil
 }
 
+// PutAt sets the field at position i of the schema's fields, which must exist: Put without the
+// lookup by name, for code that walks the fields.
+func (s *StructValue) PutAt(i int, value any) {
+	if value == nil {
+		value = null{}
+	}
+	if i >= len(s.values) {
+		// The schema grew after the struct was made.
+		s.values = append(s.values, make([]any, i+1-len(s.values))...)
+	}
+	s.values[i] = value
+}
+
+// At returns the value of the field at position i of the schema's fields: Get without the
+// lookup by name. It is nil when the field is unset or null.
+func (s *StructValue) At(i int) any {
+	if i < 0 || i >= len(s.values) {
+		return nil
+	}
+	if _, isNull := s.values[i].(null); isNull {
+		return nil
+	}
+	return s.values[i]
+}
+
 // Get returns a field's value.
-func (s *StructValue) Get(field string) any { return s.values[field] }
+func (s *StructValue) Get(field string) any { return s.At(s.index(field)) }
 
 // Has reports whether a field was set.
 func (s *StructValue) Has(field string) bool {
-	_, ok := s.values[field]
-	return ok
+	i := s.index(field)
+	return i >= 0 && i < len(s.values) && s.values[i] != nil
 }
 
 // GetOrDefault returns a field's value, or the field schema's default when it is unset or null
 // (Kafka's Struct.get, which falls back to the default).
 func (s *StructValue) GetOrDefault(field string) any {
-	if v := s.values[field]; v != nil {
+	i := s.index(field)
+	if v := s.At(i); v != nil {
 		return v
 	}
-	if f, ok := s.Schema.Field(field); ok && f.Schema != nil {
-		return f.Schema.Default
+	if i >= 0 && s.Schema.Fields[i].Schema != nil {
+		return s.Schema.Fields[i].Schema.Default
 	}
 	return nil
 }
@@ -178,8 +229,8 @@ func (s *StructValue) GetOrDefault(field string) any {
 // String renders the struct as Kafka Connect does: Struct{a=1,b=x}.
 func (s *StructValue) String() string {
 	var parts []string
-	for _, f := range s.Schema.Fields {
-		if v, ok := s.values[f.Name]; ok && v != nil {
+	for i, f := range s.Schema.Fields {
+		if v := s.At(i); v != nil {
 			parts = append(parts, fmt.Sprintf("%s=%v", f.Name, v))
 		}
 	}

@@ -99,7 +99,7 @@ func appendValue(b *strings.Builder, schema *Schema, value any, embedded bool) {
 			}
 			appendValue(b, nil, f.Name, true)
 			b.WriteByte(':')
-			appendValue(b, f.Schema, v.Get(f.Name), true)
+			appendValue(b, f.Schema, v.At(i), true)
 		}
 		b.WriteByte('}')
 	default:

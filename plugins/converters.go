@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unsafe"
 
@@ -85,11 +87,19 @@ type JSONConverter struct {
 	schemas bool
 	// numeric writes a Decimal as a JSON number (decimal.format=NUMERIC), not as base64 bytes.
 	numeric bool
+	// envelopes caches the start of the envelope, {"schema":...,"payload":, of each schema, as
+	// Kafka's converter caches the JSON of a schema (schemas.cache.size): writing the schema was
+	// most of the converter's cost. Schemas are keyed by pointer, which holds because a schema
+	// does not change once a record carries it. A task's converter serves one goroutine at a
+	// time, but the lock keeps a shared one correct.
+	mu        sync.Mutex
+	envelopes map[*connect.Schema][]byte
+	cacheSize int
 }
 
 // Configure implements connect.Converter.
 func (c *JSONConverter) Configure(config map[string]string, _ bool) error {
-	c.schemas = true
+	c.schemas, c.cacheSize = true, 1000
 	if v, ok := config["schemas.enable"]; ok {
 		switch strings.ToLower(strings.TrimSpace(v)) {
 		case "true":
@@ -98,6 +108,13 @@ func (c *JSONConverter) Configure(config map[string]string, _ bool) error {
 		default:
 			return fmt.Errorf("Invalid value %s for configuration schemas.enable: Expected value to be either true or false", v)
 		}
+	}
+	if v, ok := config["schemas.cache.size"]; ok {
+		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 32)
+		if err != nil {
+			return fmt.Errorf("Invalid value %s for configuration schemas.cache.size: Not a number of type INT", v)
+		}
+		c.cacheSize = int(n)
 	}
 	if v, ok := config["decimal.format"]; ok {
 		switch strings.ToUpper(strings.TrimSpace(v)) {
@@ -111,25 +128,58 @@ func (c *JSONConverter) Configure(config map[string]string, _ bool) error {
 	return nil
 }
 
+// jsonBuffers are scratch buffers for FromConnectData: the result is copied out at its exact
+// size, instead of growing a buffer of its own step by step.
+var jsonBuffers = sync.Pool{New: func() any { return new([]byte) }}
+
 // FromConnectData implements connect.Converter.
 func (c *JSONConverter) FromConnectData(_ string, schema *connect.Schema, value any) ([]byte, error) {
 	// As Kafka's: no schema and no value is no data (a record without a key, a tombstone).
 	if schema == nil && value == nil {
 		return nil, nil
 	}
-	var buf bytes.Buffer
+	scratch := jsonBuffers.Get().(*[]byte)
+	buf := (*scratch)[:0]
 	if c.schemas {
-		buf.WriteString(`{"schema":`)
-		writeSchema(&buf, schema)
-		buf.WriteString(`,"payload":`)
+		buf = c.appendEnvelope(buf, schema)
 	}
-	if err := writeValue(&buf, schema, value, c.numeric); err != nil {
+	buf, err := appendValue(buf, schema, value, c.numeric)
+	if c.schemas {
+		buf = append(buf, '}')
+	}
+	out := bytes.Clone(buf)
+	// A rare huge record does not pin its buffer.
+	if cap(buf) <= 1<<16 {
+		*scratch = buf
+		jsonBuffers.Put(scratch)
+	}
+	if err != nil {
 		return nil, err
 	}
-	if c.schemas {
-		buf.WriteByte('}')
+	return out, nil
+}
+
+// appendEnvelope appends {"schema":<schema>,"payload": from the cache, or writes and caches it.
+func (c *JSONConverter) appendEnvelope(buf []byte, schema *connect.Schema) []byte {
+	c.mu.Lock()
+	env, ok := c.envelopes[schema]
+	c.mu.Unlock()
+	if ok {
+		return append(buf, env...)
 	}
-	return buf.Bytes(), nil
+	var b bytes.Buffer
+	b.WriteString(`{"schema":`)
+	writeSchema(&b, schema)
+	b.WriteString(`,"payload":`)
+	if c.cacheSize > 0 {
+		c.mu.Lock()
+		if c.envelopes == nil || len(c.envelopes) >= c.cacheSize {
+			c.envelopes = map[*connect.Schema][]byte{}
+		}
+		c.envelopes[schema] = b.Bytes()
+		c.mu.Unlock()
+	}
+	return append(buf, b.Bytes()...)
 }
 
 // writeSchema writes a schema as Kafka's JsonConverter.asJsonSchema does, keeping its key order.
@@ -184,51 +234,90 @@ func writeSchema(buf *bytes.Buffer, s *connect.Schema) {
 	buf.WriteByte('}')
 }
 
-func writeValue(buf *bytes.Buffer, schema *connect.Schema, value any, numeric bool) error {
+// appendValue appends a value as JSON; strings, integers and booleans are written directly, as
+// encoding/json would write them, and everything else by encoding/json.
+func appendValue(buf []byte, schema *connect.Schema, value any, numeric bool) ([]byte, error) {
 	if t, ok := value.(time.Time); ok {
 		value = logicalNumber(schema, t)
 	}
 	if d, ok := value.(*big.Float); ok && d != nil {
 		if scale, ok := connect.DecimalScale(schema); ok {
 			if numeric {
-				buf.WriteString(connect.DecimalString(d, scale))
-				return nil
+				return append(buf, connect.DecimalString(d, scale)...), nil
 			}
 			value = connect.DecimalBytes(d, scale)
 		}
 	}
 	switch v := value.(type) {
+	case nil:
+		return append(buf, "null"...), nil
+	case string:
+		return appendString(buf, v), nil
+	case bool:
+		return strconv.AppendBool(buf, v), nil
+	case int8:
+		return strconv.AppendInt(buf, int64(v), 10), nil
+	case int16:
+		return strconv.AppendInt(buf, int64(v), 10), nil
+	case int32:
+		return strconv.AppendInt(buf, int64(v), 10), nil
+	case int64:
+		return strconv.AppendInt(buf, v, 10), nil
+	case int:
+		return strconv.AppendInt(buf, int64(v), 10), nil
 	case *connect.StructValue:
 		if v == nil || v.Schema == nil {
-			return errors.New("Converting Kafka Connect data to byte[] failed: a struct without a schema")
+			return buf, errors.New("Converting Kafka Connect data to byte[] failed: a struct without a schema")
 		}
-		buf.WriteByte('{')
-		for i, f := range v.Schema.Fields {
+		buf = append(buf, '{')
+		for i := range v.Schema.Fields {
 			if i > 0 {
-				buf.WriteByte(',')
+				buf = append(buf, ',')
 			}
-			name, _ := json.Marshal(f.Name)
-			buf.Write(name)
-			buf.WriteByte(':')
-			if err := writeValue(buf, f.Schema, v.Get(f.Name), numeric); err != nil {
-				return err
+			f := &v.Schema.Fields[i]
+			buf = appendString(buf, f.Name)
+			buf = append(buf, ':')
+			var err error
+			if buf, err = appendValue(buf, f.Schema, v.At(i), numeric); err != nil {
+				return buf, err
 			}
 		}
-		buf.WriteByte('}')
-		return nil
+		return append(buf, '}'), nil
 	case []byte:
 		// Kafka encodes BYTES as base64 text.
-		b, _ := json.Marshal(base64.StdEncoding.EncodeToString(v))
-		buf.Write(b)
-		return nil
+		buf = append(buf, '"')
+		buf = base64.StdEncoding.AppendEncode(buf, v)
+		return append(buf, '"'), nil
 	}
 	b, err := json.Marshal(value)
 	if err != nil {
-		return fmt.Errorf("Converting Kafka Connect data to byte[] failed due to serialization error: %w", err)
+		return buf, fmt.Errorf("Converting Kafka Connect data to byte[] failed due to serialization error: %w", err)
 	}
-	buf.Write(b)
-	return nil
+	return append(buf, b...), nil
 }
+
+// appendString appends s as a JSON string. Text of printable ASCII that encoding/json would not
+// escape is copied as it is; anything else is left to encoding/json, which escapes HTML
+// characters, U+2028 and U+2029 and replaces invalid UTF-8, so the output stays the same.
+func appendString(buf []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if !plainJSON[s[i]] {
+			b, _ := json.Marshal(s)
+			return append(buf, b...)
+		}
+	}
+	buf = append(buf, '"')
+	buf = append(buf, s...)
+	return append(buf, '"')
+}
+
+// plainJSON marks the bytes encoding/json writes in a string as they are.
+var plainJSON = func() (t [256]bool) {
+	for c := 0x20; c <= 0x7e; c++ {
+		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return t
+}()
 
 // readDecimal reads a Decimal as Kafka's JsonConverter does: base64 of the unscaled bytes, or a
 // JSON number (decimal.format=NUMERIC).
@@ -388,14 +477,12 @@ func readValue(s *connect.Schema, v any) (any, error) {
 			return nil, errors.New("Structs must be JSON objects")
 		}
 		out := connect.NewStruct(s)
-		for _, f := range s.Fields {
+		for i, f := range s.Fields {
 			fv, err := readValue(f.Schema, m[f.Name])
 			if err != nil {
 				return nil, err
 			}
-			if _, err := out.Put(f.Name, fv); err != nil {
-				return nil, err
-			}
+			out.PutAt(i, fv)
 		}
 		return out, nil
 	case connect.Int8, connect.Int16, connect.Int32, connect.Int64:

@@ -21,7 +21,7 @@ go test -race -count=1 -timeout 12m ./...
 # (testdata/fuzz) already ran above as regression tests. FUZZTIME=0 skips this.
 fuzztime=${FUZZTIME:-3s}
 if [ "$fuzztime" != 0 ]; then
-  for target in plugins:FuzzJSONConverter plugins:FuzzStringAndByteArrayConverters plugins:FuzzValidate \
+  for target in plugins:FuzzJSONConverter plugins:FuzzStringAndByteArrayConverters plugins:FuzzValidate plugins:FuzzAppendString \
       api:FuzzRequestBodies config:FuzzParse fsm:FuzzApplyCommand fsm:FuzzRestore \
       transforms:FuzzFieldPath connect:FuzzDecimalBytes; do
     go test -run='^$' -fuzz="^${target#*:}\$" -fuzztime="$fuzztime" "./${target%%:*}"

@@ -103,7 +103,7 @@ func (t *HoistField) Apply(r *Record) (bool, error) {
 		return (&connect.Schema{Type: connect.Struct}).AddField(t.field, in), nil
 	})
 	s := connect.NewStruct(out)
-	_, _ = s.Put(t.field, value)
+	s.PutAt(0, value)
 	t.set(r, out, s)
 	return true, nil
 }
@@ -214,8 +214,9 @@ func (t *InsertField) Apply(r *Record) (bool, error) {
 	}
 	newSchema, _ := t.cache.get(schema, t.updatedSchema)
 	out := connect.NewStruct(newSchema)
-	for _, f := range schema.Fields {
-		_, _ = out.Put(f.Name, fieldValue(s, f.Name, t.replaceNull))
+	// The updated schema starts with the input's fields, in order.
+	for i := range schema.Fields {
+		out.PutAt(i, fieldValueAt(s, schema, i, t.replaceNull))
 	}
 	if t.topic != nil {
 		_, _ = out.Put(t.topic.name, r.Topic)

@@ -104,6 +104,20 @@ func fieldValue(s *connect.StructValue, name string, replaceNull bool) any {
 	return s.Get(name)
 }
 
+// fieldValueAt is fieldValue of the field at position i of schema, looked up by position when
+// the struct is of that schema.
+func fieldValueAt(s *connect.StructValue, schema *connect.Schema, i int, replaceNull bool) any {
+	f := &schema.Fields[i]
+	if s.Schema != schema {
+		return fieldValue(s, f.Name, replaceNull)
+	}
+	v := s.At(i)
+	if v == nil && replaceNull && f.Schema != nil {
+		return f.Schema.Default
+	}
+	return v
+}
+
 // schemaCache remembers the updated schema of each input schema, as Kafka's transforms do
 // with their synchronized LRU cache: deriving a schema per record would cost more than the
 // transform. One cache belongs to one task, so no locking.
