@@ -39,6 +39,7 @@ func (c *FailingConnector) Config() *connect.ConfigDef {
 		Define(connect.ConfigKey{Name: "flush.fail.times", Type: connect.TypeInt, Default: "0", Validator: connect.AtLeast(0), Documentation: "A sink task's first flushes fail, dropping what they hold"}).
 		Define(connect.ConfigKey{Name: "put.retriable.times", Type: connect.TypeInt, Default: "0", Validator: connect.AtLeast(0), Documentation: "A sink task's first puts fail with a retriable error"}).
 		Define(connect.ConfigKey{Name: "starts.file", Type: connect.TypeString, Default: "", Documentation: "Every task appends a line to this file each time it starts, to count its starts across nodes"}).
+		Define(connect.ConfigKey{Name: "connector.starts.file", Type: connect.TypeString, Default: "", Documentation: "The connector appends a line to this file each time it starts, to count its starts across nodes"}).
 		Define(connect.ConfigKey{Name: "errant.value", Type: connect.TypeString, Default: "", Documentation: "A sink task reports records with this value to its errant record reporter"})
 }
 
@@ -53,6 +54,11 @@ func (c *FailingConnector) failure() error {
 // Start implements connect.Connector.
 func (c *FailingConnector) Start(_ connect.ConnectorContext, config map[string]string) error {
 	c.config = config
+	if path := config["connector.starts.file"]; path != "" {
+		if err := appendLine(path, "started"); err != nil {
+			return err
+		}
+	}
 	block(config, "connector.start")
 	panicIn(config, "connector.start")
 	if config["connector.fail.on.start"] == "true" {

@@ -115,3 +115,43 @@ func TestRestartAttemptsSurviveAMove(t *testing.T) {
 	}
 	waitTaskFailed(t, c.URL(survivor), "flaky", "restart.max.attempts (2) reached")
 }
+
+// The same holds for a connector: one that always fails to start, moved to another node after
+// its first automatic restart, is restarted there once more, not twice, and stays FAILED.
+func TestConnectorRestartAttemptsSurviveAMove(t *testing.T) {
+	c, _ := errorsCluster(t)
+	c.WaitHealthy()
+	starts := filepath.Join(t.TempDir(), "starts")
+	putConfig(t, c.URL(0)+"/connectors/flaky/config", fmt.Sprintf(`{"connector.class":"io.connectd.test.FailingSourceConnector","connector.fail.on.start":"true","connector.starts.file":%q,
+		"restart.policy":"on-failure","restart.backoff.initial.ms":"3000","restart.backoff.max.ms":"3000","restart.max.attempts":"2"}`, starts))
+	var owner string
+	testcluster.Eventually(t, 30*time.Second, func() error {
+		s, err := status(t, c.URL(0), "flaky")
+		if err != nil || s.Connector.State != "FAILED" || !strings.Contains(s.Connector.Trace, "Automatic restart attempt 2") {
+			return fmt.Errorf("%+v %v", s, err)
+		}
+		owner = s.Connector.WorkerID
+		return nil
+	})
+	before := countLines(starts)
+	victim := -1
+	for i := 0; i < c.Size(); i++ {
+		if strings.HasSuffix(c.URL(i), owner) {
+			victim = i
+		}
+	}
+	c.Shutdown(victim)
+	survivor := (victim + 1) % c.Size()
+	testcluster.Eventually(t, 60*time.Second, func() error {
+		s, err := status(t, c.URL(survivor), "flaky")
+		if err != nil || s.Connector.State != "FAILED" || strings.HasSuffix(c.URL(victim), s.Connector.WorkerID) ||
+			!strings.Contains(s.Connector.Trace, "No automatic restart: restart.max.attempts (2) reached.") {
+			return fmt.Errorf("%+v %v", s, err)
+		}
+		return nil
+	})
+	time.Sleep(4 * time.Second)
+	if n := countLines(starts) - before; n != 1 {
+		t.Fatalf("the connector started %d times after the move, want 1: max.attempts is not honoured across nodes", n)
+	}
+}

@@ -32,6 +32,9 @@ type connectorInstance struct {
 	auto   autoRestart
 	retry  <-chan time.Time
 	lasted <-chan time.Time
+	// modifyIndex is the connector config version the restart count belongs to; with the count,
+	// it goes into the replicated status so that the node the connector moves to goes on from it.
+	modifyIndex uint64
 }
 
 func startConnector(w *Worker, c *fsm.Connector, logger *slog.Logger) instance {
@@ -44,7 +47,7 @@ func startConnector(w *Worker, c *fsm.Connector, logger *slog.Logger) instance {
 func (ci *connectorInstance) key() fsm.TaskID { return fsm.ConnectorInstance(ci.name) }
 
 func (ci *connectorInstance) report(state, trace string) {
-	ci.w.status.report(ci, ci.key(), fsm.Status{State: state, Trace: trace})
+	ci.w.status.report(ci, ci.key(), fsm.Status{State: state, Trace: trace, RestartAttempts: ci.auto.attempts, ModifyIndex: ci.modifyIndex})
 }
 
 // authorize does nothing: a connector moves no data, and every write it makes (task configs,
@@ -85,6 +88,7 @@ func (ci *connectorInstance) run() {
 	var cur *running
 	defer func() { ci.shutdown(cur, true) }()
 	var spec *fsm.Connector
+	inherited := false
 	for {
 		select {
 		case <-ci.ctx.Done():
@@ -109,6 +113,13 @@ func (ci *connectorInstance) run() {
 			continue
 		}
 		ci.auto.configure(spec.Config)
+		ci.modifyIndex = spec.ModifyIndex
+		if !inherited {
+			inherited = true
+			if cur = ci.takeOver(spec); cur != nil {
+				continue
+			}
+		}
 		restart := spec.RestartIndex > 0 && cur != nil && spec.RestartIndex != cur.restartIndex && spec.Restart != nil && spec.Restart.Connector
 		if cur != nil && (restart || !maps.Equal(cur.config, spec.Config) || spec.Target == fsm.TargetStopped) {
 			ci.shutdown(cur, false)
@@ -133,6 +144,23 @@ func (ci *connectorInstance) run() {
 		}
 		ci.generateTasks(cur, spec)
 	}
+}
+
+// takeOver goes on from the restart count the connector's previous worker reported, as a task
+// does: a run that failed there is due for its restart here, unless the policy gave up on it, in
+// which case the connector stays FAILED with that trace and takeOver returns its failed run.
+func (ci *connectorInstance) takeOver(spec *fsm.Connector) *running {
+	st := ci.w.deps.FSM.State().ConnectorStatus(ci.name)
+	wasFailed, exhausted := ci.auto.inherit(st, spec.ModifyIndex)
+	switch {
+	case wasFailed && exhausted:
+		ci.report(fsm.StateFailed, st.Trace)
+		return &running{config: spec.Config, restartIndex: spec.RestartIndex, failed: true}
+	case wasFailed:
+		ci.auto.restarting()
+		ci.report(fsm.StateRestarting, "")
+	}
+	return nil
 }
 
 func (ci *connectorInstance) startPlugin(spec *fsm.Connector) *running {
@@ -162,7 +190,9 @@ func (ci *connectorInstance) shutdown(r *running, final bool) {
 		ci.logger.Warn("connector stop failed", "err", err)
 	}
 	r.plugin = nil
-	if final && ci.w.deps.FSM.State().Connector(ci.name) != nil {
+	// A failed connector's status stays FAILED, as a task's does, with the attempts so far for
+	// the worker that takes it over.
+	if final && !r.failed && ci.w.deps.FSM.State().Connector(ci.name) != nil {
 		ci.report(fsm.StateUnassigned, "")
 	}
 }
