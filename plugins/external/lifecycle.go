@@ -9,6 +9,7 @@ import (
 
 	"github.com/conduitio/conduit-connector-protocol/pconnector"
 
+	"github.com/connectd/connectd/commit"
 	"github.com/connectd/connectd/configprovider"
 	"github.com/connectd/connectd/fsm"
 	"github.com/connectd/connectd/internal/retry"
@@ -76,6 +77,13 @@ func (c *connector) connectorStarted(resolved map[string]string) error {
 	res, err := h.log.Apply(ctx, &fsm.LastActiveConfigSet{Connector: name, Class: c.class, Config: active})
 	if err == nil && res.Err != nil {
 		err = res.Err
+	}
+	var lacking *commit.VotersLackingError
+	if errors.As(err, &lacking) {
+		// A rolling upgrade is under way: the connector runs, and its next start runs the hook
+		// again (at least once, as after a crash).
+		h.logger.Warn("last-active config not kept until every voter is upgraded", "connector", name, "err", err)
+		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("connector %s: commit the last-active config: %w", name, err)
