@@ -91,7 +91,8 @@ func (s fakeSpecifier) Specify(context.Context, pconnector.SpecifierSpecifyReque
 	return pconnector.SpecifierSpecifyResponse{Specification: s.spec}, nil
 }
 
-// recorder appends hook calls to the events file, and fails those the config asks to fail.
+// recorder appends hook calls to the events file. It fails a hook the config's "fail" names,
+// and one whose marker file (the events file's name, ".fail-", the event) exists.
 type recorder struct {
 	path string
 	id   string
@@ -105,7 +106,15 @@ func (r *recorder) hook(event string, before, after map[string]string) error {
 	if cfg["fail"] == event {
 		return errors.New("fake failure of the " + event + " hook")
 	}
-	line, _ := json.Marshal(hookEvent{Event: event, ID: r.id, Before: before, After: after})
+	if _, err := os.Stat(r.path + ".fail-" + event); err == nil {
+		// Failures a test switches on and off are recorded, so that it can see the attempts.
+		return errors.Join(errors.New("fake failure of the "+event+" hook"), r.record(hookEvent{Event: "failed " + event, ID: r.id, Before: before, After: after}))
+	}
+	return r.record(hookEvent{Event: event, ID: r.id, Before: before, After: after})
+}
+
+func (r *recorder) record(e hookEvent) error {
+	line, _ := json.Marshal(e)
 	f, err := os.OpenFile(r.path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
 	if err != nil {
 		return err
@@ -351,4 +360,56 @@ func TestFailingLifecycleHook(t *testing.T) {
 	waitConnector(t, url, "sink", "RUNNING")
 	waitEvents(t, events, hookEvent{Event: "created", After: failDeleted}, hookEvent{Event: "updated", Before: failDeleted, After: v2},
 		hookEvent{Event: "created", After: map[string]string{"value": "3"}})
+}
+
+// TestOnDeletedSurvivesTheLeadersDeath: the leader runs a deleted connector's OnDeleted; when the
+// leader dies while the hook keeps failing, the next leader runs it, and only then is the
+// last-active config cleared.
+func TestOnDeletedSurvivesTheLeadersDeath(t *testing.T) {
+	c, events := hooksCluster(t, 3)
+	leader := c.WaitLeader()
+	url := c.URL(leader)
+	testcluster.MustDo(t, 201, "POST", url+"/connectors", `{"name":"hd","config":{"connector.class":"HooksSource","topic":"t","value":"1"}}`)
+	v1 := map[string]string{"value": "1"}
+	waitEvents(t, events, hookEvent{Event: "created", After: v1})
+	testcluster.Eventually(t, 10*time.Second, func() error {
+		if c.Node(leader).State().LastActiveConfig("hd") == nil {
+			return errors.New("last-active config not committed yet")
+		}
+		return nil
+	})
+
+	failing := events + ".fail-deleted"
+	if err := os.WriteFile(failing, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	testcluster.MustDo(t, 204, "DELETE", url+"/connectors/hd", "")
+	testcluster.Eventually(t, 30*time.Second, func() error {
+		for _, e := range hookEvents(t, events) {
+			if e.Event == "failed deleted" {
+				return nil
+			}
+		}
+		return errors.New("the leader has not tried OnDeleted yet")
+	})
+	c.Kill(leader)
+	if err := os.Remove(failing); err != nil {
+		t.Fatal(err)
+	}
+	survivor := (leader + 1) % 3
+	testcluster.Eventually(t, 60*time.Second, func() error {
+		var deleted []hookEvent
+		for _, e := range hookEvents(t, events) {
+			if e.Event == "deleted" {
+				deleted = append(deleted, e)
+			}
+		}
+		if len(deleted) != 1 || fmt.Sprint(deleted[0].Before) != fmt.Sprint(v1) {
+			return fmt.Errorf("successful OnDeleted calls: %+v", deleted)
+		}
+		if la := c.Node(survivor).State().LastActiveConfig("hd"); la != nil {
+			return fmt.Errorf("last-active config still held: %+v", la)
+		}
+		return nil
+	})
 }
