@@ -31,6 +31,13 @@ const (
 	deletionRecheck     = 2 * time.Second
 )
 
+// The lifecycle events, as hook errors and logs name them.
+const (
+	eventCreated = "created"
+	eventUpdated = "updated"
+	eventDeleted = "deleted"
+)
+
 // hookConnectorID is the id a hook's plugin process is given: not a task's.
 func hookConnectorID(connectorName string) string { return connectorName + "-lifecycle" }
 
@@ -59,17 +66,18 @@ func (c *connector) connectorStarted(resolved map[string]string) error {
 		stored = configprovider.Restore(spec.Config, resolved, resolved)
 	}
 	active := map[string]string(pluginConfig(stored))
-	var before map[string]string
+	event, before := eventCreated, map[string]string(nil)
 	if last := state.LastActiveConfig(name); last != nil {
 		if maps.Equal(last.Config, active) {
 			return nil
 		}
 		var err error
 		if before, err = h.resolve(last.Config); err != nil {
-			return &HookError{Connector: name, Event: "updated", Err: fmt.Errorf("resolve the last-active config: %w", err)}
+			return &HookError{Connector: name, Event: eventUpdated, Err: fmt.Errorf("resolve the last-active config: %w", err)}
 		}
+		event = eventUpdated
 	}
-	if err := c.p.runHook(context.Background(), c.source, name, before, pluginConfig(resolved)); err != nil {
+	if err := c.p.runHook(context.Background(), c.source, name, event, before, pluginConfig(resolved)); err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
@@ -92,18 +100,10 @@ func (c *connector) connectorStarted(resolved map[string]string) error {
 }
 
 // runHook starts a process of the plugin, dispenses its source (or destination) and calls the
-// hook for the change from before to after: OnCreated when before is nil, OnDeleted when after
-// is nil, else OnUpdated. As in Conduit, the plugin is configured with the new parameters
+// event's hook: OnCreated(after), OnUpdated(before, after) or OnDeleted(before). As in Conduit, the plugin is configured with the new parameters
 // before OnCreated and OnUpdated, and torn down after the hook; a plugin without the hooks (an
 // older SDK) answers unimplemented, which is no failure.
-func (p *Plugin) runHook(ctx context.Context, source bool, connectorName string, before, after map[string]string) error {
-	event := "updated"
-	switch {
-	case before == nil:
-		event = "created"
-	case after == nil:
-		event = "deleted"
-	}
+func (p *Plugin) runHook(ctx context.Context, source bool, connectorName, event string, before, after map[string]string) error {
 	logger := p.host.logger.With("connector", connectorName, "plugin", p.Spec.Name, "event", event)
 	proc, err := p.host.launch(p.Path, hookConnectorID(connectorName), logger)
 	if err != nil {
@@ -142,11 +142,11 @@ func (p *Plugin) runHook(ctx context.Context, source bool, connectorName string,
 func sourceHook(ctx context.Context, s pconnector.SourcePlugin, event string, before, after map[string]string) error {
 	var err error
 	switch event {
-	case "created":
+	case eventCreated:
 		if _, err = s.Configure(ctx, pconnector.SourceConfigureRequest{Config: after}); err == nil {
 			_, err = s.LifecycleOnCreated(ctx, pconnector.SourceLifecycleOnCreatedRequest{Config: after})
 		}
-	case "updated":
+	case eventUpdated:
 		if _, err = s.Configure(ctx, pconnector.SourceConfigureRequest{Config: after}); err == nil {
 			_, err = s.LifecycleOnUpdated(ctx, pconnector.SourceLifecycleOnUpdatedRequest{ConfigBefore: before, ConfigAfter: after})
 		}
@@ -160,11 +160,11 @@ func sourceHook(ctx context.Context, s pconnector.SourcePlugin, event string, be
 func destinationHook(ctx context.Context, d pconnector.DestinationPlugin, event string, before, after map[string]string) error {
 	var err error
 	switch event {
-	case "created":
+	case eventCreated:
 		if _, err = d.Configure(ctx, pconnector.DestinationConfigureRequest{Config: after}); err == nil {
 			_, err = d.LifecycleOnCreated(ctx, pconnector.DestinationLifecycleOnCreatedRequest{Config: after})
 		}
-	case "updated":
+	case eventUpdated:
 		if _, err = d.Configure(ctx, pconnector.DestinationConfigureRequest{Config: after}); err == nil {
 			_, err = d.LifecycleOnUpdated(ctx, pconnector.DestinationLifecycleOnUpdatedRequest{ConfigBefore: before, ConfigAfter: after})
 		}
@@ -239,7 +239,7 @@ func (h *Host) runDeleted(ctx context.Context, last *fsm.LastActiveConfig, isLea
 			if err != nil {
 				return struct{}{}, err
 			}
-			if err := p.runHook(ctx, source, last.Connector, before, nil); err != nil {
+			if err := p.runHook(ctx, source, last.Connector, eventDeleted, before, nil); err != nil {
 				logger.Warn("OnDeleted lifecycle hook failed; retrying", "err", err)
 				return struct{}{}, err
 			}
