@@ -15,6 +15,8 @@ import (
 	"github.com/conduitio/conduit-connector-protocol/pconnector"
 	"github.com/conduitio/conduit-connector-protocol/pconnector/server"
 
+	"github.com/connectd/connectd/agent"
+	"github.com/connectd/connectd/fsm"
 	"github.com/connectd/connectd/internal/testcluster"
 )
 
@@ -420,6 +422,59 @@ func TestOnDeletedSurvivesTheLeadersDeath(t *testing.T) {
 		}
 		if la := c.Node(survivor).State().LastActiveConfig("hd"); la != nil {
 			return fmt.Errorf("last-active config still held: %+v", la)
+		}
+		return nil
+	})
+}
+
+// TestHooksDuringRollingUpgrade: while a voter runs a build that cannot apply the last-active
+// command, a plugin connector still starts (its OnCreated runs, its commit is refused before the
+// log); once every voter can, the next start runs OnCreated again and commits it.
+func TestHooksDuringRollingUpgrade(t *testing.T) {
+	c, events := hooksCluster(t, 3)
+	old := (c.WaitLeader() + 1) % 3
+	oldID := c.Node(old).NodeID()
+	c.Shutdown(old)
+	c.StartWith(old, agent.WithFSM(fsm.WithoutTypes(fsm.LastActiveConfigType)))
+	c.WaitHealthy()
+	// A write that reached the log before every node learned the old build's types would stop
+	// the old node.
+	testcluster.Eventually(t, 20*time.Second, func() error {
+		for i := 0; i < c.Size(); i++ {
+			for _, m := range c.Node(i).Cluster().Members {
+				if m.NodeID == oldID && (m.Status != "alive" || fsm.KnowsType(m.Commands, fsm.LastActiveConfigType)) {
+					return fmt.Errorf("node %d has not learned that %s lacks command type %d", i, oldID, fsm.LastActiveConfigType)
+				}
+			}
+		}
+		return nil
+	})
+	url := c.URL(c.WaitLeader())
+	if code, body := testcluster.Do(t, "PUT", url+"/connectors/up/config", `{"connector.class":"HooksSource","topic":"t","value":"1"}`); code != 201 {
+		t.Fatalf("create: %d %s", code, body)
+	}
+	waitConnector(t, url, "up", "RUNNING")
+	v1 := map[string]string{"value": "1"}
+	waitEvents(t, events, hookEvent{Event: "created", After: v1})
+	if la := c.Node(0).State().LastActiveConfig("up"); la != nil {
+		t.Fatalf("committed with a voter that cannot apply it: %+v", la)
+	}
+
+	c.Shutdown(old)
+	c.Start(old)
+	c.WaitHealthy()
+	url = c.URL(c.WaitLeader())
+	testcluster.Eventually(t, 30*time.Second, func() error {
+		if code, body := testcluster.Do(t, "POST", url+"/connectors/up/restart", ""); code != 204 && code != 202 {
+			return fmt.Errorf("restart: %d %s", code, body)
+		}
+		for _, e := range hookEvents(t, events)[1:] {
+			if e.Event != "created" || fmt.Sprint(e.After) != fmt.Sprint(v1) {
+				t.Fatalf("hook call %+v after the upgrade, want created %v", e, v1)
+			}
+		}
+		if la := c.Node(c.WaitLeader()).State().LastActiveConfig("up"); la == nil || fmt.Sprint(la.Config) != fmt.Sprint(v1) {
+			return fmt.Errorf("last-active config %+v after the upgrade", la)
 		}
 		return nil
 	})
