@@ -9,7 +9,6 @@ import (
 
 	"github.com/conduitio/conduit-connector-protocol/pconnector"
 
-	"github.com/connectd/connectd/commit"
 	"github.com/connectd/connectd/configprovider"
 	"github.com/connectd/connectd/fsm"
 	"github.com/connectd/connectd/internal/retry"
@@ -86,15 +85,10 @@ func (c *connector) connectorStarted(resolved map[string]string) error {
 	if err == nil && res.Err != nil {
 		err = res.Err
 	}
-	var lacking *commit.VotersLackingError
-	if errors.As(err, &lacking) {
-		// A rolling upgrade is under way: the connector runs, and its next start runs the hook
-		// again (at least once, as after a crash).
-		h.logger.Warn("last-active config not kept until every voter is upgraded", "connector", name, "err", err)
-		return nil
-	}
 	if err != nil {
-		return fmt.Errorf("connector %s: commit the last-active config: %w", name, err)
+		// The hook succeeded, so the connector runs; its next start runs the hook again, as after
+		// a crash. A rolling upgrade refuses the command until every voter knows it.
+		h.logger.Warn("last-active config not committed; the next start runs the lifecycle hook again", "connector", name, "err", err)
 	}
 	return nil
 }
