@@ -1,7 +1,8 @@
 // Package external runs Conduit standalone connector plugins (hashicorp/go-plugin over gRPC,
 // Conduit's connector protocol v1 and v2) as Kafka Connect source and sink connectors: it
-// discovers them on plugin.path, starts one plugin process per task, serves the connector
-// utilities the SDK calls back into, and maps OpenCDC records to Connect records and back.
+// discovers them on plugin.path, starts one plugin process per task (and one per lifecycle
+// hook call), serves the connector utilities the SDK calls back into, and maps OpenCDC records
+// to Connect records and back.
 package external
 
 import (
