@@ -335,7 +335,8 @@ func TestLifecycleHooksRunOncePerConnector(t *testing.T) {
 // TestFailingLifecycleHook: a failing OnCreated fails the connector with the plugin's error in
 // its trace and commits nothing, so the next start runs it again; a failing OnDeleted keeps the
 // last-active config while the leader retries it, and a connector re-created under the same
-// name takes that config over (OnUpdated from it) instead of having it deleted.
+// name takes that config over (OnUpdated from it) instead of having it deleted. A sink's
+// destination gets OnCreated and OnDeleted the same way.
 func TestFailingLifecycleHook(t *testing.T) {
 	c, events := hooksCluster(t, 1)
 	url := c.URL(0)
@@ -366,8 +367,12 @@ func TestFailingLifecycleHook(t *testing.T) {
 
 	testcluster.MustDo(t, 201, "POST", url+"/connectors", `{"name":"sink","config":{"connector.class":"HooksSink","topics":"t","value":"3"}}`)
 	waitConnector(t, url, "sink", "RUNNING")
+	v3 := map[string]string{"value": "3"}
 	waitEvents(t, events, hookEvent{Event: "created", After: failDeleted}, hookEvent{Event: "updated", Before: failDeleted, After: v2},
-		hookEvent{Event: "created", After: map[string]string{"value": "3"}})
+		hookEvent{Event: "created", After: v3})
+	testcluster.MustDo(t, 204, "DELETE", url+"/connectors/sink", "")
+	waitEvents(t, events, hookEvent{Event: "created", After: failDeleted}, hookEvent{Event: "updated", Before: failDeleted, After: v2},
+		hookEvent{Event: "created", After: v3}, hookEvent{Event: "deleted", Before: v3})
 }
 
 // TestOnDeletedSurvivesTheLeadersDeath: the leader runs a deleted connector's OnDeleted; when the
