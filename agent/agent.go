@@ -182,6 +182,9 @@ func (a *Agent) start() error {
 		a.worker.Run(a.ctx)
 	})
 	a.goFunc(a.applyClusterLogLevels)
+	if a.pluginHost != nil {
+		a.goFunc(func() { a.pluginHost.RunDeletions(a.ctx, a.IsLeader) })
+	}
 	if a.metrics != nil {
 		a.goFunc(a.observeLeaders)
 	}

@@ -18,7 +18,7 @@ func (a *Agent) loadExternalPlugins() error {
 	if len(dirs) == 0 {
 		return nil
 	}
-	host, err := external.NewHost(a.logger.With("component", "plugins"), a)
+	host, err := external.NewHost(a.logger.With("component", "plugins"), a, a.cfg.ConfigProviders)
 	if err != nil {
 		return err
 	}

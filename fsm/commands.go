@@ -35,6 +35,7 @@ const (
 	NodeDrainedType      MessageType = 18
 	OffsetsAlterType     MessageType = 19
 	SchemaCreateType     MessageType = 20
+	LastActiveConfigType MessageType = 21
 )
 
 // Command is a replicated state change.

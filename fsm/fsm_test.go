@@ -342,6 +342,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	h.mustApply(&ActiveTopicsAdd{Connector: "b", Topics: []string{"t"}})
 	h.mustApply(&LoggerLevelSet{Level: LoggerLevel{Logger: "api", Level: "WARN"}})
 	h.mustApply(&SchemaCreate{Subject: "orders", SchemaType: 1, Bytes: []byte(`"string"`)})
+	h.mustApply(&LastActiveConfigSet{Connector: "pg", Class: "io.conduit.connectors.PostgresSourceConnector", Config: cfg("url", "${file:/s:url}")})
 
 	snap, err := h.f.Snapshot()
 	if err != nil {
@@ -387,6 +388,9 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	}
 	if sch := s.Schema("orders", 1); sch == nil || string(sch.Bytes) != `"string"` || sch.ID != 1 || sch.Type != 1 {
 		t.Fatalf("schema lost: %+v", sch)
+	}
+	if la := s.LastActiveConfig("pg"); la == nil || la.Class != "io.conduit.connectors.PostgresSourceConnector" || la.Config["url"] != "${file:/s:url}" || la.ModifyIndex == 0 {
+		t.Fatalf("last-active config lost: %+v", la)
 	}
 }
 

@@ -27,6 +27,7 @@ func FuzzApplyCommand(f *testing.F) {
 		&RestartRequest{Name: "a"},
 		&ConnectorDelete{Name: "a"},
 		&SchemaCreate{Subject: "a", SchemaType: 1, Bytes: []byte(`{"type":"record","name":"r","fields":[]}`)},
+		&LastActiveConfigSet{Connector: "a", Class: "io.conduit.connectors.PostgresSourceConnector", Config: map[string]string{"url": "x"}},
 	} {
 		data, err := Encode(c)
 		if err != nil {

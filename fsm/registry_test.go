@@ -28,6 +28,7 @@ func TestCommandNumbersAreFixed(t *testing.T) {
 		9: &SessionKeyChange{}, 10: &AssignmentCommit{}, 11: &StopAck{}, 12: &SourceOffsets{},
 		13: &RestartRequest{}, 14: &ActiveTopicsAdd{}, 15: &TopicsReset{}, 16: &LoggerLevelSet{},
 		17: &OffsetsReset{}, 18: &NodeDrained{}, 19: &OffsetsAlter{}, 20: &SchemaCreate{},
+		21: &LastActiveConfigSet{},
 	}
 	for n, cmd := range want {
 		if cmd.Type() != n {

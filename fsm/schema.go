@@ -12,6 +12,7 @@ const (
 	tableLoggers    = "loggers"
 	tableMeta       = "meta"
 	tableSchemas    = "schemas"
+	tableLastActive = "last-active"
 )
 
 // Keys of the meta table, which holds the state's singletons.
@@ -68,6 +69,7 @@ func schema() *memdb.DBSchema {
 		tableWorkers:    single(tableWorkers, "Node"),
 		tableLoggers:    single(tableLoggers, "Logger"),
 		tableMeta:       single(tableMeta, "Key"),
+		tableLastActive: single(tableLastActive, "Connector"),
 		tableStatus: {Name: tableStatus, Indexes: map[string]*memdb.IndexSchema{
 			"id":        compoundIndex(&memdb.StringFieldIndex{Field: "Connector"}, &memdb.IntFieldIndex{Field: "Task"}),
 			"connector": byConnector(),

@@ -24,6 +24,7 @@ const (
 	recTopic      = "topic"
 	recLogger     = "logger"
 	recSchema     = "schema"
+	recLastActive = "last-active"
 	recAssignment = "assignment"
 	recSessionKey = "session-key"
 	// recSessionKeys replaced recSessionKey when keys began to rotate.
@@ -75,6 +76,7 @@ func (s *snapshot) write(enc *json.Encoder) error {
 	tables := []struct{ table, kind string }{
 		{tableConnectors, recConnector}, {tableStatus, recStatus}, {tableWorkers, recWorker},
 		{tableOffsets, recOffset}, {tableTopics, recTopic}, {tableLoggers, recLogger}, {tableSchemas, recSchema},
+		{tableLastActive, recLastActive},
 	}
 	for _, t := range tables {
 		for _, obj := range s.state.all(t.table, "id") {
@@ -145,6 +147,8 @@ func decodeRecord(rec snapshotRecord) (string, any, error) {
 		table, obj = tableLoggers, &LoggerLevel{}
 	case recSchema:
 		table, obj = tableSchemas, &Schema{}
+	case recLastActive:
+		table, obj = tableLastActive, &LastActiveConfig{}
 	case recAssignment:
 		var a Assignment
 		err := unmarshalNumbers(rec.Value, &a)

@@ -55,6 +55,10 @@ var (
 	// StatusPoll paces `connectd ctl` waiting for a connector to reach a state: it prints
 	// progress, and a state reached after seconds needs no faster look.
 	StatusPoll = Policy{Initial: 200 * time.Millisecond, Max: time.Second}
+	// LifecycleHook paces the leader's retries of a deleted plugin connector's OnDeleted hook:
+	// each attempt starts a plugin process, and a hook fails mostly while the external system
+	// is unreachable, which lasts seconds to minutes.
+	LifecycleHook = Policy{Initial: time.Second, Max: 30 * time.Second}
 )
 
 // Delays hands out the delays of a policy, for loops that wait on other events too.

@@ -9,9 +9,12 @@ import (
 )
 
 // connector is the Kafka Connect side of a plugin source or destination. A plugin source or
-// destination is one stream, so it makes one task whatever tasks.max allows.
+// destination is one stream, so it makes one task whatever tasks.max allows. Its start runs the
+// plugin's lifecycle hook when the connector is new or its parameters changed (lifecycle.go).
 type connector struct {
 	p      *Plugin
+	class  string
+	source bool
 	params cconfig.Parameters
 	config map[string]string
 }
@@ -20,7 +23,7 @@ func (c *connector) Version() string { return c.p.Spec.Version }
 
 func (c *connector) Start(_ connect.ConnectorContext, config map[string]string) error {
 	c.config = maps.Clone(config)
-	return nil
+	return c.connectorStarted(config)
 }
 
 func (c *connector) TaskConfigs(maxTasks int) ([]map[string]string, error) {

@@ -45,6 +45,7 @@ func (h *Host) Discover(dirs []string) []*Plugin {
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Spec.Name < out[j].Spec.Name })
+	h.plugins = out
 	return out
 }
 

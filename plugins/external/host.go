@@ -1,7 +1,8 @@
 // Package external runs Conduit standalone connector plugins (hashicorp/go-plugin over gRPC,
 // Conduit's connector protocol v1 and v2) as Kafka Connect source and sink connectors: it
-// discovers them on plugin.path, starts one plugin process per task, serves the connector
-// utilities the SDK calls back into, and maps OpenCDC records to Connect records and back.
+// discovers them on plugin.path, starts one plugin process per task (and one per lifecycle
+// hook call), serves the connector utilities the SDK calls back into, and maps OpenCDC records
+// to Connect records and back.
 package external
 
 import (
@@ -21,13 +22,19 @@ import (
 	"github.com/hashicorp/go-hclog"
 	goplugin "github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
+
+	"github.com/connectd/connectd/configprovider"
 )
 
 // Host starts plugin processes and serves the connector utilities (the schema service) they
 // call back into. One Host serves every plugin of a node.
 type Host struct {
-	logger  *slog.Logger
-	schemas schemaStore
+	logger    *slog.Logger
+	log       StateLog
+	schemas   schemaStore
+	providers *configprovider.Providers
+	// plugins are those Discover found, for the lifecycle hooks of deleted connectors.
+	plugins []*Plugin
 	ln      net.Listener
 	srv     *grpc.Server
 
@@ -38,16 +45,22 @@ type Host struct {
 }
 
 // NewHost starts the connector utilities server on a loopback port; the schemas plugins
-// register are kept in log.
-func NewHost(logger *slog.Logger, log SchemaLog) (*Host, error) {
+// register and the connectors' last-active configs are kept in log; providers resolve the
+// placeholders of a last-active config for a lifecycle hook.
+func NewHost(logger *slog.Logger, log StateLog, providers *configprovider.Providers) (*Host, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("connector utilities listener: %w", err)
 	}
-	h := &Host{logger: logger, schemas: schemaStore{log}, ln: ln, srv: grpc.NewServer(), tokens: map[string]string{}}
+	h := &Host{logger: logger, log: log, schemas: schemaStore{log}, providers: providers, ln: ln, srv: grpc.NewServer(), tokens: map[string]string{}}
 	connutilsv1.RegisterSchemaServiceServer(h.srv, schemaserver.NewSchemaServiceServer(&schemaService{h: h}))
 	go func() { _ = h.srv.Serve(ln) }()
 	return h, nil
+}
+
+// resolve resolves the placeholders of a stored plugin config.
+func (h *Host) resolve(config map[string]string) (map[string]string, error) {
+	return h.providers.Resolve(config)
 }
 
 // Close stops the utilities server.

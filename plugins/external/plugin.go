@@ -50,13 +50,17 @@ func (p *Plugin) Registrations() []*plugins.Plugin {
 	var out []*plugins.Plugin
 	if len(p.Spec.SourceParams) > 0 {
 		out = append(out, &plugins.Plugin{Class: base + "SourceConnector", Kind: plugins.KindSource, TaskClass: base + "SourceTask", Version: version, StopWhenPaused: true,
-			NewConnector:  func() connect.Connector { return &connector{p: p, params: p.Spec.SourceParams} },
+			NewConnector: func() connect.Connector {
+				return &connector{p: p, class: base + "SourceConnector", source: true, params: p.Spec.SourceParams}
+			},
 			NewSourceTask: func() connect.SourceTask { return &sourceTask{p: p} }})
 	}
 	if len(p.Spec.DestinationParams) > 0 {
 		out = append(out, &plugins.Plugin{Class: base + "SinkConnector", Kind: plugins.KindSink, TaskClass: base + "SinkTask", Version: version, StopWhenPaused: true,
-			NewConnector: func() connect.Connector { return &connector{p: p, params: p.Spec.DestinationParams} },
-			NewSinkTask:  func() connect.SinkTask { return &sinkTask{p: p} }})
+			NewConnector: func() connect.Connector {
+				return &connector{p: p, class: base + "SinkConnector", params: p.Spec.DestinationParams}
+			},
+			NewSinkTask: func() connect.SinkTask { return &sinkTask{p: p} }})
 	}
 	return out
 }

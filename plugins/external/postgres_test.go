@@ -186,3 +186,33 @@ func TestPostgresSourceNodeKilledNothingLost(t *testing.T) {
 		return nil
 	})
 }
+
+// TestDeletedPostgresSourceDropsItsSlot: deleting a PostgreSQL source runs the plugin's OnDeleted
+// hook, which drops the replication slot and publication the source created, so the database
+// stops keeping WAL for it; the last-active config is cleared after.
+func TestDeletedPostgresSourceDropsItsSlot(t *testing.T) {
+	pg := startPostgres(t)
+	createSource(t, pg, 10)
+	c := newCluster(t, 1)
+	testcluster.MustDo(t, 201, "POST", c.URL(0)+"/connectors", fmt.Sprintf(`{"name":"pgslot","config":{"connector.class":"PostgresSource",
+		"url":%q,"tables":"src","topic":"pg.slot","cdcMode":"logrepl","logrepl.slotName":"connectd_slot","logrepl.publicationName":"connectd_pub",%s}}`, pg.url(), jsonConverters))
+	waitTask(t, c.URL(0), "pgslot", "RUNNING")
+	const slots = `SELECT (SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'connectd_slot') || ',' || (SELECT count(*) FROM pg_publication WHERE pubname = 'connectd_pub')`
+	testcluster.Eventually(t, 60*time.Second, func() error {
+		if got := pg.mustQuery(t, slots); got != "1,1" {
+			return fmt.Errorf("slots,publications = %s, want 1,1", got)
+		}
+		return nil
+	})
+
+	testcluster.MustDo(t, 204, "DELETE", c.URL(0)+"/connectors/pgslot", "")
+	testcluster.Eventually(t, 60*time.Second, func() error {
+		if got := pg.mustQuery(t, slots); got != "0,0" {
+			return fmt.Errorf("slots,publications = %s after the delete, want 0,0", got)
+		}
+		if la := c.Node(0).State().LastActiveConfig("pgslot"); la != nil {
+			return fmt.Errorf("last-active config still held: %+v", la.Config)
+		}
+		return nil
+	})
+}

@@ -76,7 +76,7 @@ func TestFailedPluginReportsItsStderr(t *testing.T) {
 	if err := os.WriteFile(path, []byte("#!/bin/sh\necho 'panic: cannot connect to the moon' >&2\nexit 3\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	h, err := NewHost(slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+	h, err := NewHost(slog.New(slog.NewTextHandler(io.Discard, nil)), nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

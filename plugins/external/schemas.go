@@ -11,9 +11,9 @@ import (
 	"github.com/connectd/connectd/fsm"
 )
 
-// SchemaLog is the replicated state the schemas live in: a node's Raft log (Apply commits
-// through the leader) and its state machine.
-type SchemaLog interface {
+// StateLog is the replicated state the plugins' schemas and last-active configs live in: a
+// node's Raft log (Apply commits through the leader) and its state machine.
+type StateLog interface {
 	Apply(ctx context.Context, cmd fsm.Command) (fsm.Result, error)
 	State() *fsm.State
 }
@@ -21,7 +21,7 @@ type SchemaLog interface {
 // schemaStore keeps the schemas plugins register in the Raft state, by subject and version, so
 // that every node serves every schema. Registering the same bytes under a subject again returns
 // the existing version.
-type schemaStore struct{ log SchemaLog }
+type schemaStore struct{ log StateLog }
 
 func (s schemaStore) create(ctx context.Context, subject string, typ schema.Type, data []byte) (schema.Schema, error) {
 	res, err := s.log.Apply(ctx, &fsm.SchemaCreate{Subject: subject, SchemaType: int(typ), Bytes: data})

@@ -41,7 +41,7 @@ func TestSchemaRegisteredOnOneNodeIsServedByAnother(t *testing.T) {
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	hosts := make([]*external.Host, 2)
 	for i := range hosts {
-		h, err := external.NewHost(logger, c.Node(i))
+		h, err := external.NewHost(logger, c.Node(i), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
