@@ -1,6 +1,7 @@
 package api
 
 import (
+	"crypto/rand"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -145,7 +146,9 @@ func (s *Server) createConnector(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.backend.Apply(r.Context(), &fsm.ConnectorPut{Name: name, Config: config, Target: target, Create: true})
+	// A request id, so that a create the commit path sends again (its first answer lost) is
+	// not refused as a conflict with itself.
+	res, err := s.backend.Apply(r.Context(), &fsm.ConnectorPut{Name: name, Config: config, Target: target, Create: true, Request: rand.Text()})
 	if err = resultError(res, err); err != nil {
 		return err
 	}

@@ -16,9 +16,12 @@ func init() {
 func applyConnectorPut(tx *writeTxn, cmd *ConnectorPut, index uint64) Result {
 	old := tx.view().Connector(cmd.Name)
 	if old != nil && cmd.Create {
+		if cmd.Request != "" && old.CreateRequest == cmd.Request {
+			return Result{Created: true, Connector: old}
+		}
 		return Result{Err: errorf(KindConflict, "Connector %s already exists", cmd.Name)}
 	}
-	c := &Connector{Name: cmd.Name, Config: cmd.Config, Target: TargetStarted, CreateIndex: index, ModifyIndex: index}
+	c := &Connector{Name: cmd.Name, Config: cmd.Config, Target: TargetStarted, CreateIndex: index, ModifyIndex: index, CreateRequest: cmd.Request}
 	if cmd.Target != "" {
 		c.Target = cmd.Target
 	}

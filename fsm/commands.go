@@ -54,11 +54,14 @@ func Encode(c Command) ([]byte, error) {
 
 // ConnectorPut creates or replaces a connector's config. With Create set it fails with 409 if the
 // connector exists (POST /connectors); Target, when set, is written with a newly created config.
+// Request, when set, identifies the create: committing the same create again (a forwarded write
+// whose answer was lost is sent again) finds its own connector and succeeds instead of conflicting.
 type ConnectorPut struct {
-	Name   string            `json:"name"`
-	Config map[string]string `json:"config"`
-	Target TargetState       `json:"target,omitempty"`
-	Create bool              `json:"create,omitempty"`
+	Name    string            `json:"name"`
+	Config  map[string]string `json:"config"`
+	Target  TargetState       `json:"target,omitempty"`
+	Create  bool              `json:"create,omitempty"`
+	Request string            `json:"request,omitempty"`
 }
 
 // ConnectorPatch merges Patch into an existing config: a nil value removes the key. IfIndex, when

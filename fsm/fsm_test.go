@@ -72,6 +72,19 @@ func TestConnectorPut(t *testing.T) {
 	}
 }
 
+// A create committed again under its request id (its first answer lost on the way back) finds
+// the connector it made; another create of the same name still conflicts.
+func TestConnectorCreateSentAgainIsNoConflict(t *testing.T) {
+	h := newHarness(t)
+	first := h.mustApply(&ConnectorPut{Name: "a", Config: cfg("name", "a"), Create: true, Request: "r1"})
+	again := h.mustApply(&ConnectorPut{Name: "a", Config: cfg("name", "a"), Create: true, Request: "r1"})
+	if !again.Created || again.Connector.CreateIndex != first.Connector.CreateIndex || again.Connector.ModifyIndex != first.Connector.ModifyIndex {
+		t.Fatalf("the same create again: %+v, want the connector it created %+v", again.Connector, first.Connector)
+	}
+	wantErr(t, h.apply(&ConnectorPut{Name: "a", Config: cfg("name", "a"), Create: true, Request: "r2"}), KindConflict, "Connector a already exists")
+	wantErr(t, h.apply(&ConnectorPut{Name: "a", Config: cfg("name", "a"), Create: true}), KindConflict, "Connector a already exists")
+}
+
 func TestConnectorPatch(t *testing.T) {
 	h := newHarness(t)
 	wantErr(t, h.apply(&ConnectorPatch{Name: "a"}), KindNotFound, "Connector a not found")

@@ -47,6 +47,8 @@ type Connector struct {
 	// RestartIndex is the log index of the latest restart request, so owners can tell a new one.
 	RestartIndex uint64   `json:"restart_index,omitempty"`
 	Restart      *Restart `json:"restart,omitempty"`
+	// CreateRequest is the Request of the ConnectorPut that created the connector, if any.
+	CreateRequest string `json:"create_request,omitempty"`
 }
 
 // Restart records which instances of a connector the latest restart request covers.
