@@ -67,8 +67,8 @@ type Cluster struct {
 	// Members may be nil; the leader's URL is then looked up in the worker registry only.
 	Members *membership.Membership
 	// Lease renews a worker's lease on the leader and returns its applied index; false when this
-	// node is not (yet) the leader.
-	Lease func(node, session string) (uint64, bool)
+	// node is not (yet) the leader, or ctx ended first.
+	Lease func(ctx context.Context, node, session string) (uint64, bool)
 }
 
 // Committer commits commands for one node.

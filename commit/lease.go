@@ -51,7 +51,7 @@ func (c *Committer) LeaderAppliedIndex(ctx context.Context) (uint64, error) {
 		return 0, ErrNoLeader
 	}
 	if cl.Raft.State() == raft.Leader {
-		index, ok := cl.Lease(c.deps.NodeID, c.deps.Session)
+		index, ok := cl.Lease(ctx, c.deps.NodeID, c.deps.Session)
 		if !ok {
 			return 0, errors.New("leadership not established")
 		}
@@ -92,7 +92,7 @@ func (c *Committer) LeaderAppliedIndex(ctx context.Context) (uint64, error) {
 
 // ServeHeartbeat is the leader's half of a lease renewal: body (signature checked) names the
 // worker session whose lease it renews.
-func (c *Committer) ServeHeartbeat(w http.ResponseWriter, _ *http.Request, body []byte) error {
+func (c *Committer) ServeHeartbeat(w http.ResponseWriter, r *http.Request, body []byte) error {
 	var hb heartbeatRequest
 	if err := json.Unmarshal(body, &hb); err != nil {
 		return &MalformedError{Err: err}
@@ -101,7 +101,7 @@ func (c *Committer) ServeHeartbeat(w http.ResponseWriter, _ *http.Request, body 
 	if cl == nil {
 		return ErrNoLeader
 	}
-	index, ok := cl.Lease(hb.Node, hb.Session)
+	index, ok := cl.Lease(r.Context(), hb.Node, hb.Session)
 	if !ok {
 		return ErrNoLeader
 	}

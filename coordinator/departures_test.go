@@ -62,17 +62,29 @@ func (e *exclusivity) check(t *testing.T) {
 	}
 }
 
+// post creates a connector as a Kafka Connect client does: a 409 for want of a leader (an
+// election under way on a loaded machine) is tried again, and then "already exists" means an
+// earlier attempt, whose answer was that 409, did commit.
 func post(t *testing.T, url, body string) {
 	t.Helper()
-	resp, err := http.Post(url, "application/json", strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 201 {
+	retried := false
+	testcluster.Eventually(t, 20*time.Second, func() error {
+		resp, err := http.Post(url, "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		switch {
+		case resp.StatusCode == 201, retried && resp.StatusCode == 409 && strings.Contains(string(b), "already exists"):
+			return nil
+		case resp.StatusCode == 409 && strings.Contains(string(b), "no known leader"):
+			retried = true
+			return fmt.Errorf("POST %s: %d %s", url, resp.StatusCode, b)
+		}
 		t.Fatalf("POST %s: %d %s", url, resp.StatusCode, b)
-	}
+		return nil
+	})
 }
 
 // placement maps each running task to the node that runs it, from the workers themselves.

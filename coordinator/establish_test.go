@@ -118,11 +118,11 @@ func TestEstablishStepsDownWhenTheBarrierKeepsFailing(t *testing.T) {
 func TestNoLeaseBeforeLeadershipIsEstablished(t *testing.T) {
 	leader := leaderOf(inmemRafts(t, 1))
 	c := testCoordinator(leader, nil)
-	if _, ok := c.Heartbeat("n1", "s1"); ok {
+	if _, ok := c.Heartbeat(context.Background(), "n1", "s1"); ok {
 		t.Fatal("a lease was granted before the barrier established leadership")
 	}
 	c.established.Store(true)
-	if _, ok := c.Heartbeat("n1", "s1"); !ok {
+	if _, ok := c.Heartbeat(context.Background(), "n1", "s1"); !ok {
 		t.Fatal("no lease granted by an established leader")
 	}
 }

@@ -103,20 +103,35 @@ func (c *Coordinator) poke() {
 // leader's state machine applied, which the worker applies before it counts the renewal. Raft's
 // own applied index would not do: it also counts no-op, barrier and configuration entries, which
 // never reach a state machine, so a worker could wait for them until the next command. It
-// reports false when this node is not the leader; the worker must not count the lease then.
-func (c *Coordinator) Heartbeat(node, session string) (uint64, bool) {
+// reports false when this node is not the leader, or ctx ended first; the worker must not count
+// the lease then.
+func (c *Coordinator) Heartbeat(ctx context.Context, node, session string) (uint64, bool) {
 	if c.deps.Raft.State() != raft.Leader || !c.established.Load() {
 		return 0, false
 	}
 	// A leader deposed while frozen can still believe it leads; its successor may have given
 	// this worker's work to another, so the grant needs a quorum's word that it still leads.
-	if c.deps.Raft.VerifyLeader().Error() != nil {
+	if !verified(ctx, c.deps.Raft.VerifyLeader()) {
 		return 0, false
 	}
 	c.roundMu.Lock()
 	defer c.roundMu.Unlock()
 	c.leases.renew(node, session, time.Now())
 	return c.deps.FSM.AppliedIndex(), true
+}
+
+// verified waits for a leadership check until ctx ends: a node stopping while Raft cannot shut
+// down (a replication goroutine stuck in a pipelined append) never answers it, and the worker
+// renewing its lease must still stop.
+func verified(ctx context.Context, f raft.Future) bool {
+	answer := make(chan error, 1)
+	go func() { answer <- f.Error() }()
+	select {
+	case err := <-answer:
+		return err == nil
+	case <-ctx.Done():
+		return false
+	}
 }
 
 // Run follows leadership changes until ctx ends: on gaining leadership it starts the leader loop,
