@@ -274,7 +274,8 @@ CONDUIT= CONDUIT_SKIP= PG_SKIP= PLUGIN_SKIP=
 declare -a VERIF GENC GENK PGC PGK
 # conduit_binary: Conduit, built once from its module into build/conduit/ and kept there (like
 # the plugins), since go install cannot fetch it here. A fresh clone (CI) pays the build: about
-# 3 minutes on 2 quiet cores, over 20 on busy ones; bounded to 20, after which its rows are skipped.
+# 3 minutes on 2 quiet cores (over 20 when 4 builds share them); bounded to 10, after which the
+# Conduit rows are skipped.
 conduit_binary() {
   local bin=$PWD/build/conduit/conduit-$CONDUIT_VERSION dir
   if [ ! -x "$bin" ]; then
@@ -282,10 +283,10 @@ conduit_binary() {
     mkdir -p "$(dirname "$bin")"
     dir=$(GONOSUMDB=github.com/conduitio,buf.build go mod download -json "github.com/conduitio/conduit@$CONDUIT_VERSION" |
       python3 -c 'import json,sys; print(json.load(sys.stdin).get("Dir", ""))') || return 1
-    # The module cache is read-only and its go.sum lacks some entries: build from a copy.
+    # The module cache is read-only, and -mod=mod may write go.sum: build from a copy.
     rm -rf "$WORK/conduit-src" && cp -r "$dir" "$WORK/conduit-src" && chmod -R u+w "$WORK/conduit-src" || return 1
     (cd "$WORK/conduit-src" && GONOSUMDB=github.com/conduitio,buf.build GOFLAGS=-mod=mod CGO_ENABLED=0 \
-      timeout 1200 go build -o "$bin.tmp" ./cmd/conduit) >"$(dirname "$bin")/build.log" 2>&1 || return 1
+      timeout 600 go build -o "$bin.tmp" ./cmd/conduit) >"$(dirname "$bin")/build.log" 2>&1 || return 1
     mv "$bin.tmp" "$bin"; rm -rf "$WORK/conduit-src"
   fi
   CONDUIT=$bin
@@ -541,9 +542,9 @@ TIMINGS=; if want failover; then TIMINGS="Raft election timeout $foFloor ms, "; 
   if want data; then echo "| Topic -> file, clean path with error handling (metrics off), records/s | $(fmt "$mSINKOFF") | $(fmt "$mSINKBASE") (build $BASE_REV, before it) | $(ratio "$mSINKOFF" "$mSINKBASE") | \`scripts/bench.sh --baseline $BASE_REV\` |"; fi
   if want write; then echo "| REST write to a follower, ms p50 / p99 | $(fmt1 "$wF50") / $(fmt1 "$wF99") | leader $(fmt1 "$wL50") / $(fmt1 "$wL99"); bare raft.Apply $(fmt1 "$wR50") / $(fmt1 "$wR99") | $(ratio "$wF50" "$wR50") (p50 vs raft.Apply) | \`$GB Write\` |"; fi
   if want create; then echo "| Create -> 10 tasks RUNNING, ms p50 / p99 | $(fmt "$(pct 50 "${CREATE[@]}")") / $(fmt "$(pct 99 "${CREATE[@]}")") | — | — | \`scripts/bench.sh\` |"; fi
-  if want conduit && [ -z "$CONDUIT_SKIP" ]; then echo "| Generator plugin -> topic, $GEN_N records of $PAYLOAD_B B, records/s | $(fmt "$mGENC") (GeneratorSource: the standalone plugin) | $(fmt "$mGENK") (Conduit $CONDUIT_VERSION: the same plugin, its Kafka destination) | $(ratio "$mGENC" "$mGENK") | \`scripts/bench.sh --only conduit\` |"; fi
-  if want conduit && [ -z "$CONDUIT_SKIP$PG_SKIP" ]; then echo "| PostgreSQL snapshot of a $PG_N-row table -> topic, records/s | $(fmt "$mPGC") (PostgresSource: the standalone plugin) | $(fmt "$mPGK") (Conduit $CONDUIT_VERSION: the same plugin, its Kafka destination) | $(ratio "$mPGC" "$mPGK") | \`scripts/bench.sh --only conduit\` |"; fi
-  if want conduit && [ -z "$PLUGIN_SKIP" ]; then echo "| Plugin source -> topic vs in-process, $PAYLOAD_B B records, records/s | $(fmt "$mGENC") (generator plugin, own process) | $(fmt "$mVERIF") (VerifiableSource, in-process) | $(ratio "$mGENC" "$mVERIF") | \`scripts/bench.sh --only conduit\` |"; fi
+  if want conduit && [ -z "$CONDUIT_SKIP" ]; then echo "| Generator plugin -> topic, $GEN_N records of $PAYLOAD_B B (sdk.batch.size 10000 on both), records/s | $(fmt "$mGENC") (GeneratorSource: the standalone plugin) | $(fmt "$mGENK") (Conduit $CONDUIT_VERSION: the same plugin, its Kafka destination) | $(ratio "$mGENC" "$mGENK") | \`scripts/bench.sh --only conduit\` |"; fi
+  if want conduit && [ -z "$CONDUIT_SKIP$PG_SKIP" ]; then echo "| PostgreSQL snapshot of a $PG_N-row table -> topic (sdk.batch.size 10000, delay 10 ms on both), rows/s | $(fmt "$mPGC") (PostgresSource: the standalone plugin) | $(fmt "$mPGK") (Conduit $CONDUIT_VERSION: the same plugin, its Kafka destination) | $(ratio "$mPGC" "$mPGK") | \`scripts/bench.sh --only conduit\` |"; fi
+  if want conduit && [ -z "$PLUGIN_SKIP" ]; then echo "| Plugin source -> topic vs in-process, $PAYLOAD_B B records (sdk.batch.size 10000), records/s | $(fmt "$mGENC") (generator plugin, own process) | $(fmt "$mVERIF") (VerifiableSource, in-process) | $(ratio "$mGENC" "$mVERIF") | \`scripts/bench.sh --only conduit\` |"; fi
   if want failover; then echo "| Crash -> reassigned (kill a node, delay 0, lease skew 500 ms), ms | $(fmt "$cr") | $(fmt "$crFloor") (lease + skew: the floor) | $(ratio "$cr" "$crFloor") | \`$GB CrashReassign\` |"; fi
   if want failover; then echo "| Leader failover (kill the leader), ms until a write succeeds | $(fmt "$fo") | $(fmt "$foFloor") (Raft election timeout: the floor) | $(ratio "$fo" "$foFloor") | \`$GB LeaderFailover\` |"; fi
   if want scale; then echo "| Scale: $SCALE connectors x 10 tasks on 3 nodes, created one by one over REST | converged $(fmt1 "$(python3 -c "print(float('$scConv')-float('$scCreate'))")") s after the last create ($(fmt1 "$scConv") s after the first); $(fmt1 "$scTask") KiB heap/task; $(fmt "$scRSS") MiB RSS/node | — | — | \`SCALE_CONNECTORS=$SCALE $GB Scale -benchtime 1x\` |"; fi
