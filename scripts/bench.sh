@@ -561,12 +561,14 @@ TIMINGS=; if want failover; then TIMINGS="Raft election timeout $foFloor ms, "; 
   if want read; then echo "| REST read with security on, req/s | $(fmt "$sR") | $(fmt "$rS") (security off) | $(ratio "$sR" "$rS") | \`$GB SecureRESTRead\` |"; fi
   echo
   runs() { local out=() v; for v in "$@"; do out+=("$(fmt "$v")"); done; (IFS=/; echo "${out[*]}"); }
+  # leftout COUNT...: says how many of the RUNS measurements of each series were left out (stalled).
+  leftout() { local n miss=0; for n in "$@"; do miss=$((miss + RUNS - n)); done; if [ $miss -gt 0 ]; then echo " ($miss measurement(s) left out: the topic stopped growing)"; fi; }
   if want conduit; then
     if [ -n "$PLUGIN_SKIP" ]; then echo "Plugin rows skipped: $PLUGIN_SKIP."
     else
-      echo "Plugin rows, each run in order: VerifiableSource $(runs "${VERIF[@]}"), generator plugin $(runs "${GENC[@]}") records/s."
-      if [ -n "$CONDUIT_SKIP" ]; then echo "Conduit rows skipped: $CONDUIT_SKIP."; else echo "Conduit $CONDUIT_VERSION, generator: $(runs "${GENK[@]}") records/s."; fi
-      if [ -n "$CONDUIT_SKIP$PG_SKIP" ]; then echo "PostgreSQL row skipped: ${PG_SKIP:-$CONDUIT_SKIP}."; else echo "PostgreSQL snapshot: connectd $(runs "${PGC[@]}"), Conduit $(runs "${PGK[@]}") rows/s."; fi
+      echo "Plugin rows, each run in order: VerifiableSource $(runs "${VERIF[@]}"), generator plugin $(runs "${GENC[@]}") records/s$(leftout ${#VERIF[@]} ${#GENC[@]})."
+      if [ -n "$CONDUIT_SKIP" ]; then echo "Conduit rows skipped: $CONDUIT_SKIP."; else echo "Conduit $CONDUIT_VERSION, generator: $(runs "${GENK[@]}") records/s$(leftout ${#GENK[@]})."; fi
+      if [ -n "$CONDUIT_SKIP$PG_SKIP" ]; then echo "PostgreSQL row skipped: ${PG_SKIP:-$CONDUIT_SKIP}."; else echo "PostgreSQL snapshot: connectd $(runs "${PGC[@]}"), Conduit $(runs "${PGK[@]}") rows/s$(leftout ${#PGC[@]} ${#PGK[@]})."; fi
     fi
   fi
   if want data; then
