@@ -17,6 +17,7 @@
 # The conduit part scales its record counts with --lines (at most 1,000,000 generated records and
 # 100,000 rows), builds Conduit once into build/conduit/ (minutes), and skips its rows with a message
 # when the plugins (scripts/plugins.sh), Conduit or PostgreSQL's server binaries are missing.
+# BENCH_PORT_OFFSET=N moves every port the script listens on by N, to run beside another run.
 # Needs kcat (apt-get install kcat), curl and python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -391,7 +392,7 @@ if want conduit; then
   done
   if [ -z "$PLUGIN_SKIP" ]; then
     conduit_binary || CONDUIT_SKIP="Conduit $CONDUIT_VERSION could not be built (see build/conduit/build.log)"
-    pg_start
+    pg_start || PG_SKIP="the PostgreSQL server did not start (initdb or pg_ctl failed)"
     start_dev "$WORK/connectd" --set plugin.path="$PLUGINS"
   else
     CONDUIT_SKIP=$PLUGIN_SKIP PG_SKIP=$PLUGIN_SKIP
