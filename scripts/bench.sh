@@ -5,15 +5,23 @@
 # The default input is the issue's 1 GiB file: 10,737,418 lines of 100 bytes.
 # --only runs some parts and prints only their rows, comma-separated: data (file <-> topic, with
 # transforms, a DLQ, metrics off and the baseline build), create, sarama, write, read, failover,
-# scale (1,000 connectors x 10 tasks and the GET /metrics scrape on them). By default all of them
+# scale (1,000 connectors x 10 tasks and the GET /metrics scrape on them), conduit (issue 17's
+# external connector rows: the generator plugin -> topic and a PostgreSQL snapshot of a 100,000-row
+# table -> topic, each through connectd and through Conduit v0.14.0 running the same plugin binaries
+# of build/plugins/ into the same broker; and the generator plugin vs the in-process
+# VerifiableSource at the same record size). By default all of them
 # run and the table goes to BENCHMARKS.md; a run of some parts writes a file only when --out names one.
 # REF is the build the clean data path is compared with (issue 15: within 3%); by default main
 # just before the error handling (recover, tolerance, retries, DLQ) was merged. It needs the git
 # history.
+# The conduit part scales its record counts with --lines (at most 1,000,000 generated records and
+# 100,000 rows), builds Conduit once into build/conduit/ (minutes), and skips its rows with a message
+# when the plugins (scripts/plugins.sh), Conduit or PostgreSQL's server binaries are missing.
+# BENCH_PORT_OFFSET=N moves every port the script listens on by N, to run beside another run.
 # Needs kcat (apt-get install kcat), curl and python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ALL=data,create,sarama,write,read,failover,scale
+ALL=data,create,conduit,sarama,write,read,failover,scale
 LINES=10737418 RUNS=3 SCALE=1000 OUT= ONLY=$ALL BASELINE=0ab0b90^1
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -29,9 +37,9 @@ done
 # want PART: whether PART is to run.
 want() { [[ ",$ONLY," == *",$1,"* ]]; }
 for part in ${ONLY//,/ }; do
-  case "$part" in data|create|sarama|write|read|failover|scale) ;; *) echo "bench: unknown part $part" >&2; exit 2 ;; esac
+  case "$part" in data|create|conduit|sarama|write|read|failover|scale) ;; *) echo "bench: unknown part $part" >&2; exit 2 ;; esac
 done
-if want data || want sarama; then
+if want data || want sarama || want conduit; then
   command -v kcat >/dev/null || { echo "bench: kcat is required (apt-get install kcat)" >&2; exit 1; }
 fi
 
@@ -39,10 +47,18 @@ WORK=$(mktemp -d)
 if [ -z "$OUT" ]; then
   if [ "$ONLY" = "$ALL" ]; then OUT=BENCHMARKS.md; else OUT=$WORK/bench.md; fi
 fi
-BROKER=127.0.0.1:19092
-REST=18083
+# BENCH_PORT_OFFSET shifts every port the script listens on, so that two runs can share a machine.
+OFF=${BENCH_PORT_OFFSET:-0}
+BROKER=127.0.0.1:$((19092 + OFF))
+REST=$((18083 + OFF))
 PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
+cleanup() {
+  # Conduit first, with SIGINT: on SIGTERM it leaves its plugins running.
+  if [ -n "${CONDUIT_PID:-}" ]; then kill -INT "$CONDUIT_PID" 2>/dev/null || true; wait "$CONDUIT_PID" 2>/dev/null || true; fi
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true
+  if [ -n "${PGDIR:-}" ]; then pg_stop; fi
+  rm -rf "$WORK"
+}
 trap cleanup EXIT
 
 CGO_ENABLED=0 go build -o "$WORK/connectd" ./cmd/connectd
@@ -245,6 +261,204 @@ PY
 ))
 fi
 
+# Conduit rows (issue 17): the standalone plugins of build/plugins/ (scripts/plugins.sh), run by
+# connectd and by Conduit itself into the same embedded broker. Each row ends when the topic's high
+# watermark covers its records, read the same way (kcat -Q) for both sides. Their clock is bash's
+# EPOCHREALTIME: a python start-up per timestamp, as now() costs, can take a second on a busy machine.
+CONDUIT_VERSION=v0.14.0
+PLUGINS=$PWD/build/plugins
+# The generator plugin (SDK v0.13) refuses any sdk.batch.delay but 0, so a batch waits until it
+# is full: its record count is a multiple of the batch size. Unbatched, Conduit's v2 pipeline moves
+# one record per round trip (about 100 records/s with the destination's 10 ms delay), so both sides
+# batch it; but that SDK's batching stalls (a few hundred records, then none, the plugin spinning)
+# or panics ("send on closed channel", source_middleware.go:777) in some runs, under connectd and
+# under Conduit alike: a stalled run is left out (wait_records) and named in the output.
+GEN_N=$(((LINES < 1000000 ? LINES : 1000000) / 10000 * 10000)); GEN_N=$((GEN_N > 0 ? GEN_N : 10000))
+PG_N=$((LINES < 100000 ? LINES : 100000))
+CONDUIT= CONDUIT_SKIP= PG_SKIP= PLUGIN_SKIP=
+declare -a VERIF GENC GENK PGC PGK
+# conduit_binary: Conduit, built once from its module into build/conduit/ and kept there (like
+# the plugins), since go install cannot fetch it here. A fresh clone (CI) pays the build: about
+# 3 minutes on 2 quiet cores (over 20 when 4 builds share them); bounded to 10, after which the
+# Conduit rows are skipped.
+conduit_binary() {
+  local bin=$PWD/build/conduit/conduit-$CONDUIT_VERSION dir
+  if [ ! -x "$bin" ]; then
+    echo "bench: building Conduit $CONDUIT_VERSION into $bin (minutes, once)" >&2
+    mkdir -p "$(dirname "$bin")"
+    dir=$(GONOSUMDB=github.com/conduitio,buf.build go mod download -json "github.com/conduitio/conduit@$CONDUIT_VERSION" |
+      python3 -c 'import json,sys; print(json.load(sys.stdin).get("Dir", ""))') || return 1
+    # The module cache is read-only, and -mod=mod may write go.sum: build from a copy.
+    rm -rf "$WORK/conduit-src" && cp -r "$dir" "$WORK/conduit-src" && chmod -R u+w "$WORK/conduit-src" || return 1
+    (cd "$WORK/conduit-src" && GONOSUMDB=github.com/conduitio,buf.build GOFLAGS=-mod=mod CGO_ENABLED=0 \
+      timeout 600 go build -o "$bin.tmp" ./cmd/conduit) >"$(dirname "$bin")/build.log" 2>&1 || return 1
+    mv "$bin.tmp" "$bin"; rm -rf "$WORK/conduit-src"
+  fi
+  CONDUIT=$bin
+}
+# topic_end TOPIC: the topic's high watermark (the embedded broker makes one partition), 0 before
+# the topic exists.
+topic_end() { kcat -b $BROKER -Q -t "$1:0:-1" 2>/dev/null | awk '{print $NF}'; }
+# wait_records TOPIC N: until TOPIC holds N records; polled every 50 ms. It gives up (returns 1)
+# when the topic has not grown for 30 s: the measurement is then left out, the other rows still run.
+wait_records() {
+  local end last=-1 since=$SECONDS
+  while end=$(topic_end "$1"); [ "${end:-0}" -lt "$2" ]; do
+    if [ "${end:-0}" != "$last" ]; then last=${end:-0} since=$SECONDS; fi
+    if [ $((SECONDS - since)) -ge 30 ]; then echo "bench: topic $1 stuck at $last of $2 records for 30 s; run left out" >&2; return 1; fi
+    sleep 0.05
+  done
+}
+# put_config NAME CONFIG: creates or updates a connector, retried while the cluster answers 409
+# (a rebalance after the previous row's delete).
+put_config() {
+  for _ in $(seq 100); do put "$URL/connectors/$1/config" -d "$2" >/dev/null 2>&1 && return; sleep 0.1; done
+  echo "bench: could not create connector $1" >&2; exit 1
+}
+# cmedian VALUE...: the median, nan when every run was left out.
+cmedian() { if [ $# -eq 0 ]; then echo nan; else median "$@"; fi; }
+# connectd_rate ARRAY NAME TOPIC N CONFIG: creates connector NAME and appends to ARRAY its
+# records/s until TOPIC holds N records, then deletes it.
+connectd_rate() {
+  local t0 t1
+  t0=$EPOCHREALTIME
+  put_config "$2" "$5"
+  if wait_records "$3" "$4"; then t1=$EPOCHREALTIME; eval "$1+=($(python3 -c "print($4/($t1-$t0))"))"; fi
+  curl -sf -X DELETE "$URL/connectors/$2" >/dev/null
+}
+# conduit_rate ARRAY TOPIC N: runs Conduit with the pipeline YAML on stdin (pipeline "bench",
+# stopped), starts the pipeline over Conduit's API and appends to ARRAY its records/s until TOPIC
+# holds N records; Conduit's own start-up is not counted, as connectd's is not. Conduit gets its
+# best settings: pipeline architecture v2 without its byte metrics, an in-memory store.
+conduit_rate() {
+  local dir=$WORK/conduit pid t0 t1
+  rm -rf "$dir" && mkdir -p "$dir/pipelines" && cat >"$dir/pipelines/bench.yaml"
+  (cd "$dir" && exec "$CONDUIT" run --db.type inmemory --api.http.address 127.0.0.1:$((18180 + OFF)) --api.grpc.address 127.0.0.1:$((18184 + OFF)) \
+    --connectors.path "$PLUGINS" --processors.path "$dir/processors" --pipelines.path "$dir/pipelines" \
+    --preview.pipeline-arch-v2 --preview.pipeline-arch-v2-disable-metrics --log.level warn) >>"$WORK/conduit.log" 2>&1 &
+  pid=$!; PIDS+=($pid); CONDUIT_PID=$pid
+  for _ in $(seq 300); do curl -sf http://127.0.0.1:$((18180 + OFF))/v1/pipelines/bench >/dev/null && break; sleep 0.1; done
+  t0=$EPOCHREALTIME
+  curl -sf -X POST http://127.0.0.1:$((18180 + OFF))/v1/pipelines/bench/start >/dev/null || { echo "bench: Conduit did not start its pipeline; see $WORK/conduit.log" >&2; exit 1; }
+  if wait_records "$2" "$3"; then t1=$EPOCHREALTIME; eval "$1+=($(python3 -c "print($3/($t1-$t0))"))"; fi
+  # SIGINT: on SIGTERM Conduit leaves its plugins running.
+  kill -INT "$pid"; wait "$pid" 2>/dev/null || true; CONDUIT_PID=
+}
+# The Kafka destination's settings on the Conduit side: the same broker, acks and bytes as connectd
+# (the payload only, uncompressed), and the same batching as its source.
+CONDUIT_BATCH='sdk.batch.size: "10000"
+          sdk.batch.delay: "10ms"'
+conduit_kafka() {
+  cat <<YAML
+      - id: dst
+        type: destination
+        plugin: builtin:kafka
+        settings:
+          servers: $BROKER
+          topic: $1
+          acks: all
+          compression: none
+          $CONDUIT_BATCH
+          sdk.schema.extract.key.enabled: "false"
+          sdk.schema.extract.payload.enabled: "false"
+          sdk.record.format: template
+          sdk.record.format.options: '{{ if typeIs "opencdc.RawData" .Payload.After }}{{ printf "%s" .Payload.After }}{{ else }}{{ toJson .Payload.After }}{{ end }}'
+YAML
+}
+PGDIR= PGBIN= PGPORT=15432 AS_PG=()
+# pg_start: a PostgreSQL server in a temporary directory (wal_level=logical), as the postgres user
+# when run as root, like the integration tests'; the source table holds PG_N rows.
+pg_start() {
+  PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+  if [ ! -x "$PGBIN/postgres" ]; then PGBIN=$(dirname "$(command -v postgres 2>/dev/null || echo /none/postgres)"); fi
+  if [ ! -x "$PGBIN/postgres" ]; then PG_SKIP="no PostgreSQL server binaries (apt-get install postgresql)"; return; fi
+  PGDIR=$(mktemp -d) && chmod 755 "$PGDIR" && mkdir -m 700 "$PGDIR/data"
+  if [ "$(id -u)" = 0 ]; then chown postgres: "$PGDIR/data"; AS_PG=(runuser -u postgres --); fi
+  "${AS_PG[@]}" "$PGBIN/initdb" -D "$PGDIR/data" -U postgres --auth=trust --no-sync >>"$WORK/pg.log" 2>&1
+  "${AS_PG[@]}" "$PGBIN/pg_ctl" -D "$PGDIR/data" -l "$PGDIR/data/server.log" -w -o "-p $PGPORT -c listen_addresses=127.0.0.1 \
+    -c unix_socket_directories=$PGDIR/data -c wal_level=logical -c max_replication_slots=20 -c max_wal_senders=20 \
+    -c fsync=off -c synchronous_commit=off" start >>"$WORK/pg.log" 2>&1
+  psql_do "CREATE TABLE src (id int PRIMARY KEY, name text NOT NULL, n int NOT NULL);
+    INSERT INTO src SELECT g, 'name-' || g, 0 FROM generate_series(1, $PG_N) g"
+}
+pg_stop() { "${AS_PG[@]}" "$PGBIN/pg_ctl" -D "$PGDIR/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$PGDIR"; }
+psql_do() { "$PGBIN/psql" -h 127.0.0.1 -p $PGPORT -U postgres -d postgres -X -q -v ON_ERROR_STOP=1 -c "$1" >>"$WORK/pg.log"; }
+PGURL=postgres://postgres@127.0.0.1:$PGPORT/postgres?sslmode=disable
+JSONKV='"key.converter":"org.apache.kafka.connect.json.JsonConverter","key.converter.schemas.enable":"false","value.converter":"org.apache.kafka.connect.json.JsonConverter","value.converter.schemas.enable":"false"'
+BYTES='"key.converter":"org.apache.kafka.connect.converters.ByteArrayConverter","value.converter":"org.apache.kafka.connect.converters.ByteArrayConverter"'
+if want conduit; then
+  for p in conduit-connector-generator conduit-connector-postgres; do
+    [ -x "$PLUGINS/$p" ] || PLUGIN_SKIP="$p is not in build/plugins (run scripts/plugins.sh)"
+  done
+  if [ -z "$PLUGIN_SKIP" ]; then
+    conduit_binary || CONDUIT_SKIP="Conduit $CONDUIT_VERSION could not be built (see build/conduit/build.log)"
+    pg_start || PG_SKIP="the PostgreSQL server did not start (initdb or pg_ctl failed)"
+    start_dev "$WORK/connectd" --set plugin.path="$PLUGINS"
+  else
+    CONDUIT_SKIP=$PLUGIN_SKIP PG_SKIP=$PLUGIN_SKIP
+  fi
+fi
+for r in $(seq "$RUNS"); do
+  want conduit && [ -z "$PLUGIN_SKIP" ] || break
+  # A fresh broker for each measurement: it keeps every record in memory.
+  fresh_broker
+  # In-process VerifiableSource; its last record's value is then the generator's payload, so
+  # that the plugin path carries records of the same size.
+  connectd_rate VERIF "verif-$r" "verif-$r" "$GEN_N" "{\"connector.class\":\"VerifiableSource\",\"topic\":\"verif-$r\",$CONV}"
+  if [ "$r" = 1 ]; then kcat -b $BROKER -C -t verif-1 -o -1 -c 1 -e -q -D '' >"$WORK/payload"; fi
+  fresh_broker
+  # The generator plugin, the file format: every record's payload is that file, read once.
+  connectd_rate GENC "gen-$r" "gen-$r" "$GEN_N" "{\"connector.class\":\"GeneratorSource\",\"topic\":\"gen-$r\",\"recordCount\":\"$GEN_N\",\"format.type\":\"file\",\"format.options.path\":\"$WORK/payload\",\"sdk.batch.size\":\"10000\",$BYTES}"
+  if [ -z "$CONDUIT_SKIP" ]; then
+    fresh_broker
+    conduit_rate GENK "cgen-$r" "$GEN_N" <<YAML
+version: "2.2"
+pipelines:
+  - id: bench
+    status: stopped
+    connectors:
+      - id: src
+        type: source
+        plugin: standalone:generator
+        settings:
+          recordCount: "$GEN_N"
+          format.type: file
+          format.options.path: $WORK/payload
+          sdk.batch.size: "10000"
+          sdk.schema.extract.key.enabled: "false"
+          sdk.schema.extract.payload.enabled: "false"
+$(conduit_kafka "cgen-$r")
+YAML
+  fi
+  if [ -z "$CONDUIT_SKIP$PG_SKIP" ]; then
+    fresh_broker
+    # A snapshot each, on a replication slot and publication of its own.
+    connectd_rate PGC "pg-$r" "pg-$r" "$PG_N" "{\"connector.class\":\"PostgresSource\",\"url\":\"$PGURL\",\"tables\":\"src\",\"topic\":\"pg-$r\",\"logrepl.slotName\":\"cd_$r\",\"logrepl.publicationName\":\"cd_$r\",\"logrepl.withAvroSchema\":\"false\",$JSONKV}"
+    fresh_broker
+    conduit_rate PGK "cpg-$r" "$PG_N" <<YAML
+version: "2.2"
+pipelines:
+  - id: bench
+    status: stopped
+    connectors:
+      - id: src
+        type: source
+        plugin: standalone:postgres
+        settings:
+          url: "$PGURL"
+          tables: src
+          logrepl.slotName: ck_$r
+          logrepl.publicationName: ck_$r
+          logrepl.withAvroSchema: "false"
+          $CONDUIT_BATCH
+          sdk.schema.extract.key.enabled: "false"
+          sdk.schema.extract.payload.enabled: "false"
+$(conduit_kafka "cpg-$r")
+YAML
+    psql_do "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE NOT active" || true
+  fi
+done
+
 # Go benchmarks for the reference producers (sarama's, franz-go's kgo) and the control-plane rows;
 # each runs RUNS times.
 GOBENCH="$WORK/gobench.txt"
@@ -296,6 +510,11 @@ if want data; then
   if [ -n "$BASE_REV" ]; then mSRCBASE=$(median "${SRCBASE[@]}"); mSINKBASE=$(median "${SINKBASE[@]}"); else mSRCBASE=nan mSINKBASE=nan; fi
   mJCLEAN=$(median "${JCLEAN[@]}"); mJDLQ=$(median "${JDLQ[@]}")
 fi
+if want conduit && [ -z "$PLUGIN_SKIP" ]; then
+  mVERIF=$(cmedian "${VERIF[@]}"); mGENC=$(cmedian "${GENC[@]}"); PAYLOAD_B=$(stat -c %s "$WORK/payload")
+  if [ -z "$CONDUIT_SKIP" ]; then mGENK=$(cmedian "${GENK[@]}"); fi
+  if [ -z "$CONDUIT_SKIP$PG_SKIP" ]; then mPGC=$(cmedian "${PGC[@]}"); mPGK=$(cmedian "${PGK[@]}"); fi
+fi
 mSARAMA=$(metric SaramaAsyncProducer records/s); mKGO=$(metric KgoProducer records/s)
 wF50=$(metric WriteRESTFollower p50-ms); wF99=$(metric WriteRESTFollower p99-ms)
 wL50=$(metric WriteRESTLeader p50-ms); wL99=$(metric WriteRESTLeader p99-ms)
@@ -329,6 +548,9 @@ TIMINGS=; if want failover; then TIMINGS="Raft election timeout $foFloor ms, "; 
   if want data; then echo "| Topic -> file, clean path with error handling (metrics off), records/s | $(fmt "$mSINKOFF") | $(fmt "$mSINKBASE") (build $BASE_REV, before it) | $(ratio "$mSINKOFF" "$mSINKBASE") | \`scripts/bench.sh --baseline $BASE_REV\` |"; fi
   if want write; then echo "| REST write to a follower, ms p50 / p99 | $(fmt1 "$wF50") / $(fmt1 "$wF99") | leader $(fmt1 "$wL50") / $(fmt1 "$wL99"); bare raft.Apply $(fmt1 "$wR50") / $(fmt1 "$wR99") | $(ratio "$wF50" "$wR50") (p50 vs raft.Apply) | \`$GB Write\` |"; fi
   if want create; then echo "| Create -> 10 tasks RUNNING, ms p50 / p99 | $(fmt "$(pct 50 "${CREATE[@]}")") / $(fmt "$(pct 99 "${CREATE[@]}")") | — | — | \`scripts/bench.sh\` |"; fi
+  if want conduit && [ -z "$CONDUIT_SKIP" ]; then echo "| Generator plugin -> topic, $GEN_N records of $PAYLOAD_B B (sdk.batch.size 10000 on both), records/s | $(fmt "$mGENC") (GeneratorSource: the standalone plugin) | $(fmt "$mGENK") (Conduit $CONDUIT_VERSION: the same plugin, its Kafka destination) | $(ratio "$mGENC" "$mGENK") | \`scripts/bench.sh --only conduit\` |"; fi
+  if want conduit && [ -z "$CONDUIT_SKIP$PG_SKIP" ]; then echo "| PostgreSQL snapshot of a $PG_N-row table -> topic (sdk.batch.size 10000, delay 10 ms on both), rows/s | $(fmt "$mPGC") (PostgresSource: the standalone plugin) | $(fmt "$mPGK") (Conduit $CONDUIT_VERSION: the same plugin, its Kafka destination) | $(ratio "$mPGC" "$mPGK") | \`scripts/bench.sh --only conduit\` |"; fi
+  if want conduit && [ -z "$PLUGIN_SKIP" ]; then echo "| Plugin source -> topic vs in-process, $PAYLOAD_B B records (sdk.batch.size 10000), records/s | $(fmt "$mGENC") (generator plugin, own process) | $(fmt "$mVERIF") (VerifiableSource, in-process) | $(ratio "$mGENC" "$mVERIF") | \`scripts/bench.sh --only conduit\` |"; fi
   if want failover; then echo "| Crash -> reassigned (kill a node, delay 0, lease skew 500 ms), ms | $(fmt "$cr") | $(fmt "$crFloor") (lease + skew: the floor) | $(ratio "$cr" "$crFloor") | \`$GB CrashReassign\` |"; fi
   if want failover; then echo "| Leader failover (kill the leader), ms until a write succeeds | $(fmt "$fo") | $(fmt "$foFloor") (Raft election timeout: the floor) | $(ratio "$fo" "$foFloor") | \`$GB LeaderFailover\` |"; fi
   if want scale; then echo "| Scale: $SCALE connectors x 10 tasks on 3 nodes, created one by one over REST | converged $(fmt1 "$(python3 -c "print(float('$scConv')-float('$scCreate'))")") s after the last create ($(fmt1 "$scConv") s after the first); $(fmt1 "$scTask") KiB heap/task; $(fmt "$scRSS") MiB RSS/node | — | — | \`SCALE_CONNECTORS=$SCALE $GB Scale -benchtime 1x\` |"; fi
@@ -339,8 +561,18 @@ TIMINGS=; if want failover; then TIMINGS="Raft election timeout $foFloor ms, "; 
   if want write; then echo "| REST write to a follower with security on (https, Basic auth, Raft mTLS, gossip key), ms p50 / p99 | $(fmt1 "$sF50") / $(fmt1 "$sF99") | $(fmt1 "$wF50") / $(fmt1 "$wF99") (security off) | $(ratio "$wF50" "$sF50") (off/on p50) | \`$GB SecureWriteRESTFollower\` |"; fi
   if want read; then echo "| REST read with security on, req/s | $(fmt "$sR") | $(fmt "$rS") (security off) | $(ratio "$sR" "$rS") | \`$GB SecureRESTRead\` |"; fi
   echo
+  runs() { local out=() v; for v in "$@"; do out+=("$(fmt "$v")"); done; (IFS=/; echo "${out[*]}"); }
+  # leftout COUNT...: says how many of the RUNS measurements of each series were left out (stalled).
+  leftout() { local n miss=0; for n in "$@"; do miss=$((miss + RUNS - n)); done; if [ $miss -gt 0 ]; then echo " ($miss measurement(s) left out: the topic stopped growing)"; fi; }
+  if want conduit; then
+    if [ -n "$PLUGIN_SKIP" ]; then echo "Plugin rows skipped: $PLUGIN_SKIP."
+    else
+      echo "Plugin rows, each run in order: VerifiableSource $(runs "${VERIF[@]}"), generator plugin $(runs "${GENC[@]}") records/s$(leftout ${#VERIF[@]} ${#GENC[@]})."
+      if [ -n "$CONDUIT_SKIP" ]; then echo "Conduit rows skipped: $CONDUIT_SKIP."; else echo "Conduit $CONDUIT_VERSION, generator: $(runs "${GENK[@]}") records/s$(leftout ${#GENK[@]})."; fi
+      if [ -n "$CONDUIT_SKIP$PG_SKIP" ]; then echo "PostgreSQL row skipped: ${PG_SKIP:-$CONDUIT_SKIP}."; else echo "PostgreSQL snapshot: connectd $(runs "${PGC[@]}"), Conduit $(runs "${PGK[@]}") rows/s$(leftout ${#PGC[@]} ${#PGK[@]})."; fi
+    fi
+  fi
   if want data; then
-    runs() { local out=() v; for v in "$@"; do out+=("$(fmt "$v")"); done; (IFS=/; echo "${out[*]}"); }
     echo "Each run, in order: file -> topic $(runs "${SRC[@]}") vs kcat -P $(runs "${KCATP[@]}");"
     echo "with JsonConverter $(runs "${SRCJ[@]}"), and through 3 transforms $(runs "${SRCT[@]}");"
     echo "topic -> file $(runs "${SINK[@]}") vs kcat -C $(runs "${KCATC[@]}") records/s."
