@@ -73,7 +73,9 @@ if want data; then
     BASE_REV=
   fi
 fi
-now() { python3 -c 'import time; print(time.time())'; }
+# now: the wall clock, from bash itself: a python3 start-up per timestamp can take a second on a
+# busy machine, inside the interval it measures.
+now() { local t=$EPOCHREALTIME; echo "${t/,/.}"; }
 median() { python3 -c 'import sys,statistics; print(statistics.median([float(x) for x in sys.argv[1:]]))' "$@"; }
 pct() { python3 -c 'import sys; v=sorted(float(x) for x in sys.argv[2:]); print(v[min(len(v)-1, int(len(v)*float(sys.argv[1])/100))])' "$@"; }
 put() { curl -sf -X PUT -H 'Content-Type: application/json' "$@"; }
