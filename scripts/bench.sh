@@ -54,7 +54,7 @@ REST=$((18083 + OFF))
 PIDS=()
 cleanup() {
   # Conduit first, with SIGINT: on SIGTERM it leaves its plugins running.
-  if [ -n "${CONDUIT_PID:-}" ]; then kill -INT "$CONDUIT_PID" 2>/dev/null || true; wait "$CONDUIT_PID" 2>/dev/null || true; fi
+  if [ -n "${CONDUIT_PID:-}" ]; then stop_conduit "$CONDUIT_PID"; fi
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true
   if [ -n "${PGDIR:-}" ]; then pg_stop; fi
   rm -rf "$WORK"
@@ -343,8 +343,18 @@ conduit_rate() {
   t0=$EPOCHREALTIME
   curl -sf -X POST http://127.0.0.1:$((18180 + OFF))/v1/pipelines/bench/start >/dev/null || { echo "bench: Conduit did not start its pipeline; see $WORK/conduit.log" >&2; exit 1; }
   if wait_records "$2" "$3"; then t1=$EPOCHREALTIME; eval "$1+=($(python3 -c "print($3/($t1-$t0))"))"; fi
-  # SIGINT: on SIGTERM Conduit leaves its plugins running.
-  kill -INT "$pid"; wait "$pid" 2>/dev/null || true; CONDUIT_PID=
+  stop_conduit "$pid"; CONDUIT_PID=
+}
+# stop_conduit PID: SIGINT, since on SIGTERM Conduit leaves its plugins running; killed after 20 s,
+# as it then waits for good on a pipeline whose plugin crashed.
+stop_conduit() {
+  kill -INT "$1" 2>/dev/null || return 0
+  for _ in $(seq 200); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$1" 2>/dev/null; then
+    echo "bench: Conduit did not stop within 20 s of SIGINT; killed" >&2
+    pkill -KILL -P "$1" 2>/dev/null || true; kill -KILL "$1" 2>/dev/null || true
+  fi
+  wait "$1" 2>/dev/null || true
 }
 # The Kafka destination's settings on the Conduit side: the same broker, acks and bytes as connectd
 # (the payload only, uncompressed), and the same batching as its source.
