@@ -92,14 +92,7 @@ func TestRestartAttemptsSurviveAMove(t *testing.T) {
 	// A rebalance while the cluster settles may have moved it already, and a move starts a task
 	// that did not fail: count from here.
 	before := countLines(starts)
-	victim := -1
-	for i := 0; i < c.Size(); i++ {
-		if strings.HasSuffix(c.URL(i), owner) {
-			victim = i
-		}
-	}
-	c.Shutdown(victim)
-	survivor := (victim + 1) % c.Size()
+	victim, survivor := shutDownOwner(c, owner)
 	testcluster.Eventually(t, 60*time.Second, func() error {
 		s, err := status(t, c.URL(survivor), "flaky")
 		if err != nil || len(s.Tasks) != 1 || s.Tasks[0].State != "FAILED" || strings.HasSuffix(c.URL(victim), s.Tasks[0].WorkerID) ||
@@ -134,14 +127,7 @@ func TestConnectorRestartAttemptsSurviveAMove(t *testing.T) {
 		return nil
 	})
 	before := countLines(starts)
-	victim := -1
-	for i := 0; i < c.Size(); i++ {
-		if strings.HasSuffix(c.URL(i), owner) {
-			victim = i
-		}
-	}
-	c.Shutdown(victim)
-	survivor := (victim + 1) % c.Size()
+	victim, survivor := shutDownOwner(c, owner)
 	testcluster.Eventually(t, 60*time.Second, func() error {
 		s, err := status(t, c.URL(survivor), "flaky")
 		if err != nil || s.Connector.State != "FAILED" || strings.HasSuffix(c.URL(victim), s.Connector.WorkerID) ||
@@ -154,4 +140,16 @@ func TestConnectorRestartAttemptsSurviveAMove(t *testing.T) {
 	if n := countLines(starts) - before; n != 1 {
 		t.Fatalf("the connector started %d times after the move, want 1: max.attempts is not honoured across nodes", n)
 	}
+}
+
+// shutDownOwner shuts down the node whose worker id is owner; it returns that node and another.
+func shutDownOwner(c *testcluster.Cluster, owner string) (victim, survivor int) {
+	victim = -1
+	for i := 0; i < c.Size(); i++ {
+		if strings.HasSuffix(c.URL(i), owner) {
+			victim = i
+		}
+	}
+	c.Shutdown(victim)
+	return victim, (victim + 1) % c.Size()
 }
