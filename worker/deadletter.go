@@ -40,18 +40,22 @@ type deadLetter struct {
 }
 
 // deadLetterQueue writes a sink's failed records, with their original key, value and headers,
-// to errors.deadletterqueue.topic.name. Writes are asynchronous; await tells when every write so
-// far is acknowledged, which the sink waits for before it commits offsets past them.
+// to errors.deadletterqueue.topic.name. Writes are asynchronous and numbered; await tells when
+// every write up to a number is acknowledged, which the sink waits for before it commits offsets
+// past them, without holding up the records reported after that number.
 type deadLetterQueue struct {
 	topic    string
 	headers  bool
 	producer sarama.AsyncProducer
 	done     chan struct{}
 
-	mu          sync.Mutex
-	acked       *sync.Cond
-	outstanding int
-	err         error
+	mu    sync.Mutex
+	acked *sync.Cond
+	// reported is the number of the last record handed to the producer; every record up to
+	// ackedThrough is acknowledged, and early holds the acknowledged ones above it.
+	reported, ackedThrough uint64
+	early                  map[uint64]struct{}
+	err                    error
 	// metrics counts the DLQ's writes and their failures; nil when metrics are off.
 	metrics *metrics.Task
 }
@@ -92,10 +96,17 @@ func openDeadLetterQueue(ti *taskInstance, config map[string]string) (*deadLette
 		return nil, fmt.Errorf("create dead letter queue producer: %w", err)
 	}
 	q := &deadLetterQueue{metrics: ti.metrics, topic: topic, headers: strings.EqualFold(strings.TrimSpace(config["errors.deadletterqueue.context.headers.enable"]), "true"),
-		producer: producer, done: make(chan struct{})}
+		producer: producer}
+	q.start()
+	return q, nil
+}
+
+// start collects the producer's acknowledgements.
+func (q *deadLetterQueue) start() {
+	q.done = make(chan struct{})
+	q.early = map[uint64]struct{}{}
 	q.acked = sync.NewCond(&q.mu)
 	go q.collect()
-	return q, nil
 }
 
 func createDeadLetterTopic(admin sarama.ClusterAdmin, topic string, rf int16) error {
@@ -142,9 +153,17 @@ func (q *deadLetterQueue) report(d deadLetter) {
 		add(headerExceptionTrace, stackTrace(d.stage, d.err))
 	}
 	q.mu.Lock()
-	q.outstanding++
+	q.reported++
+	msg.Metadata = q.reported
 	q.mu.Unlock()
 	q.producer.Input() <- msg
+}
+
+// mark is the number of the last record reported so far, for await.
+func (q *deadLetterQueue) mark() uint64 {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.reported
 }
 
 // collect counts acknowledgements and keeps the first failed write's error.
@@ -152,23 +171,36 @@ func (q *deadLetterQueue) collect() {
 	defer close(q.done)
 	successes, errs := q.producer.Successes(), q.producer.Errors()
 	for successes != nil || errs != nil {
-		var err error
+		var (
+			msg *sarama.ProducerMessage
+			err error
+		)
 		select {
-		case _, ok := <-successes:
+		case m, ok := <-successes:
 			if !ok {
 				successes = nil
 				continue
 			}
+			msg = m
 		case e, ok := <-errs:
 			if !ok {
 				errs = nil
 				continue
 			}
-			err = e.Err
+			msg, err = e.Msg, e.Err
 		}
 		q.metrics.DeadLettered(err)
 		q.mu.Lock()
-		q.outstanding--
+		if n, ok := msg.Metadata.(uint64); ok {
+			q.early[n] = struct{}{}
+			for {
+				if _, ok := q.early[q.ackedThrough+1]; !ok {
+					break
+				}
+				delete(q.early, q.ackedThrough+1)
+				q.ackedThrough++
+			}
+		}
 		if err != nil && q.err == nil {
 			q.err = fmt.Errorf("Could not produce message to dead letter queue. topic=%s: %w", q.topic, err)
 		}
@@ -177,9 +209,10 @@ func (q *deadLetterQueue) collect() {
 	}
 }
 
-// await waits until every record reported so far is acknowledged, and returns the first write
-// error, which the task must fail with: offsets past a record not in the DLQ must not be committed.
-func (q *deadLetterQueue) await(ctx context.Context) error {
+// await waits until every record up to number through is acknowledged, and returns the first
+// write error, which the task must fail with: offsets past a record not in the DLQ must not be
+// committed.
+func (q *deadLetterQueue) await(ctx context.Context, through uint64) error {
 	stop := context.AfterFunc(ctx, func() {
 		q.mu.Lock()
 		q.acked.Broadcast()
@@ -188,13 +221,13 @@ func (q *deadLetterQueue) await(ctx context.Context) error {
 	defer stop()
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	for q.outstanding > 0 && q.err == nil && ctx.Err() == nil {
+	for q.ackedThrough < through && q.err == nil && ctx.Err() == nil {
 		q.acked.Wait()
 	}
 	if q.err != nil {
 		return q.err
 	}
-	if q.outstanding > 0 {
+	if q.ackedThrough < through {
 		return ctx.Err()
 	}
 	return nil

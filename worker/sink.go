@@ -28,7 +28,9 @@ type sinkRun struct {
 	group  sarama.ConsumerGroup
 	client sarama.Client
 
-	mu      sync.Mutex // serialises Put and Flush, which sarama may call from several claims
+	mu sync.Mutex // serialises Put and Flush, which sarama may call from several claims
+	// flushMu serialises flushes, which wait for the dead-letter queue without holding mu.
+	flushMu sync.Mutex
 	pending map[connect.TopicPartition]int64
 	session sarama.ConsumerGroupSession
 
@@ -356,31 +358,48 @@ func (r *sinkRun) flushLoop(ctx context.Context) {
 	}
 }
 
-// flush asks the task to make delivered records durable and then commits their offsets.
+// flush asks the task to make delivered records durable and then commits their offsets, once
+// the dead-letter queue has acknowledged the records reported before them.
 func (r *sinkRun) flush() {
+	r.flushMu.Lock()
+	defer r.flushMu.Unlock()
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	if len(r.pending) == 0 || r.session == nil || !r.ti.permit.allows(time.Now()) {
+	if len(r.pending) == 0 || r.session == nil || !r.ti.permit.allows(time.Now()) || r.rewound {
+		r.mu.Unlock()
 		return
 	}
+	delivered := r.pending
+	began := time.Now()
+	commit := delivered
+	var err error
+	if pc, ok := r.task.(connect.PreCommitter); ok {
+		commit, err = pc.PreCommit(delivered)
+	} else {
+		err = r.task.Flush(delivered)
+	}
+	if err != nil {
+		r.m.Committed(time.Since(began), err)
+		r.rewind(err)
+		r.mu.Unlock()
+		return
+	}
+	r.pending = map[connect.TopicPartition]int64{}
+	through := r.deadLetterMark()
+	r.mu.Unlock()
+
+	acked := r.deadLettersAcked(through)
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	if r.rewound {
 		return
 	}
-	commit := r.pending
-	began := time.Now()
-	if pc, ok := r.task.(connect.PreCommitter); ok {
-		var err error
-		if commit, err = pc.PreCommit(r.pending); err != nil {
-			r.m.Committed(time.Since(began), err)
-			r.rewind(err)
-			return
+	if !acked || r.session == nil || !r.ti.permit.allows(time.Now()) {
+		// Not committed: the next flush takes these offsets again, unless later ones replaced them.
+		for tp, offset := range delivered {
+			if _, later := r.pending[tp]; !later {
+				r.pending[tp] = offset
+			}
 		}
-	} else if err := r.task.Flush(r.pending); err != nil {
-		r.m.Committed(time.Since(began), err)
-		r.rewind(err)
-		return
-	}
-	if !r.deadLettersAcked() {
 		return
 	}
 	if len(commit) == 0 {
@@ -391,7 +410,6 @@ func (r *sinkRun) flush() {
 	}
 	r.session.Commit()
 	r.m.Committed(time.Since(began), nil)
-	r.pending = map[connect.TopicPartition]int64{}
 }
 
 // close stops the plugin and leaves the consumer group; after it returns the task can commit

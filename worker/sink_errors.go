@@ -189,16 +189,16 @@ func (r *sinkRun) rewind(err error) {
 }
 
 // deadLettersAcked waits, within offset.flush.timeout.ms, until the DLQ has acknowledged every
-// record reported so far: offsets past a dead-lettered record are committed only then. Not yet
-// acknowledged, the commit waits for the next flush; a failed write fails the task. The caller
-// holds r.mu.
-func (r *sinkRun) deadLettersAcked() bool {
+// record up to number through: offsets past a dead-lettered record are committed only then. Not
+// yet acknowledged, the commit waits for the next flush; a failed write fails the task. The
+// caller does not hold r.mu, so that records keep being delivered meanwhile.
+func (r *sinkRun) deadLettersAcked(through uint64) bool {
 	if r.errs.dlq == nil {
 		return true
 	}
 	ctx, cancel := context.WithTimeout(r.ti.ctx, r.ti.w.cfg.OffsetFlushTimeout)
 	defer cancel()
-	err := r.errs.dlq.await(ctx)
+	err := r.errs.dlq.await(ctx, through)
 	switch {
 	case err == nil:
 		return true
@@ -209,7 +209,17 @@ func (r *sinkRun) deadLettersAcked() bool {
 		case r.failed <- err:
 		default:
 		}
+		r.mu.Lock()
 		r.rewind(err)
+		r.mu.Unlock()
 	}
 	return false
+}
+
+// deadLetterMark is the number of the last record the DLQ was given so far, zero without one.
+func (r *sinkRun) deadLetterMark() uint64 {
+	if r.errs.dlq == nil {
+		return 0
+	}
+	return r.errs.dlq.mark()
 }
