@@ -159,6 +159,23 @@ func NewStruct(schema *Schema) *StructValue {
 	return s
 }
 
+// Reuse empties s to hold a value of schema, keeping its storage: for a caller that knows
+// nothing refers to s any more.
+func (s *StructValue) Reuse(schema *Schema) {
+	s.Schema = schema
+	n := len(schema.Fields)
+	switch {
+	case n <= len(s.inline):
+		s.inline = [2]any{}
+		s.values = s.inline[:n]
+	case cap(s.values) >= n:
+		s.values = s.values[:n]
+		clear(s.values)
+	default:
+		s.values = make([]any, n)
+	}
+}
+
 // index is the position of a field in the schema, or -1.
 func (s *StructValue) index(field string) int {
 	for i := range s.Schema.Fields {

@@ -49,3 +49,28 @@ func TestStructValueFields(t *testing.T) {
 		t.Errorf("grown schema: %v %v", s.Get("d"), s.At(4))
 	}
 }
+
+// A reused struct holds nothing of its previous value, whatever the sizes of the two schemas.
+func TestStructValueReuse(t *testing.T) {
+	small := (&Schema{Type: Struct}).AddField("a", Int32Schema)
+	large := (&Schema{Type: Struct}).AddField("x", Int32Schema).AddField("y", Int32Schema).AddField("z", Int32Schema)
+	s := NewStruct(large)
+	for i := range 3 {
+		s.PutAt(i, int32(i))
+	}
+	s.Reuse(small)
+	if s.Schema != small || s.Has("a") || s.At(0) != nil {
+		t.Fatalf("reused as the small schema: schema %p, a set %v", s.Schema, s.Has("a"))
+	}
+	s.PutAt(0, int32(7))
+	s.Reuse(large)
+	for i, f := range large.Fields {
+		if s.Has(f.Name) {
+			t.Errorf("field %d still set after reuse: %v", i, s.At(i))
+		}
+	}
+	s.PutAt(2, int32(9))
+	if s.Get("z") != int32(9) || s.Has("x") {
+		t.Fatalf("after reuse z = %v, x set %v", s.Get("z"), s.Has("x"))
+	}
+}

@@ -154,7 +154,7 @@ func (t *Cast) Apply(r *Record) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	out := connect.NewStruct(newSchema)
+	out := r.newStruct(newSchema)
 	for _, f := range schema.Fields {
 		v := fieldValue(s, f.Name, t.replaceNull)
 		if typ, ok := t.fields[f.Name]; ok {

@@ -102,7 +102,7 @@ func (t *HoistField) Apply(r *Record) (bool, error) {
 	out, _ := t.cache.get(schema, func(in *connect.Schema) (*connect.Schema, error) {
 		return (&connect.Schema{Type: connect.Struct}).AddField(t.field, in), nil
 	})
-	s := connect.NewStruct(out)
+	s := r.newStruct(out)
 	s.PutAt(0, value)
 	t.set(r, out, s)
 	return true, nil
@@ -213,7 +213,7 @@ func (t *InsertField) Apply(r *Record) (bool, error) {
 		return false, err
 	}
 	newSchema, _ := t.cache.get(schema, t.updatedSchema)
-	out := connect.NewStruct(newSchema)
+	out := r.newStruct(newSchema)
 	// The updated schema starts with the input's fields, in order.
 	for i := range schema.Fields {
 		out.PutAt(i, fieldValueAt(s, schema, i, t.replaceNull))
@@ -327,7 +327,7 @@ func (t *ValueToKey) Apply(r *Record) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	key := connect.NewStruct(keySchema)
+	key := r.newStruct(keySchema)
 	for _, f := range t.fields {
 		_, _ = key.Put(f, fieldValue(s, f, t.replaceNull))
 	}
@@ -382,7 +382,7 @@ func (t *SetSchemaMetadata) Apply(r *Record) (bool, error) {
 		return &c, nil
 	})
 	if s, ok := value.(*connect.StructValue); ok {
-		ns := connect.NewStruct(out)
+		ns := r.newStruct(out)
 		for _, f := range out.Fields {
 			if s.Has(f.Name) {
 				_, _ = ns.Put(f.Name, s.Get(f.Name))

@@ -52,7 +52,7 @@ func (t *Flatten) Apply(r *Record) (bool, error) {
 		t.flattenSchema(in, "", in.Optional, out)
 		return out, nil
 	})
-	out := connect.NewStruct(newSchema)
+	out := r.newStruct(newSchema)
 	t.flattenStruct(s, "", out)
 	t.set(r, newSchema, out)
 	return true, nil

@@ -174,7 +174,7 @@ func (t *HeaderFrom) Apply(r *Record) (bool, error) {
 			}
 			return out, nil
 		})
-		out := connect.NewStruct(newSchema)
+		out := r.newStruct(newSchema)
 		for _, f := range newSchema.Fields {
 			_, _ = out.Put(f.Name, fieldValue(s, f.Name, t.replaceNull))
 		}

@@ -71,7 +71,7 @@ func (t *MaskField) Apply(r *Record) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	out := connect.NewStruct(schema)
+	out := r.newStruct(schema)
 	for _, f := range schema.Fields {
 		v := fieldValue(s, f.Name, t.replaceNull)
 		if t.fields[f.Name] {

@@ -118,7 +118,7 @@ func (t *ReplaceField) Apply(r *Record) (bool, error) {
 		}
 		return out, nil
 	})
-	out := connect.NewStruct(newSchema)
+	out := r.newStruct(newSchema)
 	for _, f := range newSchema.Fields {
 		from := f.Name
 		if orig, ok := t.reverse[f.Name]; ok {

@@ -101,7 +101,7 @@ func (t *TimestampConverter) Apply(r *Record) (bool, error) {
 		}
 		return out, nil
 	})
-	out := connect.NewStruct(newSchema)
+	out := r.newStruct(newSchema)
 	for _, f := range schema.Fields {
 		v := fieldValue(s, f.Name, t.replaceNull)
 		if f.Name == t.field {

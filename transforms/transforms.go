@@ -27,6 +27,13 @@ type Record struct {
 	// Sink is set for records consumed from Kafka, which have an Offset.
 	Sink   bool
 	Offset int64
+	// structs recycles the structs made for the record before, when the chain does.
+	structs *structRecycler
+}
+
+// newStruct makes a struct for the record's new key or value.
+func (r *Record) newStruct(schema *connect.Schema) *connect.StructValue {
+	return r.structs.newStruct(schema)
 }
 
 // Transformation is a single message transform.

@@ -343,6 +343,46 @@ func TestPredicates(t *testing.T) {
 	}
 }
 
+// A chain that recycles makes each record's structs out of the previous record's, with the
+// previous values gone; one that does not (a sink's, whose task may keep records) never does.
+func TestChainRecyclesStructsOnlyWhenAsked(t *testing.T) {
+	config := map[string]string{
+		"transforms":                     "hoist,insert",
+		"transforms.hoist.type":          "org.apache.kafka.connect.transforms.HoistField$Value",
+		"transforms.hoist.field":         "line",
+		"transforms.insert.type":         "org.apache.kafka.connect.transforms.InsertField$Value",
+		"transforms.insert.static.field": "origin",
+		"transforms.insert.static.value": "file",
+	}
+	apply := func(c *Chain, line string) *connect.StructValue {
+		r := Record{Topic: "t", ValueSchema: connect.StringSchema, Value: line}
+		if keep, err := c.Apply(&r); !keep || err != nil {
+			t.Fatalf("apply %q: %v %v", line, keep, err)
+		}
+		s := r.Value.(*connect.StructValue)
+		if s.Get("line") != line || s.Get("origin") != "file" || s.Schema != r.ValueSchema {
+			t.Fatalf("record %q transformed to %v", line, s)
+		}
+		return s
+	}
+	plain, err := NewChain(config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first := apply(plain, "one"); apply(plain, "two") == first || first.Get("line") != "one" {
+		t.Fatalf("a chain that does not recycle reused or changed the first record's struct: %v", first)
+	}
+	recycling, err := NewChain(config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recycling.RecycleStructs()
+	first := apply(recycling, "one")
+	if second := apply(recycling, "two"); second != first {
+		t.Fatal("a recycling chain made a new struct for the second record")
+	}
+}
+
 func TestChainOrderPredicatesAndDrop(t *testing.T) {
 	config := map[string]string{
 		"transforms":                   "hoist,route,drop",

@@ -61,6 +61,10 @@ func newSourceRun(ti *taskInstance, task guardedSourceTask, config map[string]st
 	if err != nil {
 		return nil, fmt.Errorf("create producer: %w", err)
 	}
+	if conv.chain.Len() > 0 {
+		// The run converts each record before it transforms the next.
+		conv.chain.RecycleStructs()
+	}
 	r := &sourceRun{ti: ti, task: task, config: config, conv: conv, submitted: newSubmittedRecords(),
 		topics: map[string]bool{}, resume: make(chan struct{}, 1), sendErr: make(chan error, 1), releaseClient: release, errs: errs, m: ti.metrics}
 	r.producer = newBatchProducer(client, settings, ti.permit, ti.logger, r.submitted, r.producerFailed)
