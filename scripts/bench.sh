@@ -106,6 +106,15 @@ with open(sys.argv[1], "w") as f:
         f.write(("%010d " % i).ljust(99, "x") + "\n")
 PY
   SIZE=$(stat -c %s "$WORK/in.txt")
+  # Lines that JsonConverter turns into records of the size the three-transform chain makes of a
+  # 100-byte line (126 B): the chain's own cost, apart from moving a quarter more bytes.
+  python3 - "$WORK/in-126.txt" "$LINES" <<'PY'
+import sys
+with open(sys.argv[1], "w") as f:
+    for i in range(int(sys.argv[2])):
+        f.write(("%010d " % i).ljust(124, "x") + "\n")
+PY
+  SIZE126=$(stat -c %s "$WORK/in-126.txt")
   # The error-handling rows' topics: each line a JSON string whose value the sink writes as 99
   # bytes; in the mixed file every 100th line is malformed JSON.
   python3 - "$WORK/json-good.txt" "$WORK/json-mixed.txt" "$LINES" <<'PY'
@@ -150,7 +159,7 @@ CONV='"key.converter":"org.apache.kafka.connect.storage.StringConverter","value.
 JSONCONV='"key.converter":"org.apache.kafka.connect.storage.StringConverter","value.converter":"org.apache.kafka.connect.json.JsonConverter","value.converter.schemas.enable":"false"'
 CHAIN='"transforms":"hoist,insert,route","transforms.hoist.type":"org.apache.kafka.connect.transforms.HoistField$Value","transforms.hoist.field":"line","transforms.insert.type":"org.apache.kafka.connect.transforms.InsertField$Value","transforms.insert.static.field":"origin","transforms.insert.static.value":"file","transforms.route.type":"RegexRouter","transforms.route.regex":"srct-(.*)","transforms.route.replacement":"routed-$1"'
 
-declare -a SRC KCATP SINK KCATC CREATE SRCJ SRCT JCLEAN JDLQ SRCOFF SINKOFF SRCBASE SINKBASE
+declare -a SRC KCATP SINK KCATC CREATE SRCJ SRCT SRC126 JCLEAN JDLQ SRCOFF SINKOFF SRCBASE SINKBASE
 # file_rows SRCVAR SINKVAR: file -> topic, then topic -> file from that topic, on the running
 # cluster; appends records/s to the arrays named.
 file_rows() {
@@ -217,6 +226,12 @@ for r in $(seq "$RUNS"); do
   wait_position "srct-$r" "$SIZE"
   t1=$(now); SRCT+=($(python3 -c "print($LINES/($t1-$t0))"))
   curl -sf -X DELETE "$URL/connectors/srct-$r" >/dev/null
+  fresh_broker
+  t0=$(now)
+  put "$URL/connectors/src126-$r/config" -d "{\"connector.class\":\"FileStreamSource\",\"file\":\"$WORK/in-126.txt\",\"topic\":\"src126-$r\",$JSONCONV}" >/dev/null
+  wait_position "src126-$r" "$SIZE126"
+  t1=$(now); SRC126+=($(python3 -c "print($LINES/($t1-$t0))"))
+  curl -sf -X DELETE "$URL/connectors/src126-$r" >/dev/null
   fresh_broker
   cp "$WORK/json-good.txt" "$WORK/jgood-$r.txt"; kcat -b $BROKER -P -t "jgood-$r" -l "$WORK/jgood-$r.txt"
   JCLEAN+=($(json_sink "jclean-$r" "jgood-$r" "$LINES" ""))
@@ -517,7 +532,7 @@ fmt() { python3 -c "print(f'{float(\"$1\"):,.0f}')"; }
 fmt1() { python3 -c "print(f'{float(\"$1\"):,.1f}')"; }
 ratio() { python3 -c "print(f'{float(\"$1\")/float(\"$2\"):.2f}')"; }
 if want data; then
-  mSRC=$(median "${SRC[@]}"); mSRCJ=$(median "${SRCJ[@]}"); mSRCT=$(median "${SRCT[@]}"); mKP=$(median "${KCATP[@]}"); mSINK=$(median "${SINK[@]}"); mKC=$(median "${KCATC[@]}")
+  mSRC=$(median "${SRC[@]}"); mSRCJ=$(median "${SRCJ[@]}"); mSRCT=$(median "${SRCT[@]}"); mSRC126=$(median "${SRC126[@]}"); mKP=$(median "${KCATP[@]}"); mSINK=$(median "${SINK[@]}"); mKC=$(median "${KCATC[@]}")
   mSRCOFF=$(median "${SRCOFF[@]}"); mSINKOFF=$(median "${SINKOFF[@]}")
   if [ -n "$BASE_REV" ]; then mSRCBASE=$(median "${SRCBASE[@]}"); mSINKBASE=$(median "${SINKBASE[@]}"); else mSRCBASE=nan mSINKBASE=nan; fi
   mJCLEAN=$(median "${JCLEAN[@]}"); mJDLQ=$(median "${JDLQ[@]}")
@@ -554,6 +569,7 @@ TIMINGS=; if want failover; then TIMINGS="Raft election timeout $foFloor ms, "; 
   if want data && want sarama; then echo "| File -> topic vs sarama's own producer, records/s | $(fmt "$mSRC") | $(fmt "$mSARAMA") (bare sarama AsyncProducer, idempotent, acks=all) | $(ratio "$mSRC" "$mSARAMA") | \`BENCH_BROKER=host:port go test ./worker -run '^\$' -bench SaramaAsyncProducer -benchtime 1x\` |"; fi
   if want data && want sarama; then echo "| File -> topic vs franz-go's kgo producer, records/s | $(fmt "$mSRC") | $(fmt "$mKGO") (bare kgo producer, idempotent, acks=all) | $(ratio "$mSRC" "$mKGO") | \`BENCH_BROKER=host:port go test ./worker -run '^\$' -bench KgoProducer -benchtime 1x\` |"; fi
   if want data; then echo "| File -> topic through 3 transforms (HoistField\$Value, InsertField\$Value static field, RegexRouter), JsonConverter, records/s | $(fmt "$mSRCT") | $(fmt "$mSRCJ") (same file and converter, no transforms) | $(ratio "$mSRCT" "$mSRCJ") | \`scripts/bench.sh\` |"; fi
+  if want data; then echo "| File -> topic through the same 3 transforms vs records of the same size (126 B) without them, records/s | $(fmt "$mSRCT") | $(fmt "$mSRC126") (lines JsonConverter turns into 126 B records, no transforms) | $(ratio "$mSRCT" "$mSRC126") | \`scripts/bench.sh\` |"; fi
   if want data; then echo "| Topic -> file, records/s | $(fmt "$mSINK") (FileStreamSink) | $(fmt "$mKC") (\`kcat -C -e\`) | $(ratio "$mSINK" "$mKC") | \`scripts/bench.sh\` |"; fi
   if want data; then echo "| Topic -> file, JsonConverter, 1% malformed records skipped to a DLQ (errors.tolerance=all), records/s | $(fmt "$mJDLQ") | $(fmt "$mJCLEAN") (same sink, clean topic) | $(ratio "$mJDLQ" "$mJCLEAN") | \`scripts/bench.sh\` |"; fi
   if want data; then echo "| File -> topic, clean path with error handling (metrics off), records/s | $(fmt "$mSRCOFF") | $(fmt "$mSRCBASE") (build $BASE_REV, before it) | $(ratio "$mSRCOFF" "$mSRCBASE") | \`scripts/bench.sh --baseline $BASE_REV\` |"; fi
@@ -586,7 +602,7 @@ TIMINGS=; if want failover; then TIMINGS="Raft election timeout $foFloor ms, "; 
   fi
   if want data; then
     echo "Each run, in order: file -> topic $(runs "${SRC[@]}") vs kcat -P $(runs "${KCATP[@]}");"
-    echo "with JsonConverter $(runs "${SRCJ[@]}"), and through 3 transforms $(runs "${SRCT[@]}");"
+    echo "with JsonConverter $(runs "${SRCJ[@]}"), through 3 transforms $(runs "${SRCT[@]}"), 126 B records without transforms $(runs "${SRC126[@]}");"
     echo "topic -> file $(runs "${SINK[@]}") vs kcat -C $(runs "${KCATC[@]}") records/s."
     echo "With metrics.enable=false: file -> topic $(runs "${SRCOFF[@]}"), topic -> file $(runs "${SINKOFF[@]}") records/s."
     echo "Build $BASE_REV: file -> topic $(runs "${SRCBASE[@]}"), topic -> file $(runs "${SINKBASE[@]}") records/s."
