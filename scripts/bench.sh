@@ -186,6 +186,17 @@ json_sink() {
   t1=$(now); python3 -c "print($total/($t1-$t0))"
   curl -sf -X DELETE "$URL/connectors/$1" >/dev/null; rm -f "$WORK/$1.out"
 }
+# json_source NAME FILE SIZE EXTRA: a FileStreamSource with JsonConverter values until its
+# committed position covers FILE (SIZE bytes); prints records/s. The broker is the caller's: in a
+# command substitution, fresh_broker's restart would not be seen by the rest of the script.
+json_source() {
+  local t0 t1
+  t0=$(now)
+  put "$URL/connectors/$1/config" -d "{\"connector.class\":\"FileStreamSource\",\"file\":\"$2\",\"topic\":\"$1\",$JSONCONV$4}" >/dev/null
+  wait_position "$1" "$3"
+  t1=$(now); python3 -c "print($LINES/($t1-$t0))"
+  curl -sf -X DELETE "$URL/connectors/$1" >/dev/null
+}
 for r in $(seq "$RUNS"); do
   want data || break
   # kcat -P: the reference producer.
@@ -213,25 +224,11 @@ for r in $(seq "$RUNS"); do
   curl -sf -X DELETE "$URL/connectors/src-$r" >/dev/null; curl -sf -X DELETE "$URL/connectors/sink-$r" >/dev/null
   rm -f "$WORK/kcat-out-$r.txt" "$WORK/sink-$r.txt"
 
-  # The same file with JsonConverter, without and with a three-transform chain.
-  fresh_broker
-  t0=$(now)
-  put "$URL/connectors/srcj-$r/config" -d "{\"connector.class\":\"FileStreamSource\",\"file\":\"$WORK/in.txt\",\"topic\":\"srcj-$r\",$JSONCONV}" >/dev/null
-  wait_position "srcj-$r" "$SIZE"
-  t1=$(now); SRCJ+=($(python3 -c "print($LINES/($t1-$t0))"))
-  curl -sf -X DELETE "$URL/connectors/srcj-$r" >/dev/null
-  fresh_broker
-  t0=$(now)
-  put "$URL/connectors/srct-$r/config" -d "{\"connector.class\":\"FileStreamSource\",\"file\":\"$WORK/in.txt\",\"topic\":\"srct-$r\",$JSONCONV,$CHAIN}" >/dev/null
-  wait_position "srct-$r" "$SIZE"
-  t1=$(now); SRCT+=($(python3 -c "print($LINES/($t1-$t0))"))
-  curl -sf -X DELETE "$URL/connectors/srct-$r" >/dev/null
-  fresh_broker
-  t0=$(now)
-  put "$URL/connectors/src126-$r/config" -d "{\"connector.class\":\"FileStreamSource\",\"file\":\"$WORK/in-126.txt\",\"topic\":\"src126-$r\",$JSONCONV}" >/dev/null
-  wait_position "src126-$r" "$SIZE126"
-  t1=$(now); SRC126+=($(python3 -c "print($LINES/($t1-$t0))"))
-  curl -sf -X DELETE "$URL/connectors/src126-$r" >/dev/null
+  # The same file with JsonConverter, without and with a three-transform chain, and lines that
+  # make records of the chain's size.
+  fresh_broker; SRCJ+=($(json_source "srcj-$r" "$WORK/in.txt" "$SIZE" ""))
+  fresh_broker; SRCT+=($(json_source "srct-$r" "$WORK/in.txt" "$SIZE" ",$CHAIN"))
+  fresh_broker; SRC126+=($(json_source "src126-$r" "$WORK/in-126.txt" "$SIZE126" ""))
   fresh_broker
   cp "$WORK/json-good.txt" "$WORK/jgood-$r.txt"; kcat -b $BROKER -P -t "jgood-$r" -l "$WORK/jgood-$r.txt"
   JCLEAN+=($(json_sink "jclean-$r" "jgood-$r" "$LINES" ""))
