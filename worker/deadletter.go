@@ -199,7 +199,7 @@ func (q *deadLetterQueue) collect() {
 		}
 		q.metrics.DeadLettered(err)
 		q.mu.Lock()
-		if n, ok := msg.Metadata.(uint64); ok {
+		if n, ok := metadataOf(msg).(uint64); ok {
 			q.early[n] = struct{}{}
 			for {
 				if _, ok := q.early[q.ackedThrough+1]; !ok {
@@ -215,6 +215,14 @@ func (q *deadLetterQueue) collect() {
 		q.acked.Broadcast()
 		q.mu.Unlock()
 	}
+}
+
+// metadataOf is a message's Metadata, nil for no message.
+func metadataOf(msg *sarama.ProducerMessage) any {
+	if msg == nil {
+		return nil
+	}
+	return msg.Metadata
 }
 
 // await waits until every record up to number through is acknowledged, and returns the first
