@@ -368,6 +368,20 @@ stop_conduit() {
   fi
   wait "$1" 2>/dev/null || true
 }
+# conduit_source PLUGIN: a Conduit pipeline file's head, up to its source's settings, for the
+# standalone plugin PLUGIN.
+conduit_source() {
+  cat <<YAML
+version: "2.2"
+pipelines:
+  - id: bench
+    status: stopped
+    connectors:
+      - id: src
+        type: source
+        plugin: standalone:$1
+YAML
+}
 # The Kafka destination's settings on the Conduit side: the same broker, acks and bytes as connectd
 # (the payload only, uncompressed), and the same batching as its source.
 CONDUIT_BATCH='sdk.batch.size: "10000"
@@ -436,14 +450,7 @@ for r in $(seq "$RUNS"); do
   if [ -z "$CONDUIT_SKIP" ]; then
     fresh_broker
     conduit_rate GENK "cgen-$r" "$GEN_N" <<YAML
-version: "2.2"
-pipelines:
-  - id: bench
-    status: stopped
-    connectors:
-      - id: src
-        type: source
-        plugin: standalone:generator
+$(conduit_source generator)
         settings:
           recordCount: "$GEN_N"
           format.type: file
@@ -460,14 +467,7 @@ YAML
     connectd_rate PGC "pg-$r" "pg-$r" "$PG_N" "{\"connector.class\":\"PostgresSource\",\"url\":\"$PGURL\",\"tables\":\"src\",\"topic\":\"pg-$r\",\"logrepl.slotName\":\"cd_$r\",\"logrepl.publicationName\":\"cd_$r\",\"logrepl.withAvroSchema\":\"false\",$JSONKV}"
     fresh_broker
     conduit_rate PGK "cpg-$r" "$PG_N" <<YAML
-version: "2.2"
-pipelines:
-  - id: bench
-    status: stopped
-    connectors:
-      - id: src
-        type: source
-        plugin: standalone:postgres
+$(conduit_source postgres)
         settings:
           url: "$PGURL"
           tables: src
