@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/IBM/sarama"
 
@@ -40,25 +41,38 @@ type deadLetter struct {
 }
 
 // deadLetterQueue writes a sink's failed records, with their original key, value and headers,
-// to errors.deadletterqueue.topic.name. Writes are asynchronous and numbered; await tells when
-// every write up to a number is acknowledged, which the sink waits for before it commits offsets
-// past them, without holding up the records reported after that number.
+// to errors.deadletterqueue.topic.name, through a batch producer of its own (the one source
+// tasks use: sarama's AsyncProducer cost the sink a tenth of its records/s at 1% dead letters).
+// Writes are asynchronous and numbered; await tells when every write up to a number is
+// acknowledged, which the sink waits for before it commits offsets past them, without holding
+// up the records reported after that number.
 type deadLetterQueue struct {
 	topic    string
 	headers  bool
-	producer sarama.AsyncProducer
-	done     chan struct{}
+	producer recordSender
+	// release gives back the producer's connections.
+	release func()
 
 	mu    sync.Mutex
 	acked *sync.Cond
-	// reported is the number of the last record handed to the producer; every record up to
-	// ackedThrough is acknowledged, and early holds the acknowledged ones above it.
+	// pending holds the writes not yet acknowledged, in the order of their numbers: reported
+	// is the number of the last one, and every write up to ackedThrough is acknowledged.
+	pending                ring
 	reported, ackedThrough uint64
-	early                  map[uint64]struct{}
 	err                    error
 	// metrics counts the DLQ's writes and their failures; nil when metrics are off.
 	metrics *metrics.Task
 }
+
+// recordSender is what the DLQ needs of its producer (batchProducer); acknowledgements come
+// back through the DLQ's ack and fail.
+type recordSender interface {
+	send(ctx context.Context, msgs []message, acks []submitted) (int, error)
+	close()
+}
+
+// errDeadLetterQueueClosed is the fate of the writes still unsent when the DLQ closes.
+var errDeadLetterQueueClosed = errors.New("the dead letter queue closed before the record was written")
 
 // openDeadLetterQueue creates the DLQ topic when it is missing and starts its producer.
 func openDeadLetterQueue(ti *taskInstance, config map[string]string) (*deadLetterQueue, error) {
@@ -70,6 +84,10 @@ func openDeadLetterQueue(ti *taskInstance, config map[string]string) (*deadLette
 			return nil, fmt.Errorf("Invalid value %s for configuration errors.deadletterqueue.topic.replication.factor: must be a positive short or -1", v)
 		}
 		rf = int16(n)
+	}
+	settings, err := kafka.ProducerSettingsFrom(ti.w.cfg.WorkerProps, config)
+	if err != nil {
+		return nil, err
 	}
 	adminConf, err := kafka.AdminConfig(fmt.Sprintf("connector-dlq-adminclient-%s", ti.id), kafka.ConnectorClientProps(ti.w.cfg.WorkerProps, config, kafka.Admin))
 	if err != nil {
@@ -84,37 +102,21 @@ func openDeadLetterQueue(ti *taskInstance, config map[string]string) (*deadLette
 	if err != nil {
 		return nil, err
 	}
-	conf, err := kafka.ProducerConfig(fmt.Sprintf("connector-dlq-producer-%s", ti.id), kafka.ConnectorClientProps(ti.w.cfg.WorkerProps, config, kafka.Producer))
-	if err != nil {
-		return nil, err
-	}
-	conf.Producer.RequiredAcks = sarama.WaitForAll
-	// linger.ms as for the source producer: without it each dead letter went in a request of
-	// its own, which cost the sink 8-17% of its records/s at 1% bad records; deliveries do not
-	// wait for the DLQ, only the commit does.
-	settings, err := kafka.ProducerSettingsFrom(ti.w.cfg.WorkerProps, config)
-	if err != nil {
-		return nil, err
-	}
-	conf.Producer.Flush.Frequency = settings.Linger
-	conf.Producer.Return.Successes = true
-	conf.Producer.Return.Errors = true
-	producer, err := sarama.NewAsyncProducer(ti.w.cfg.BootstrapServers, conf)
+	client, release, err := ti.w.connectorProducerClient(fmt.Sprintf("connector-dlq-producer-%s", ti.id), config)
 	if err != nil {
 		return nil, fmt.Errorf("create dead letter queue producer: %w", err)
 	}
-	q := &deadLetterQueue{metrics: ti.metrics, topic: topic, headers: strings.EqualFold(strings.TrimSpace(config["errors.deadletterqueue.context.headers.enable"]), "true"),
-		producer: producer}
-	q.start()
+	q := newDeadLetterQueue(topic, strings.EqualFold(strings.TrimSpace(config["errors.deadletterqueue.context.headers.enable"]), "true"), ti.metrics)
+	// The task's permit gates the DLQ's requests as it gates the source producer's: a task
+	// frozen past its lease writes nothing more anywhere.
+	q.producer, q.release = newBatchProducer(client, settings, ti.permit, ti.logger, q, q.producerFailed), release
 	return q, nil
 }
 
-// start collects the producer's acknowledgements.
-func (q *deadLetterQueue) start() {
-	q.done = make(chan struct{})
-	q.early = map[uint64]struct{}{}
+func newDeadLetterQueue(topic string, headers bool, m *metrics.Task) *deadLetterQueue {
+	q := &deadLetterQueue{topic: topic, headers: headers, metrics: m, release: func() {}}
 	q.acked = sync.NewCond(&q.mu)
-	go q.collect()
+	return q
 }
 
 func createDeadLetterTopic(admin sarama.ClusterAdmin, topic string, rf int16) error {
@@ -132,22 +134,20 @@ func createDeadLetterTopic(admin sarama.ClusterAdmin, topic string, rf int16) er
 	return nil
 }
 
-// report queues d's record for the DLQ.
-func (q *deadLetterQueue) report(d deadLetter) {
+// report queues d's record for the DLQ. A write that cannot be queued (ctx ended, or the
+// producer failed or closed) is the DLQ's failure, which await returns.
+func (q *deadLetterQueue) report(ctx context.Context, d deadLetter) {
 	m := d.msg
-	msg := &sarama.ProducerMessage{Topic: q.topic, Timestamp: m.Timestamp}
-	if m.Key != nil {
-		msg.Key = sarama.ByteEncoder(m.Key)
+	// Kafka Connect keeps the record's timestamp, or stamps one that has none.
+	ts := m.Timestamp
+	if ts.IsZero() {
+		ts = time.Now()
 	}
-	if m.Value != nil {
-		msg.Value = sarama.ByteEncoder(m.Value)
-	}
-	for _, h := range m.Headers {
-		msg.Headers = append(msg.Headers, *h)
-	}
+	msg := message{topic: q.topic, partition: -1, key: m.Key, value: m.Value, timestamp: ts}
+	msg.headers = append(msg.headers, m.Headers...)
 	if q.headers {
 		add := func(k, v string) {
-			msg.Headers = append(msg.Headers, sarama.RecordHeader{Key: []byte(k), Value: []byte(v)})
+			msg.headers = append(msg.headers, &sarama.RecordHeader{Key: []byte(k), Value: []byte(v)})
 		}
 		add(headerTopic, m.Topic)
 		add(headerPartition, strconv.Itoa(int(m.Partition)))
@@ -160,11 +160,15 @@ func (q *deadLetterQueue) report(d deadLetter) {
 		add(headerExceptionMessage, d.err.Error())
 		add(headerExceptionTrace, stackTrace(d.stage, d.err))
 	}
+	ack := make([]submitted, 1)
 	q.mu.Lock()
 	q.reported++
-	msg.Metadata = q.reported
+	q.pending.push(&ack[0])
 	q.mu.Unlock()
-	q.producer.Input() <- msg
+	if _, err := q.producer.send(ctx, []message{msg}, ack); err != nil {
+		q.metrics.DeadLettered(err)
+		q.setErr(err)
+	}
 }
 
 // mark is the number of the last record reported so far, for await.
@@ -174,55 +178,42 @@ func (q *deadLetterQueue) mark() uint64 {
 	return q.reported
 }
 
-// collect counts acknowledgements and keeps the first failed write's error.
-func (q *deadLetterQueue) collect() {
-	defer close(q.done)
-	successes, errs := q.producer.Successes(), q.producer.Errors()
-	for successes != nil || errs != nil {
-		var (
-			msg *sarama.ProducerMessage
-			err error
-		)
-		select {
-		case m, ok := <-successes:
-			if !ok {
-				successes = nil
-				continue
-			}
-			msg = m
-		case e, ok := <-errs:
-			if !ok {
-				errs = nil
-				continue
-			}
-			msg, err = e.Msg, e.Err
-		}
-		q.metrics.DeadLettered(err)
-		q.mu.Lock()
-		if n, ok := metadataOf(msg).(uint64); ok {
-			q.early[n] = struct{}{}
-			for {
-				if _, ok := q.early[q.ackedThrough+1]; !ok {
-					break
-				}
-				delete(q.early, q.ackedThrough+1)
-				q.ackedThrough++
-			}
-		}
-		if err != nil && q.err == nil {
-			q.err = fmt.Errorf("Could not produce message to dead letter queue. topic=%s: %w", q.topic, err)
-		}
-		q.acked.Broadcast()
-		q.mu.Unlock()
+// ack counts acknowledged writes (the producer's acknowledger).
+func (q *deadLetterQueue) ack(recs ...*submitted) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for _, rec := range recs {
+		rec.acked = true
+		q.metrics.DeadLettered(nil)
+	}
+	for q.pending.size > 0 && q.pending.front().acked {
+		q.pending.pop()
+		q.ackedThrough++
+	}
+	q.acked.Broadcast()
+}
+
+// fail counts n writes the producer gave up (the producer's acknowledger): they never count as
+// acknowledged, so await returns the DLQ's error from then on.
+func (q *deadLetterQueue) fail(n int) {
+	q.setErr(errDeadLetterQueueClosed)
+	for range n {
+		q.metrics.DeadLettered(errDeadLetterQueueClosed)
 	}
 }
 
-// metadataOf is a message's Metadata, nil for no message.
-func metadataOf(msg *sarama.ProducerMessage) any {
-	if msg == nil {
-		return nil
+// producerFailed keeps the error Kafka refused the DLQ's records with; the producer gives up
+// its records after it.
+func (q *deadLetterQueue) producerFailed(err error) { q.setErr(err) }
+
+// setErr keeps the DLQ's first failed write, which fails the task at its next flush.
+func (q *deadLetterQueue) setErr(err error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.err == nil {
+		q.err = fmt.Errorf("Could not produce message to dead letter queue. topic=%s: %w", q.topic, err)
 	}
-	return msg.Metadata
+	q.acked.Broadcast()
 }
 
 // await waits until every record up to number through is acknowledged, and returns the first
@@ -249,8 +240,9 @@ func (q *deadLetterQueue) await(ctx context.Context, through uint64) error {
 	return nil
 }
 
-// close stops the producer after it has sent what it holds.
+// close stops the producer and gives back its connections. The sink commits nothing past a
+// write not acknowledged by then, so a write given up here is made again after a restart.
 func (q *deadLetterQueue) close() {
-	q.producer.AsyncClose()
-	<-q.done
+	q.producer.close()
+	q.release()
 }

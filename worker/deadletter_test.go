@@ -9,23 +9,24 @@ import (
 	"github.com/IBM/sarama"
 )
 
-// heldProducer hands every message to the test, which acknowledges them in the order it likes.
-type heldProducer struct {
-	sarama.AsyncProducer
-	input     chan *sarama.ProducerMessage
-	successes chan *sarama.ProducerMessage
-	errs      chan *sarama.ProducerError
+// heldSender keeps every write's acknowledgement entry for the test, which settles them in the
+// order it likes through the queue's ack and fail, as the producer would.
+type heldSender struct {
+	acks   []*submitted
+	refuse error
 }
 
-func newHeldProducer() *heldProducer {
-	return &heldProducer{input: make(chan *sarama.ProducerMessage, 10), successes: make(chan *sarama.ProducerMessage),
-		errs: make(chan *sarama.ProducerError)}
+func (s *heldSender) send(_ context.Context, msgs []message, acks []submitted) (int, error) {
+	if s.refuse != nil {
+		return 0, s.refuse
+	}
+	for i := range msgs {
+		s.acks = append(s.acks, &acks[i])
+	}
+	return len(msgs), nil
 }
 
-func (p *heldProducer) Input() chan<- *sarama.ProducerMessage     { return p.input }
-func (p *heldProducer) Successes() <-chan *sarama.ProducerMessage { return p.successes }
-func (p *heldProducer) Errors() <-chan *sarama.ProducerError      { return p.errs }
-func (p *heldProducer) AsyncClose()                               { close(p.successes); close(p.errs) }
+func (s *heldSender) close() {}
 
 func awaitQuickly(q *deadLetterQueue, through uint64) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
@@ -33,37 +34,63 @@ func awaitQuickly(q *deadLetterQueue, through uint64) error {
 	return q.await(ctx, through)
 }
 
+func reportBad(q *deadLetterQueue) {
+	q.report(context.Background(), deadLetter{msg: &sarama.ConsumerMessage{Topic: "t", Value: []byte("v")}, stage: StageValueConverter, err: errors.New("bad")})
+}
+
 // A flush waits for the records reported before it, and only for those: an acknowledgement out
 // of order does not count for the records before it, and records reported later do not hold it up.
 func TestDeadLetterAwaitCoversOnlyEarlierReports(t *testing.T) {
-	p := newHeldProducer()
-	q := &deadLetterQueue{topic: "dlq", producer: p}
-	q.start()
-	defer q.close()
-	report := func() *sarama.ProducerMessage {
-		q.report(deadLetter{msg: &sarama.ConsumerMessage{Topic: "t", Value: []byte("v")}, stage: StageValueConverter, err: errors.New("bad")})
-		return <-p.input
-	}
-	first, second := report(), report()
+	s := &heldSender{}
+	q := newDeadLetterQueue("dlq", false, nil)
+	q.producer = s
+	reportBad(q)
+	reportBad(q)
 	through := q.mark()
-	third := report()
-	if through != 2 {
-		t.Fatalf("mark after two reports = %d, want 2", through)
+	reportBad(q)
+	if through != 2 || len(s.acks) != 3 {
+		t.Fatalf("mark after two reports = %d with %d writes sent, want 2 and 3", through, len(s.acks))
 	}
+	first, second := s.acks[0], s.acks[1]
 
-	p.successes <- second
+	q.ack(second)
 	if err := awaitQuickly(q, through); err == nil {
 		t.Fatal("await returned with the first record unacknowledged")
 	}
-	p.successes <- first
+	q.ack(first)
 	if err := awaitQuickly(q, through); err != nil {
 		t.Fatalf("await with both records acknowledged: %v", err)
 	}
 	if err := awaitQuickly(q, q.mark()); err == nil {
 		t.Fatal("await for the third record returned before its acknowledgement")
 	}
-	p.errs <- &sarama.ProducerError{Msg: third, Err: sarama.ErrNotEnoughReplicas}
+	q.producerFailed(sarama.ErrNotEnoughReplicas)
+	q.fail(1)
 	if err := awaitQuickly(q, q.mark()); !errors.Is(err, sarama.ErrNotEnoughReplicas) {
 		t.Fatalf("await after a failed write = %v, want the write's error", err)
+	}
+}
+
+// A write the producer does not take (it closed or failed) is never taken for acknowledged:
+// await returns the refusal instead of letting the sink commit past the record.
+func TestDeadLetterRefusedWriteFailsAwait(t *testing.T) {
+	s := &heldSender{refuse: errProducerClosed}
+	q := newDeadLetterQueue("dlq", false, nil)
+	q.producer = s
+	reportBad(q)
+	if err := awaitQuickly(q, q.mark()); !errors.Is(err, errProducerClosed) {
+		t.Fatalf("await after a refused write = %v, want the producer's refusal", err)
+	}
+}
+
+// Writes given up unsent (the producer closed) fail await even without an error from Kafka.
+func TestDeadLetterGivenUpWriteFailsAwait(t *testing.T) {
+	s := &heldSender{}
+	q := newDeadLetterQueue("dlq", false, nil)
+	q.producer = s
+	reportBad(q)
+	q.fail(1)
+	if err := awaitQuickly(q, q.mark()); !errors.Is(err, errDeadLetterQueueClosed) {
+		t.Fatalf("await after a write was given up = %v, want %v", err, errDeadLetterQueueClosed)
 	}
 }

@@ -29,7 +29,7 @@ type batchProducer struct {
 	// must not reach Kafka after the task's work moved.
 	gate    gate
 	logger  *slog.Logger
-	records *submittedRecords
+	records acknowledger
 	failed  func(error)
 	// skipRefused, when set (errors.tolerance=all), is handed each batch that Kafka refuses for
 	// good with an error about its records (refusedForGood): the batch is skipped and its
@@ -64,6 +64,14 @@ type batchProducer struct {
 	requests   sync.WaitGroup
 	stop       chan struct{}
 	senderDone chan struct{}
+}
+
+// acknowledger learns what became of the records a batchProducer took: each acknowledged one
+// by its entry, and how many were given up unsent. Source offsets (submittedRecords) and the
+// dead-letter queue's numbered writes are its two kinds.
+type acknowledger interface {
+	ack(recs ...*submitted)
+	fail(n int)
 }
 
 type topicPartition struct {
@@ -111,7 +119,7 @@ const (
 
 var errProducerClosed = errors.New("producer closed")
 
-func newBatchProducer(client sarama.Client, settings kafka.ProducerSettings, gate gate, logger *slog.Logger, records *submittedRecords, failed func(error)) *batchProducer {
+func newBatchProducer(client sarama.Client, settings kafka.ProducerSettings, gate gate, logger *slog.Logger, records acknowledger, failed func(error)) *batchProducer {
 	p := &batchProducer{client: client, settings: settings, gate: gate, logger: logger, records: records, failed: failed,
 		partitions: map[topicPartition]*partitionLog{}, sticky: map[string]int32{}, stop: make(chan struct{}), senderDone: make(chan struct{})}
 	p.changed = sync.NewCond(&p.mu)
