@@ -269,10 +269,15 @@ func (r *sourceRun) message(ctx context.Context, msg *message, rec *connect.Sour
 	tr := &r.transformed
 	failed := failedRecord{source: rec}
 	keep := false
-	err := r.errs.execute(ctx, StageTransformation, transformationClass, failed, func() (err error) {
+	transform := func() (err error) {
 		keep, err = r.conv.transformSource(tr, rec)
 		return err
-	})
+	}
+	// A direct call, as in convert: the handler sees only a failure.
+	err := transform()
+	if err != nil {
+		err = r.errs.handle(ctx, StageTransformation, transformationClass, failed, err, transform)
+	}
 	if !keep || err != nil {
 		return false, tolerated(err)
 	}

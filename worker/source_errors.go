@@ -24,30 +24,42 @@ func tolerated(err error) error {
 }
 
 // convert turns a transformed source record's key, value and headers into bytes under the error
-// handler; errSkip means the record failed and was tolerated.
+// handler; errSkip means the record failed and was tolerated. Each step is a direct call that
+// the compiler inlines, and only a failed one goes to the handler, with the step to retry:
+// through execute, the indirect calls cost the file -> topic path a tenth of its CPU.
 func (r *sourceRun) convert(ctx context.Context, tr *transforms.Record, failed failedRecord) (key, value []byte, headers []*sarama.RecordHeader, err error) {
-	err = r.errs.execute(ctx, StageKeyConverter, r.errs.keyClass, failed, func() (err error) {
+	convertKey := func() (err error) {
 		if key, err = r.conv.key.FromConnectData(tr.Topic, tr.KeySchema, tr.Key); err != nil {
 			err = fmt.Errorf("Failed to convert key of record for topic %s: %w", tr.Topic, err)
 		}
 		return err
-	})
-	if err != nil {
-		return nil, nil, nil, err
 	}
-	err = r.errs.execute(ctx, StageValueConverter, r.errs.valueClass, failed, func() (err error) {
+	if err = convertKey(); err != nil {
+		if err = r.errs.handle(ctx, StageKeyConverter, r.errs.keyClass, failed, err, convertKey); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	convertValue := func() (err error) {
 		if value, err = r.conv.value.FromConnectData(tr.Topic, tr.ValueSchema, tr.Value); err != nil {
 			err = fmt.Errorf("Failed to convert value of record for topic %s: %w", tr.Topic, err)
 		}
 		return err
-	})
-	if err != nil {
-		return nil, nil, nil, err
 	}
-	err = r.errs.execute(ctx, StageHeaderConverter, r.errs.headerClass, failed, func() (err error) {
+	if err = convertValue(); err != nil {
+		if err = r.errs.handle(ctx, StageValueConverter, r.errs.valueClass, failed, err, convertValue); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	if len(tr.Headers) == 0 {
+		return key, value, nil, nil
+	}
+	convertHeaders := func() (err error) {
 		headers, err = r.conv.sourceHeaders(tr.Topic, tr.Headers)
 		return err
-	})
+	}
+	if err = convertHeaders(); err != nil {
+		err = r.errs.handle(ctx, StageHeaderConverter, r.errs.headerClass, failed, err, convertHeaders)
+	}
 	return key, value, headers, err
 }
 
