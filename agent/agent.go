@@ -67,8 +67,10 @@ type Agent struct {
 	internalAPI    http.Handler
 	internalServer *http.Server
 	// client sends internal requests to the leader.
-	client    *http.Client
-	clusterID atomic.Value
+	client *http.Client
+	// wrapTransport, when set, wraps client's transport (WithInternalTransport).
+	wrapTransport func(http.RoundTripper) http.RoundTripper
+	clusterID     atomic.Value
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -89,6 +91,12 @@ type Option func(*Agent)
 // build (fsm.WithoutTypes) in a cluster of newer ones.
 func WithFSM(opts ...fsm.Option) Option {
 	return func(a *Agent) { a.fsm = fsm.New(opts...) }
+}
+
+// WithInternalTransport wraps the transport of the node's calls to other nodes (forwarded
+// writes, lease renewals); tests use it to lose a leader's answer.
+func WithInternalTransport(wrap func(http.RoundTripper) http.RoundTripper) Option {
+	return func(a *Agent) { a.wrapTransport = wrap }
 }
 
 // Start brings a node up: REST first (so /health can say "starting"), then gossip and Raft.

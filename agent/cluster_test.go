@@ -6,9 +6,12 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/connectd/connectd/agent"
+	"github.com/connectd/connectd/commit"
 	"github.com/connectd/connectd/fsm"
 	"github.com/connectd/connectd/internal/testcluster"
 )
@@ -243,5 +246,57 @@ func TestFollowerReadsItsOwnWrites(t *testing.T) {
 		if !strings.Contains(string(got), fmt.Sprintf(`"file":%q`, file)) {
 			t.Fatalf("read after write %d on the follower: %s", i, got)
 		}
+	}
+}
+
+// losingTransport loses the leader's answer to the next forwarded write once armed: the write
+// reaches the leader, which commits it, and the forwarding node hears nothing back.
+type losingTransport struct {
+	next  http.RoundTripper
+	armed atomic.Bool
+}
+
+func (l *losingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL.Path != commit.ApplyPath || !l.armed.CompareAndSwap(true, false) {
+		return l.next.RoundTrip(req)
+	}
+	resp, err := l.next.RoundTrip(req)
+	if err == nil {
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	<-req.Context().Done()
+	return nil, req.Context().Err()
+}
+
+// A write on a follower whose forwarded command was committed but whose answer was lost is
+// sent again. A PATCH applies its change again; a DELETE's second attempt finds the connector
+// gone, and the client still hears 204, not 404, since its own delete did it.
+func TestWritesWhoseAnswerWasLostSucceed(t *testing.T) {
+	c := testcluster.New(t, 3)
+	f := (c.WaitLeader() + 1) % 3
+	losing := &losingTransport{}
+	c.Shutdown(f)
+	c.StartWith(f, agent.WithInternalTransport(func(next http.RoundTripper) http.RoundTripper {
+		losing.next = next
+		return losing
+	}))
+	c.WaitHealthy()
+	testcluster.MustDo(t, 201, http.MethodPost, c.URL(f)+"/connectors",
+		`{"name":"gone","config":{"connector.class":"FileStreamSource","file":"/tmp/gone.txt","topic":"t"}}`)
+	losing.armed.Store(true)
+	if code, body := testcluster.Do(t, http.MethodPatch, c.URL(f)+"/connectors/gone/config", `{"topic":"u"}`); code != http.StatusOK || !strings.Contains(body, `"topic":"u"`) {
+		t.Fatalf("PATCH after a lost answer: %d %s, want 200 with the patched config", code, body)
+	}
+	losing.armed.Store(true)
+	if code, body := testcluster.Do(t, http.MethodDelete, c.URL(f)+"/connectors/gone", ""); code != http.StatusNoContent {
+		t.Fatalf("DELETE after a lost answer: %d %s, want 204", code, body)
+	}
+	if losing.armed.Load() {
+		t.Fatal("the delete was not forwarded: no answer was lost")
+	}
+	testcluster.MustDo(t, 404, http.MethodGet, c.URL(f)+"/connectors/gone", "")
+	if code, _ := testcluster.Do(t, http.MethodDelete, c.URL(f)+"/connectors/gone", ""); code != http.StatusNotFound {
+		t.Fatalf("DELETE of a connector that is gone: %d, want 404", code)
 	}
 }

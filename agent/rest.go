@@ -40,7 +40,11 @@ func (a *Agent) serveREST() error {
 	// Every worker's heartbeats and forwarded writes go to one host, the leader: kept open, their
 	// connections need no new TLS handshake.
 	transport.MaxIdleConnsPerHost = 16
-	a.client = &http.Client{Timeout: a.cfg.RESTRequestTimeout, Transport: transport}
+	var rt http.RoundTripper = transport
+	if a.wrapTransport != nil {
+		rt = a.wrapTransport(rt)
+	}
+	a.client = &http.Client{Timeout: a.cfg.RESTRequestTimeout, Transport: rt}
 
 	a.metrics = a.newMetrics()
 	var opts []api.Option

@@ -291,7 +291,12 @@ func (s *Server) patchConfig(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) deleteConnector(w http.ResponseWriter, r *http.Request) error {
 	res, err := s.backend.Apply(r.Context(), &fsm.ConnectorDelete{Name: connectorName(r)})
-	if err = resultError(res, err); err != nil {
+	err = resultError(res, err)
+	if res.Repeated && fsm.IsKind(err, fsm.KindNotFound) {
+		// An earlier attempt of this delete was committed and its answer lost: it is done.
+		err = nil
+	}
+	if err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

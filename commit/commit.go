@@ -173,9 +173,11 @@ func (c *Committer) commitOne(ctx context.Context, cmd fsm.Command) (fsm.Result,
 		return fsm.Result{}, 0, fmt.Errorf("%w: %T is %d bytes, more than internal.max.body.bytes (%d)", fsm.ErrCommandTooLarge, cmd, len(data), limit)
 	}
 	var last error
+	repeated := false
 	a, err := retry.Do(ctx, retry.LeaderWrite, leaderWait+sizeAllowance(len(data)), func() (answer, error) {
 		res, index, err := c.applyEncoded(ctx, data)
 		last = err
+		repeated = repeated || errors.Is(err, errMaybeCommitted)
 		if err != nil && !errors.Is(err, ErrNoLeader) {
 			return answer{}, retry.Permanent(err)
 		}
@@ -185,6 +187,7 @@ func (c *Committer) commitOne(ctx context.Context, cmd fsm.Command) (fsm.Result,
 		// ctx ended while the write waited for a leader.
 		return fsm.Result{}, 0, &TimeoutError{Stage: StageLeader}
 	}
+	a.res.Repeated = repeated
 	return a.res, a.index, err
 }
 
@@ -207,7 +210,7 @@ func (c *Committer) applyEncoded(ctx context.Context, data []byte) (fsm.Result, 
 		// The leader did not answer in time; whether it committed is unknown, as with any
 		// lost answer. The caller asks whichever node leads by then.
 		c.deps.Logger.Debug("forwarded write unanswered", "leader", leaderURL)
-		return fsm.Result{}, 0, ErrNoLeader
+		return fsm.Result{}, 0, errMaybeCommitted
 	}
 	return res, index, err
 }
@@ -237,7 +240,11 @@ func (c *Committer) applyLocal(ctx context.Context, data []byte) (fsm.Result, ui
 	case <-done:
 	}
 	if err := future.Error(); err != nil {
-		if errors.Is(err, raft.ErrNotLeader) || errors.Is(err, raft.ErrLeadershipLost) || errors.Is(err, raft.ErrLeadershipTransferInProgress) {
+		if errors.Is(err, raft.ErrLeadershipLost) {
+			// Lost after the entry went to the log: a new leader may still commit it.
+			return fsm.Result{}, 0, errMaybeCommitted
+		}
+		if errors.Is(err, raft.ErrNotLeader) || errors.Is(err, raft.ErrLeadershipTransferInProgress) {
 			return fsm.Result{}, 0, ErrNoLeader
 		}
 		return fsm.Result{}, 0, fmt.Errorf("raft apply: %w", err)

@@ -10,6 +10,11 @@ import (
 // ErrNoLeader means that no node known to this one can commit right now; callers may retry.
 var ErrNoLeader = errors.New("no known Raft leader")
 
+// errMaybeCommitted is an ErrNoLeader after the write reached, or may have reached, a leader:
+// the leader may have committed it before its answer was lost. The write is retried as for
+// ErrNoLeader, and its result says it may be a repeat (fsm.Result.Repeated).
+var errMaybeCommitted = fmt.Errorf("%w: the write may have been committed before its answer was lost", ErrNoLeader)
+
 // ErrEmptyCommand is a forwarded request without a command.
 var ErrEmptyCommand = errors.New("forwarded request has no command")
 

@@ -61,14 +61,15 @@ func (c *Committer) forward(ctx context.Context, leaderURL string, data []byte) 
 		if ctx.Err() != nil {
 			return fsm.Result{}, 0, &TimeoutError{Stage: StageLeaderAnswer}
 		}
-		// The leader may have just died; the caller retries once a new one is known.
+		// The leader may have just died, before or after it committed; the caller retries once
+		// a new one is known.
 		c.deps.Logger.Debug("forward to leader failed", "leader", leaderURL, "err", err)
-		return fsm.Result{}, 0, ErrNoLeader
+		return fsm.Result{}, 0, errMaybeCommitted
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return fsm.Result{}, 0, ErrNoLeader
+		return fsm.Result{}, 0, errMaybeCommitted
 	}
 	switch resp.StatusCode {
 	case http.StatusOK:
@@ -79,8 +80,9 @@ func (c *Committer) forward(ctx context.Context, leaderURL string, data []byte) 
 		return out.Result, out.Index, nil
 	case http.StatusConflict:
 		// The one conflict this endpoint answers is ErrNoLeader: the state machine's own
-		// refusals come in a 200 answer's result.
-		return fsm.Result{}, 0, ErrNoLeader
+		// refusals come in a 200 answer's result. The leader may have lost its leadership after
+		// the entry went to its log.
+		return fsm.Result{}, 0, errMaybeCommitted
 	}
 	var remote RemoteError
 	if json.Unmarshal(body, &remote) != nil || remote.Code == 0 {

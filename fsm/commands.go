@@ -251,4 +251,8 @@ type Result struct {
 	Connector *Connector `json:"connector,omitempty"`
 	// Schema is the schema a SchemaCreate registered or found.
 	Schema *Schema `json:"schema,omitempty"`
+	// Repeated is set by the node that committed the write, never by the state machine: an
+	// earlier attempt of the same write may have been committed before its answer was lost, so
+	// a refusal can be that attempt's effect seen again (a delete's "not found").
+	Repeated bool `json:"-"`
 }
