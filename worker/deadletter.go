@@ -52,6 +52,11 @@ type deadLetterQueue struct {
 	producer recordSender
 	// release gives back the producer's connections.
 	release func()
+	// ctx bounds a report's wait for room in the producer's buffer or for the topic's
+	// metadata; close ends it. It is not the consumer session's: a report cut short by a
+	// rebalance would fail the DLQ for good.
+	ctx    context.Context
+	cancel context.CancelFunc
 
 	mu    sync.Mutex
 	acked *sync.Cond
@@ -115,6 +120,7 @@ func openDeadLetterQueue(ti *taskInstance, config map[string]string) (*deadLette
 
 func newDeadLetterQueue(topic string, headers bool, m *metrics.Task) *deadLetterQueue {
 	q := &deadLetterQueue{topic: topic, headers: headers, metrics: m, release: func() {}}
+	q.ctx, q.cancel = context.WithCancel(context.Background())
 	q.acked = sync.NewCond(&q.mu)
 	return q
 }
@@ -134,9 +140,9 @@ func createDeadLetterTopic(admin sarama.ClusterAdmin, topic string, rf int16) er
 	return nil
 }
 
-// report queues d's record for the DLQ. A write that cannot be queued (ctx ended, or the
-// producer failed or closed) is the DLQ's failure, which await returns.
-func (q *deadLetterQueue) report(ctx context.Context, d deadLetter) {
+// report queues d's record for the DLQ, waiting while the producer's buffer is full. A write
+// that cannot be queued (the producer failed or closed) is the DLQ's failure, which await returns.
+func (q *deadLetterQueue) report(d deadLetter) {
 	m := d.msg
 	// Kafka Connect keeps the record's timestamp, or stamps one that has none.
 	ts := m.Timestamp
@@ -165,7 +171,7 @@ func (q *deadLetterQueue) report(ctx context.Context, d deadLetter) {
 	q.reported++
 	q.pending.push(&ack[0])
 	q.mu.Unlock()
-	if _, err := q.producer.send(ctx, []message{msg}, ack); err != nil {
+	if _, err := q.producer.send(q.ctx, []message{msg}, ack); err != nil {
 		q.metrics.DeadLettered(err)
 		q.setErr(err)
 	}
@@ -243,6 +249,7 @@ func (q *deadLetterQueue) await(ctx context.Context, through uint64) error {
 // close stops the producer and gives back its connections. The sink commits nothing past a
 // write not acknowledged by then, so a write given up here is made again after a restart.
 func (q *deadLetterQueue) close() {
+	q.cancel()
 	q.producer.close()
 	q.release()
 }

@@ -35,7 +35,7 @@ func awaitQuickly(q *deadLetterQueue, through uint64) error {
 }
 
 func reportBad(q *deadLetterQueue) {
-	q.report(context.Background(), deadLetter{msg: &sarama.ConsumerMessage{Topic: "t", Value: []byte("v")}, stage: StageValueConverter, err: errors.New("bad")})
+	q.report(deadLetter{msg: &sarama.ConsumerMessage{Topic: "t", Value: []byte("v")}, stage: StageValueConverter, err: errors.New("bad")})
 }
 
 // A flush waits for the records reported before it, and only for those: an acknowledgement out
@@ -92,5 +92,41 @@ func TestDeadLetterGivenUpWriteFailsAwait(t *testing.T) {
 	q.fail(1)
 	if err := awaitQuickly(q, q.mark()); !errors.Is(err, errDeadLetterQueueClosed) {
 		t.Fatalf("await after a write was given up = %v, want %v", err, errDeadLetterQueueClosed)
+	}
+}
+
+// fullSender never has room: a write waits until its context ends.
+type fullSender struct{}
+
+func (fullSender) send(ctx context.Context, _ []message, _ []submitted) (int, error) {
+	<-ctx.Done()
+	return 0, ctx.Err()
+}
+
+func (fullSender) close() {}
+
+// A report waiting for room in the producer's buffer is released when the DLQ closes, and
+// the write counts as failed.
+func TestDeadLetterCloseReleasesAWaitingReport(t *testing.T) {
+	q := newDeadLetterQueue("dlq", false, nil)
+	q.producer = fullSender{}
+	done := make(chan struct{})
+	go func() {
+		reportBad(q)
+		close(done)
+	}()
+	select {
+	case <-done:
+		t.Fatal("report returned while the producer had no room")
+	case <-time.After(50 * time.Millisecond):
+	}
+	q.close()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("report still waiting after the DLQ closed")
+	}
+	if err := awaitQuickly(q, q.mark()); err == nil {
+		t.Fatal("await succeeded for a write that was never made")
 	}
 }

@@ -153,7 +153,7 @@ func (h *errorHandler) handle(ctx context.Context, stage Stage, class string, re
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
-	return h.failed(ctx, stage, class, rec, err)
+	return h.failed(stage, class, rec, err)
 }
 
 // errSkip tells the caller of execute to drop the record whose failure was tolerated.
@@ -199,13 +199,13 @@ func backoff(attempt int, maxDelay time.Duration) time.Duration {
 }
 
 // failed reports a failure that retries did not cure and decides the record's fate.
-func (h *errorHandler) failed(ctx context.Context, stage Stage, class string, rec failedRecord, err error) error {
+func (h *errorHandler) failed(stage Stage, class string, rec failedRecord, err error) error {
 	if h.logErrors {
 		h.log(stage, class, rec, err)
 		h.metrics.ErrorLogged()
 	}
 	if h.dlq != nil && rec.consumed != nil {
-		h.dlq.report(ctx, h.errorContext(stage, class, rec.consumed, err))
+		h.dlq.report(h.errorContext(stage, class, rec.consumed, err))
 	}
 	if !h.tolerateAll {
 		return fmt.Errorf("%w: %w", ErrToleranceExceeded, err)

@@ -38,7 +38,7 @@ func (e *errantReporter) Report(record *connect.SinkRecord, cause error) error {
 	}
 	r := e.run
 	msg := r.original(record)
-	err := r.errs.failed(r.ti.ctx, StageTaskPut, r.config["task.class"], failedRecord{consumed: msg}, cause)
+	err := r.errs.failed(StageTaskPut, r.config["task.class"], failedRecord{consumed: msg}, cause)
 	if errors.Is(err, errSkip) {
 		return nil
 	}

@@ -85,6 +85,6 @@ const workerSourceTaskClass = "org.apache.kafka.connect.runtime.WorkerSourceTask
 // their source offsets commit (KIP-779).
 func (r *sourceRun) skipRefused(topic string, partition int32, records []sarama.Record, err error) {
 	for i := range records {
-		_ = r.errs.failed(r.ti.ctx, StageKafkaProduce, workerSourceTaskClass, failedRecord{refused: &refusedRecord{topic: topic, partition: partition, record: &records[i]}}, err)
+		_ = r.errs.failed(StageKafkaProduce, workerSourceTaskClass, failedRecord{refused: &refusedRecord{topic: topic, partition: partition, record: &records[i]}}, err)
 	}
 }
